@@ -1,0 +1,183 @@
+"""Real-browser fixtures: the site on a local server, driven by Debian's Chromium.
+
+Every page a test opens fails the test on a console error, an uncaught script error, a
+Content-Security-Policy violation, or a request to any host but the test server.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from webapp import create_app
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+class Delays:
+    """Slow chosen responses down, to test what a visitor on a slow connection sees."""
+
+    def __init__(self) -> None:
+        self.rules: list[tuple[str, float]] = []
+        self.fail: list[str] = []
+
+    def slow(self, fragment: str, seconds: float) -> None:
+        """Delay every response whose path and query contain `fragment`."""
+        self.rules.append((fragment, seconds))
+
+    def break_(self, fragment: str) -> None:
+        """Answer 500 to every request whose path and query contain `fragment`."""
+        self.fail.append(fragment)
+
+    def reset(self) -> None:
+        """Remove every rule."""
+        self.rules.clear()
+        self.fail.clear()
+
+    def wrap(self, wsgi_app):
+        """Return WSGI middleware applying the rules."""
+
+        def middleware(environ, start_response):
+            target = environ.get("PATH_INFO", "") + "?" + environ.get("QUERY_STRING", "")
+            for fragment, seconds in list(self.rules):
+                if fragment in target:
+                    time.sleep(seconds)
+            if any(f in target for f in self.fail):
+                start_response("500 INTERNAL SERVER ERROR", [("Content-Type", "text/plain")])
+                return [b"broken on purpose by the test"]
+            return wsgi_app(environ, start_response)
+
+        return middleware
+
+
+@dataclass
+class LiveServer:
+    """The site served on 127.0.0.1 for a browser to visit."""
+
+    url: str
+    delays: Delays
+    app: object
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, sample_index) -> Iterator[LiveServer]:
+    """Serve the sample site from a thread for the whole browser session."""
+    import shutil
+
+    from tests.conftest import SAMPLE_CONTENT
+
+    index_dir = tmp_path_factory.mktemp("browser-index")
+    shutil.copytree(sample_index, index_dir, dirs_exist_ok=True)
+    app = create_app({"CONTENT_DIR": str(SAMPLE_CONTENT), "INDEX_DIR": str(index_dir)})
+    delays = Delays()
+    app.wsgi_app = delays.wrap(app.wsgi_app)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield LiveServer(f"http://127.0.0.1:{server.server_port}", delays, app)
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Launch headless Chromium once per session."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Watch:
+    """What went wrong in the browser while a test ran."""
+
+    origin: str
+    errors: list[str] = field(default_factory=list)
+    foreign_requests: list[str] = field(default_factory=list)
+    allowed_error_fragments: list[str] = field(default_factory=list)
+
+    def allow(self, fragment: str) -> None:
+        """Expect console errors containing `fragment` (e.g. a failure the test causes)."""
+        self.allowed_error_fragments.append(fragment)
+
+    def problems(self) -> list[str]:
+        """Return the unexpected errors and foreign requests."""
+        errors = [
+            e for e in self.errors if not any(f in e for f in self.allowed_error_fragments)
+        ]
+        return errors + [f"request to another host: {u}" for u in self.foreign_requests]
+
+
+def _new_page(browser: Browser, live_server: LiveServer, **context_options) -> tuple[Page, Watch]:
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(live_server.url))
+    watch = Watch(origin)
+
+    def on_console(message):
+        text = message.text
+        if message.type == "error" or "Content Security Policy" in text:
+            watch.errors.append(f"console {message.type}: {text}")
+
+    def on_request(request):
+        url = request.url
+        if not url.startswith(origin) and not url.startswith(("data:", "blob:", "about:")):
+            watch.foreign_requests.append(url)
+
+    def on_route(route):
+        # Let nothing leave the machine, even if a page asks (it is also recorded above).
+        if route.request.url.startswith(origin):
+            route.continue_()
+        else:
+            route.abort()
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: watch.errors.append(f"page error: {error}"))
+    page.on("request", on_request)
+    context.route("**/*", on_route)
+    return page, watch
+
+
+@pytest.fixture
+def watched(browser, live_server):
+    """Return a factory for pages that are checked for errors and foreign requests."""
+    opened: list[tuple[Page, Watch]] = []
+
+    def open_page(**context_options) -> tuple[Page, Watch]:
+        page, watch = _new_page(browser, live_server, **context_options)
+        opened.append((page, watch))
+        return page, watch
+
+    yield open_page
+    live_server.delays.reset()
+    problems = [p for _, w in opened for p in w.problems()]
+    for page, _ in opened:
+        page.context.close()
+    assert not problems, "browser problems:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def page(watched) -> Page:
+    """Return a checked page with JavaScript on, at a phone-ish size."""
+    page, _ = watched(viewport={"width": 1280, "height": 800})
+    return page

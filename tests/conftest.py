@@ -1,0 +1,70 @@
+"""Shared fixtures, after flaskr: an `app` built on copies of content and a fresh index."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from webapp import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_CONTENT = ROOT / "content"
+FIXTURES = Path(__file__).resolve().parent / "content"
+
+
+@pytest.fixture(scope="session")
+def sample_index(tmp_path_factory) -> Path:
+    """Build the sample content's index once per session; tests copy it."""
+    from webapp import index
+
+    folder = tmp_path_factory.mktemp("sample-index")
+    index.rebuild(SAMPLE_CONTENT, folder)
+    return folder
+
+
+@pytest.fixture
+def content_dir(tmp_path) -> Path:
+    """Return a private copy of the sample content that a test may change."""
+    target = tmp_path / "content"
+    shutil.copytree(SAMPLE_CONTENT, target)
+    return target
+
+
+@pytest.fixture
+def index_dir(tmp_path, sample_index) -> Path:
+    """Return a private copy of the prebuilt sample index."""
+    target = tmp_path / "index"
+    shutil.copytree(sample_index, target, symlinks=True)
+    return target
+
+
+@pytest.fixture
+def app(content_dir, index_dir):
+    """Return the site on private copies of the sample content and its index."""
+    return create_app(
+        {
+            "TESTING": True,
+            "CONTENT_DIR": str(content_dir),
+            "INDEX_DIR": str(index_dir),
+            "INDEX_CHECK_INTERVAL": 0,
+        }
+    )
+
+
+@pytest.fixture
+def client(app):
+    """Return a test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """Return a CLI runner."""
+    return app.test_cli_runner()
+
+
+def htmx_headers(**extra: str) -> dict[str, str]:
+    """Return the headers htmx sends with an ordinary request."""
+    return {"HX-Request": "true", "HX-Current-URL": "http://localhost/", **extra}

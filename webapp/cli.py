@@ -1,0 +1,109 @@
+"""Maintainer commands: `flask --app wsgi index …` and `flask --app wsgi content …`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from . import index
+from .content import load_library, scaffold_article
+
+index_cli = AppGroup("index", help="Build and inspect the search index.")
+content_cli = AppGroup("content", help="Check and create content.")
+
+
+def _dirs() -> tuple[Path, Path]:
+    return Path(current_app.config["CONTENT_DIR"]), Path(current_app.config["INDEX_DIR"])
+
+
+@index_cli.command("rebuild")
+def rebuild_command() -> None:
+    """Build the whole index beside the live one, then swap it in."""
+    content_dir, index_dir = _dirs()
+    bar = None
+
+    def start(total: int) -> None:
+        nonlocal bar
+        bar = click.progressbar(length=total, label="Indexing articles", file=click.get_text_stream("stderr"))
+        bar.__enter__()
+
+    try:
+        report = index.rebuild(content_dir, index_dir, progress=lambda n: bar.update(n),
+                               on_start=start)
+    except index.IndexProblem as problem:
+        raise click.ClickException(str(problem)) from None
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    click.echo(f"Indexed {report.documents} articles in {report.seconds:.1f} s, "
+               f"{len(report.problems)} problems. Now serving {report.generation}.")
+
+
+@index_cli.command("update")
+def update_command() -> None:
+    """Re-index only the articles added, changed or removed since the last build."""
+    content_dir, index_dir = _dirs()
+    try:
+        report = index.update(content_dir, index_dir)
+    except index.IndexProblem as problem:
+        raise click.ClickException(str(problem)) from None
+    except Exception as error:  # an article that no longer validates, for example
+        raise click.ClickException(
+            f"{error}. The old index is still serving; run 'content check' for details."
+        ) from None
+    click.echo(f"Updated {report.documents} articles in {report.seconds:.2f} s. "
+               f"Now serving {report.generation}.")
+
+
+@index_cli.command("status")
+def status_command() -> None:
+    """Show the live index: documents, when it was built, whether content changed since."""
+    content_dir, index_dir = _dirs()
+    generation = index.current_generation(index_dir)
+    if generation is None:
+        raise click.ClickException(f"no index in {index_dir}: run 'flask --app wsgi index rebuild'")
+    manifest = index.read_manifest(index_dir, generation)
+    changed = index.content_changed_since(content_dir, index_dir)
+    click.echo(f"Generation: {generation}")
+    click.echo(f"Documents:  {manifest.documents}")
+    click.echo(f"Built:      {manifest.built_at} in {manifest.seconds:.1f} s")
+    click.echo("Content:    " + ("changed since this build: run 'index update'" if changed
+                                 else "unchanged since this build"))
+
+
+@content_cli.command("check")
+def check_command() -> None:
+    """Validate every content file; exit non-zero if anything is wrong."""
+    content_dir, _ = _dirs()
+    library = load_library(content_dir)
+    for problem in library.problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"Checked {len(library.articles)} articles, {len(library.drafts)} drafts and "
+               f"{len(library.authors)} authors: {len(library.problems)} problems.")
+    if library.problems:
+        raise SystemExit(1)
+
+
+@content_cli.command("new")
+@click.argument("title")
+@click.option("--author", help="Slug of the author, from content/authors/.")
+def new_command(title: str, author: str | None) -> None:
+    """Create a draft article called TITLE with its front matter filled in."""
+    content_dir, _ = _dirs()
+    slug, text = scaffold_article(title, dt.date.today(), author)
+    path = content_dir / "articles" / f"{slug}.md"
+    if path.exists():
+        raise click.ClickException(f"{path} already exists: choose another title")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"Created {path}. It is a draft until you remove 'draft: true'.")
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups."""
+    app.cli.add_command(index_cli)
+    app.cli.add_command(content_cli)

@@ -1,0 +1,462 @@
+"""Read and validate the maintainers' Markdown: articles, authors and their front matter.
+
+This module knows nothing of Flask or Whoosh. It turns `content/` into a `Library` of plain
+objects with HTML rendered once, plus a list of `Problem`s that name the file, the field and
+what is wrong. A bad file is skipped and reported; it never stops the rest from loading.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import markdown
+import nh3
+import yaml
+from slugify import slugify
+
+WORDS_PER_MINUTE = 200
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ARTICLE_FIELDS = {
+    "title",
+    "summary",
+    "date",
+    "updated",
+    "reviewed",
+    "tags",
+    "author",
+    "draft",
+    "resources",
+    "quick_exit",
+}
+AUTHOR_FIELDS = {"name", "credentials"}
+INTERNAL_LINK = re.compile(r'href="/articles/([^"/#?]*)')
+
+# An allow-list, not a block-list: anything Markdown might emit that we have not chosen to
+# show (scripts, styles, frames, event handlers, inline style) is dropped.
+ALLOWED_TAGS = {
+    "a", "abbr", "blockquote", "br", "code", "dd", "div", "dl", "dt", "em", "h2", "h3",
+    "h4", "h5", "h6", "hr", "li", "ol", "p", "pre", "strong", "sub", "sup", "table",
+    "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "class"},
+    "abbr": {"title"},
+    "h2": {"id"},
+    "h3": {"id"},
+    "h4": {"id"},
+    "div": {"class"},
+    "li": {"id"},
+    "sup": {"id"},
+}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one content file."""
+
+    path: str
+    field: str | None
+    message: str
+    skipped: bool = True
+
+    def __str__(self) -> str:
+        where = f"{self.path}: {self.field}" if self.field else self.path
+        outcome = " (file skipped)" if self.skipped else ""
+        return f"{where}: {self.message}{outcome}"
+
+
+class ContentError(Exception):
+    """A problem found while reading one file; carries what `Problem` needs."""
+
+    def __init__(self, field: str | None, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A tag as visitors see it: its name and the slug used in its URL."""
+
+    name: str
+    slug: str
+
+
+@dataclass(frozen=True)
+class Resource:
+    """An entry in "Resources and further reading"."""
+
+    title: str
+    url: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Heading:
+    """An entry in an article's table of contents."""
+
+    level: int
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Author:
+    """Someone who writes for the site."""
+
+    slug: str
+    name: str
+    credentials: str
+    bio_html: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article, validated, with its body already rendered to safe HTML."""
+
+    slug: str
+    title: str
+    summary: str
+    date: dt.date
+    body_html: str
+    body_text: str
+    source: str
+    updated: dt.date | None = None
+    reviewed: dt.date | None = None
+    topics: tuple[Topic, ...] = ()
+    author: str | None = None
+    draft: bool = False
+    quick_exit: bool = False
+    resources: tuple[Resource, ...] = ()
+    toc: tuple[Heading, ...] = ()
+    reading_minutes: int = 1
+    unknown_fields: tuple[str, ...] = ()
+
+    @property
+    def last_modified(self) -> dt.date:
+        """Return the latest of published and updated dates."""
+        return max(d for d in (self.date, self.updated) if d)
+
+
+@dataclass
+class Library:
+    """Everything readable in `content/`: public articles, drafts, authors and problems."""
+
+    articles: dict[str, Article] = field(default_factory=dict)
+    drafts: dict[str, Article] = field(default_factory=dict)
+    authors: dict[str, Author] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def latest(self) -> list[Article]:
+        """Return public articles, newest first, ties broken by title for a stable order."""
+        return sorted(self.articles.values(), key=lambda a: (-a.date.toordinal(), a.title))
+
+    def topics(self) -> list[tuple[Topic, int]]:
+        """Return every topic used by a public article with its article count, by name."""
+        counts = Counter(t for a in self.articles.values() for t in a.topics)
+        return sorted(counts.items(), key=lambda item: item[0].name)
+
+    def topic(self, slug: str) -> Topic | None:
+        """Return the topic with this slug, if any public article uses it."""
+        return next((t for t, _ in self.topics() if t.slug == slug), None)
+
+    def articles_on(self, topic_slug: str) -> list[Article]:
+        """Return public articles with this topic, newest first."""
+        return [a for a in self.latest() if any(t.slug == topic_slug for t in a.topics)]
+
+    def articles_by(self, author_slug: str) -> list[Article]:
+        """Return an author's public articles, newest first."""
+        return [a for a in self.latest() if a.author == author_slug]
+
+
+def load_library(content_dir: Path) -> Library:
+    """Read every author and article under `content_dir`, collecting problems as we go."""
+    library = Library()
+    for path in _markdown_files(content_dir / "authors"):
+        try:
+            author = read_author(path, content_dir)
+        except ContentError as error:
+            library.problems.append(Problem(_display(path, content_dir), error.field, error.message))
+            continue
+        library.authors[author.slug] = author
+
+    for path in _markdown_files(content_dir / "articles"):
+        shown = _display(path, content_dir)
+        try:
+            article = read_article(path, content_dir)
+            if article.author and article.author not in library.authors:
+                raise ContentError(
+                    "author",
+                    f"no author with slug '{article.author}': add content/authors/"
+                    f"{article.author}.md or correct the slug",
+                )
+        except ContentError as error:
+            library.problems.append(Problem(shown, error.field, error.message))
+            continue
+        library.problems.extend(
+            Problem(shown, name, f"is not a field we use (known: {', '.join(sorted(ARTICLE_FIELDS))})",
+                    skipped=False)
+            for name in article.unknown_fields
+        )
+        existing = library.articles.get(article.slug) or library.drafts.get(article.slug)
+        if existing:
+            library.problems.append(
+                Problem(shown, None, f"duplicate slug '{article.slug}', already used by "
+                        f"{existing.source}; rename one of the files")
+            )
+            continue
+        (library.drafts if article.draft else library.articles)[article.slug] = article
+
+    library.problems.extend(_broken_links(library))
+    return library
+
+
+def read_article(path: Path, content_dir: Path) -> Article:
+    """Parse and validate one article file, rendering its body; raise ContentError."""
+    slug = path.stem
+    if not SLUG_PATTERN.match(slug):
+        raise ContentError(
+            None,
+            f"file name '{path.name}' is not a valid slug: use lowercase letters, digits and "
+            f"hyphens, for example '{slugify(slug) or 'my-article'}.md'",
+        )
+    meta, body = _read_front_matter(path)
+    title = _required_text(meta, "title")
+    summary = _required_text(meta, "summary")
+    published = _date(meta, "date", required=True)
+    updated = _date(meta, "updated")
+    reviewed = _date(meta, "reviewed")
+    if updated and updated < published:
+        raise ContentError("updated", f"{updated} is before the published date {published}")
+    body_html, toc = render_markdown(body)
+    body_text = html_to_text(body_html)
+    words = len(body_text.split())
+    return Article(
+        slug=slug,
+        title=title,
+        summary=summary,
+        date=published,
+        updated=updated,
+        reviewed=reviewed,
+        topics=_topics(meta),
+        author=_optional_text(meta, "author"),
+        draft=_flag(meta, "draft"),
+        quick_exit=_flag(meta, "quick_exit"),
+        resources=_resources(meta),
+        body_html=body_html,
+        body_text=body_text,
+        toc=toc,
+        reading_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
+        source=_display(path, content_dir),
+        unknown_fields=tuple(sorted(set(meta) - ARTICLE_FIELDS)),
+    )
+
+
+def read_author(path: Path, content_dir: Path) -> Author:
+    """Parse and validate one author file; raise ContentError."""
+    if not SLUG_PATTERN.match(path.stem):
+        raise ContentError(None, f"file name '{path.name}' is not a valid slug")
+    meta, body = _read_front_matter(path)
+    bio_html, _ = render_markdown(body)
+    return Author(
+        slug=path.stem,
+        name=_required_text(meta, "name"),
+        credentials=_optional_text(meta, "credentials") or "",
+        bio_html=bio_html,
+        source=_display(path, content_dir),
+    )
+
+
+def render_markdown(text: str) -> tuple[str, tuple[Heading, ...]]:
+    """Render Markdown to sanitised HTML and return it with its table of contents."""
+    md = markdown.Markdown(
+        extensions=["toc", "smarty", "tables", "fenced_code", "sane_lists"],
+        extension_configs={
+            "toc": {
+                "permalink": "#",
+                "permalink_class": "headerlink",
+                "permalink_title": "Link to this section",
+                "toc_depth": "2-3",
+            },
+            "smarty": {"smart_angled_quotes": False},
+        },
+        output_format="html",
+    )
+    raw = md.convert(text)
+    headings = tuple(_flatten_toc(md.toc_tokens))  # type: ignore[attr-defined]
+    return sanitise(raw), headings
+
+
+def sanitise(raw_html: str) -> str:
+    """Keep only the tags, attributes and URL schemes we have chosen to allow."""
+    return nh3.clean(
+        raw_html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )
+
+
+def html_to_text(fragment: str) -> str:
+    """Return the visible text of an HTML fragment, for indexing and word counts."""
+    without_permalinks = re.sub(r'<a class="headerlink"[^>]*>.*?</a>', "", fragment)
+    text = nh3.clean(without_permalinks, tags=set())
+    return re.sub(r"\s+", " ", html.unescape(text)).strip()
+
+
+def topic_for(name: str) -> Topic:
+    """Return the Topic for a tag name as written in front matter."""
+    cleaned = " ".join(name.split())
+    return Topic(name=cleaned.lower(), slug=slugify(cleaned))
+
+
+def scaffold_article(title: str, today: dt.date, author: str | None = None) -> tuple[str, str]:
+    """Return the slug and starting text for a new article called `title`."""
+    slug = slugify(title) or "untitled"
+    lines = [
+        "---",
+        f"title: {yaml.safe_dump(title, default_style=None).strip().removesuffix('...').strip()}",
+        "summary: One or two sentences that introduce the article.",
+        f"date: {today.isoformat()}",
+        "tags: []",
+    ]
+    if author:
+        lines.append(f"author: {author}")
+    lines += ["draft: true", "resources: []", "---", "", "Start writing here.", ""]
+    return slug, "\n".join(lines)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _markdown_files(folder: Path) -> Iterable[Path]:
+    return sorted(folder.rglob("*.md")) if folder.is_dir() else []
+
+
+def _display(path: Path, content_dir: Path) -> str:
+    try:
+        return str(Path(content_dir.name) / path.relative_to(content_dir))
+    except ValueError:
+        return str(path)
+
+
+def _read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ContentError(
+            None, f"is not UTF-8 text (byte {error.start}); save the file as UTF-8"
+        ) from None
+    except OSError as error:
+        raise ContentError(None, f"cannot be read: {error.strerror}") from None
+    if not text.lstrip("\ufeff").startswith("---"):
+        raise ContentError(
+            "front matter", "is missing: start the file with '---', the fields, then '---'"
+        )
+    try:
+        post = frontmatter.loads(text.lstrip("\ufeff"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark else ""
+        problem = getattr(error, "problem", None) or "cannot be parsed"
+        raise ContentError("front matter", f"is not valid YAML{where}: {problem}") from None
+    if not isinstance(post.metadata, dict):
+        raise ContentError("front matter", "must be a list of 'field: value' lines")
+    return dict(post.metadata), post.content
+
+
+def _required_text(meta: dict[str, Any], name: str) -> str:
+    value = _optional_text(meta, name)
+    if not value:
+        raise ContentError(name, "is required and missing or empty")
+    return value
+
+
+def _optional_text(meta: dict[str, Any], name: str) -> str | None:
+    value = meta.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise ContentError(name, f"must be text, not {type(value).__name__}")
+    return " ".join(str(value).split()) or None
+
+
+def _date(meta: dict[str, Any], name: str, required: bool = False) -> dt.date | None:
+    value = meta.get(name)
+    if value is None or value == "":
+        if required:
+            raise ContentError(name, "is required: write it as YYYY-MM-DD, e.g. 2026-03-14")
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ContentError(
+            name, f"'{value}' is not a date: write it as YYYY-MM-DD, e.g. 2026-03-14"
+        ) from None
+
+
+def _flag(meta: dict[str, Any], name: str) -> bool:
+    value = meta.get(name, False)
+    if not isinstance(value, bool):
+        raise ContentError(name, f"must be true or false, not '{value}'")
+    return value
+
+
+def _topics(meta: dict[str, Any]) -> tuple[Topic, ...]:
+    value = meta.get("tags") or []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ContentError("tags", "must be a list of words, e.g. [anxiety, self-care]")
+    topics = {topic_for(v).slug: topic_for(v) for v in value}
+    return tuple(topics.values())
+
+
+def _resources(meta: dict[str, Any]) -> tuple[Resource, ...]:
+    value = meta.get("resources") or []
+    if not isinstance(value, list):
+        raise ContentError("resources", "must be a list of entries with title, url and note")
+    resources = []
+    for number, item in enumerate(value, start=1):
+        where = f"resources[{number}]"
+        if not isinstance(item, dict):
+            raise ContentError(where, "must have 'title:' and 'url:' (and optionally 'note:')")
+        title, url = _optional_text(item, "title"), _optional_text(item, "url")
+        if not title:
+            raise ContentError(f"{where}.title", "is required")
+        if not url or not re.match(r"^https?://[^\s/]+\.[^\s]+$", url):
+            raise ContentError(f"{where}.url", f"'{url or ''}' is not a full http(s) address")
+        resources.append(Resource(title, url, _optional_text(item, "note") or ""))
+    return tuple(resources)
+
+
+def _flatten_toc(tokens: list[dict[str, Any]]) -> Iterable[Heading]:
+    for token in tokens:
+        yield Heading(token["level"], token["id"], html.unescape(token["name"]))
+        yield from _flatten_toc(token.get("children", []))
+
+
+def _broken_links(library: Library) -> Iterable[Problem]:
+    for article in [*library.articles.values(), *library.drafts.values()]:
+        for target in INTERNAL_LINK.findall(article.body_html):
+            if target not in library.articles:
+                yield Problem(
+                    article.source, "body", f"links to /articles/{target}, which does not exist"
+                    " or is a draft", skipped=False
+                )

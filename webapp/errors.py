@@ -1,0 +1,43 @@
+"""Error pages in the full layout (or a small fragment for htmx), never a stack trace."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .htmx import render
+from .index import IndexProblem
+
+MESSAGES = {
+    400: ("Something in that address was not understood", "Check the link, or search below."),
+    404: ("Page not found", "The page may have moved or been removed. Try searching below."),
+    405: ("That did not work", "This page cannot be used that way. Try the home page."),
+    503: ("The site is being updated", "Please try again in a minute."),
+}
+
+
+def _page(status: int) -> Response:
+    title, advice = MESSAGES.get(status, ("Something went wrong", "Please try again shortly."))
+    return render("error.html", "_error.html", status=status, code=status, title=title,
+                  advice=advice)
+
+
+def handle_http_error(error: HTTPException) -> Response:
+    """Render a 4xx or 5xx as a page in the site's layout."""
+    return _page(error.code or 500)
+
+
+def handle_unexpected(error: Exception) -> Response:
+    """Log the failure for maintainers and show the visitor a calm 500 page."""
+    if isinstance(error, HTTPException):
+        return handle_http_error(error)
+    if isinstance(error, IndexProblem):
+        return _page(503)
+    # Flask has already logged the traceback for the maintainer; the visitor sees none of it.
+    return _page(InternalServerError.code)
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,293 @@
+"""The `index/` directory: build a generation beside the live one and swap it in atomically.
+
+A generation is a folder holding everything the site serves from: the Whoosh index, the
+validated content (articles rendered once, authors) and the related-articles lists. The file
+`CURRENT` names the live generation; replacing it with `os.replace` is the atomic swap, so a
+reader sees the old generation or the new one, never a half-built one. An exclusive `flock`
+on `.lock` keeps two builds apart; the kernel drops it when a build dies, so a killed build
+never leaves a stale lock. Leftover `.building-*` folders from a killed build are removed by
+the next build. No Flask here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import pickle
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import search
+from .content import Library, load_library, read_article
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1  # bump when the snapshot layout changes; older generations are then rebuilt
+CURRENT = "CURRENT"
+LOCK = ".lock"
+KEEP_GENERATIONS = 2  # the live one and the one before, which a slow reader may still hold
+
+
+class IndexProblem(Exception):
+    """The index cannot be built or opened; the message says why and what to do."""
+
+
+class BuildInProgress(IndexProblem):
+    """Another build holds the lock."""
+
+
+@dataclass
+class Manifest:
+    """What a generation holds and where it came from."""
+
+    generation: str
+    built_at: str
+    seconds: float
+    documents: int
+    fingerprints: dict[str, str]  # content file (relative path) -> sha256 of its bytes
+    problems: list[str] = field(default_factory=list)
+    format: int = FORMAT
+
+
+@dataclass
+class Snapshot:
+    """One generation loaded for serving: content, related lists and the search index."""
+
+    manifest: Manifest
+    library: Library
+    related: dict[str, list[str]]
+    search: search.SearchIndex
+
+    def close(self) -> None:
+        """Release the generation's search files."""
+        self.search.close()
+
+
+@dataclass
+class BuildReport:
+    """What a build did, for the CLI's summary."""
+
+    generation: str
+    documents: int
+    seconds: float
+    problems: list[str]
+
+
+def content_fingerprints(content_dir: Path) -> dict[str, str]:
+    """Return a hash of every content file, keyed by its path relative to `content_dir`."""
+    prints = {}
+    for path in sorted(content_dir.rglob("*")):
+        if path.is_file() and path.suffix in {".md", ".yml", ".yaml"}:
+            prints[str(path.relative_to(content_dir))] = hashlib.sha256(
+                path.read_bytes()
+            ).hexdigest()
+    return prints
+
+
+def current_generation(index_dir: Path) -> str | None:
+    """Return the live generation's name, or None when there is none."""
+    try:
+        name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return name if name and (index_dir / name).is_dir() else None
+
+
+def read_manifest(index_dir: Path, generation: str) -> Manifest:
+    """Return the manifest of a generation; raise IndexProblem if it is unreadable."""
+    try:
+        data = json.loads((index_dir / generation / "manifest.json").read_text("utf-8"))
+        return Manifest(**data)
+    except (OSError, ValueError, TypeError) as error:
+        raise IndexProblem(f"{index_dir / generation}: manifest is unreadable ({error})") from None
+
+
+def load_snapshot(index_dir: Path) -> Snapshot:
+    """Open the live generation for serving; raise IndexProblem if missing or damaged."""
+    generation = current_generation(index_dir)
+    if generation is None:
+        raise IndexProblem(f"{index_dir}: no index has been built yet")
+    manifest = read_manifest(index_dir, generation)
+    if manifest.format != FORMAT:
+        raise IndexProblem(f"{index_dir / generation}: built by an older version of the site")
+    folder = index_dir / generation
+    try:
+        with (folder / "snapshot.pickle").open("rb") as handle:
+            library, related = pickle.load(handle)
+        searcher = search.SearchIndex(folder / "whoosh")
+    except Exception as error:  # any damage to the files means "rebuild", not a crash
+        raise IndexProblem(f"{folder}: index files are damaged ({error!r})") from None
+    return Snapshot(manifest, library, related, searcher)
+
+
+def rebuild(
+    content_dir: Path,
+    index_dir: Path,
+    *,
+    allow_problems: bool = False,
+    progress: Callable[[int], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> BuildReport:
+    """Build a whole new generation from `content_dir` and make it live.
+
+    With problems in the content, refuse (leaving the live generation serving) unless
+    `allow_problems`, which the first start-up uses so a fresh site serves what it can.
+    """
+    started = time.perf_counter()
+    with _build_lock(index_dir):
+        fingerprints = content_fingerprints(content_dir)
+        library = load_library(content_dir)
+        problems = [str(p) for p in library.problems]
+        if problems and not allow_problems:
+            raise IndexProblem(
+                "content has problems, so the index was not rebuilt and the old one is still "
+                "serving:\n  " + "\n  ".join(problems)
+            )
+        if on_start:
+            on_start(len(library.articles))
+        with _new_generation(index_dir) as (folder, name):
+            documents = search.build_index(
+                folder / "whoosh", library.articles.values(), progress=progress
+            )
+            related = search.compute_related(folder / "whoosh", library.articles)
+            seconds = time.perf_counter() - started
+            _write_snapshot(folder, name, library, related, fingerprints, seconds, problems)
+        return BuildReport(name, documents, seconds, problems)
+
+
+def update(content_dir: Path, index_dir: Path) -> BuildReport:
+    """Re-index only added, changed and removed articles into a new generation."""
+    started = time.perf_counter()
+    with _build_lock(index_dir):
+        generation = current_generation(index_dir)
+        if generation is None:
+            raise IndexProblem(f"{index_dir}: no index yet: run 'index rebuild' first")
+        old = read_manifest(index_dir, generation)
+        fingerprints = content_fingerprints(content_dir)
+        changed_files = {p for p, h in fingerprints.items() if old.fingerprints.get(p) != h}
+        removed_files = set(old.fingerprints) - set(fingerprints)
+        if any(not p.startswith("articles/") for p in changed_files | removed_files):
+            # Authors or site settings changed: every page may differ, so build it all.
+            raise IndexProblem("authors or site settings changed: run 'index rebuild' instead")
+        with (index_dir / generation / "snapshot.pickle").open("rb") as handle:
+            library, related = pickle.load(handle)
+        changed, removed = [], set()
+        for relative in sorted(removed_files):
+            removed.add(Path(relative).stem)
+        for relative in sorted(changed_files):
+            article = read_article(content_dir / relative, content_dir)
+            removed.add(article.slug)  # replaced or hidden as a draft
+            if not article.draft:
+                changed.append(article)
+        for slug in removed:
+            library.articles.pop(slug, None)
+            library.drafts.pop(slug, None)
+        for article in changed:
+            library.articles[article.slug] = article
+        with _new_generation(index_dir, copy_from=index_dir / generation) as (folder, name):
+            search.update_index(folder / "whoosh", changed, removed)
+            touched = {a.slug for a in changed} | removed
+            stale = {s for s, rel in related.items() if touched & set(rel)}
+            for slug in removed:
+                related.pop(slug, None)
+            related.update(
+                search.compute_related(folder / "whoosh", library.articles,
+                                       slugs=sorted((stale | touched) & set(library.articles)))
+            )
+            seconds = time.perf_counter() - started
+            _write_snapshot(folder, name, library, related, fingerprints, seconds, [])
+        return BuildReport(name, len(changed) + len(removed), seconds, [])
+
+
+def content_changed_since(content_dir: Path, index_dir: Path) -> bool | None:
+    """Say whether content differs from the live generation (None when there is none)."""
+    generation = current_generation(index_dir)
+    if generation is None:
+        return None
+    return read_manifest(index_dir, generation).fingerprints != content_fingerprints(content_dir)
+
+
+# --- building ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _build_lock(index_dir: Path) -> Iterator[None]:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / LOCK).open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildInProgress(
+                "another index build is running; wait for it to finish and try again"
+            ) from None
+        try:
+            for stale in index_dir.glob(".building-*"):
+                shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _new_generation(index_dir: Path, copy_from: Path | None = None) -> Iterator[tuple[Path, str]]:
+    """Yield a private folder to build in and the generation's name; on success rename the
+    folder to that name and point CURRENT at it."""
+    name = "gen-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    building = Path(tempfile.mkdtemp(prefix=".building-", dir=index_dir))
+    try:
+        if copy_from is not None:
+            # Whoosh never rewrites a segment file in place, so hard links are a safe,
+            # instant copy: the new generation's writes leave the live one untouched.
+            shutil.copytree(copy_from / "whoosh", building / "whoosh", copy_function=os.link)
+        else:
+            (building / "whoosh").mkdir()
+        yield building, name
+        os.rename(building, index_dir / name)
+        _fsync_dir(index_dir)
+        pointer = index_dir / f".{CURRENT}.{os.getpid()}"
+        pointer.write_text(name + "\n", encoding="utf-8")
+        os.replace(pointer, index_dir / CURRENT)
+        _fsync_dir(index_dir)
+        _remove_old_generations(index_dir, keep=name)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+
+
+def _write_snapshot(folder, name, library, related, fingerprints, seconds, problems) -> Manifest:
+    with (folder / "snapshot.pickle").open("wb") as handle:
+        pickle.dump((library, related), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    manifest = Manifest(
+        generation=name,
+        built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        seconds=round(seconds, 3),
+        documents=len(library.articles),
+        fingerprints=fingerprints,
+        problems=problems,
+    )
+    (folder / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=1), "utf-8")
+    return manifest
+
+
+def _remove_old_generations(index_dir: Path, keep: str) -> None:
+    generations = sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
+    for old in generations[:-KEEP_GENERATIONS]:
+        if old.name != keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

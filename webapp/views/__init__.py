@@ -1,0 +1,14 @@
+"""Blueprints by area: thin views that look things up, then render."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import articles, search, site
+
+
+def init_app(app: Flask) -> None:
+    """Register every blueprint."""
+    app.register_blueprint(articles.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(site.bp)

@@ -1,0 +1,96 @@
+"""Reading pages: home, articles, related panels, topics and authors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, render_template
+
+from ..content import Article
+from ..htmx import render
+from ..live import current_snapshot
+from .paging import paginate, requested_page
+
+bp = Blueprint("articles", __name__)
+
+
+def _public_article(slug: str) -> Article:
+    # Slugs are looked up in the loaded content, never joined into a file path.
+    article = current_snapshot().library.articles.get(slug)
+    if article is None:
+        abort(404)
+    return article
+
+
+def review_due(article: Article) -> dt.date | None:
+    """Return when the article is next due for review, from `reviewed` and site settings."""
+    if article.reviewed is None:
+        return None
+    years = int(current_app.extensions["site_settings"].get("review_interval_years", 3))
+    try:
+        return article.reviewed.replace(year=article.reviewed.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return article.reviewed.replace(year=article.reviewed.year + years, day=28)
+
+
+@bp.get("/")
+def home():
+    """Show the welcome, the latest articles (paginated) and the topics."""
+    library = current_snapshot().library
+    page = paginate(library.latest(), requested_page(), current_app.config["LIST_PAGE_SIZE"])
+    return render_template("home.html", page=page, topics=library.topics(),
+                           authors=library.authors)
+
+
+@bp.get("/articles/<slug>")
+def article(slug: str):
+    """Show one article with its author, review dates and the related-articles placeholder."""
+    item = _public_article(slug)
+    library = current_snapshot().library
+    return render_template(
+        "article.html",
+        article=item,
+        author=library.authors.get(item.author or ""),
+        review_due=review_due(item),
+    )
+
+
+@bp.get("/articles/<slug>/related")
+def related(slug: str):
+    """Show the related-articles panel: a fragment for htmx, a whole page otherwise."""
+    item = _public_article(slug)
+    snapshot = current_snapshot()
+    related = [
+        snapshot.library.articles[s]
+        for s in snapshot.related.get(slug, [])
+        if s in snapshot.library.articles
+    ]
+    return render("related.html", "_related.html", article=item, related=related)
+
+
+@bp.get("/topics")
+def topics():
+    """List every topic with its number of articles."""
+    return render_template("topics.html", topics=current_snapshot().library.topics())
+
+
+@bp.get("/topics/<slug>")
+def topic(slug: str):
+    """List one topic's articles, newest first."""
+    library = current_snapshot().library
+    found = library.topic(slug)
+    if found is None:
+        abort(404)
+    page = paginate(library.articles_on(slug), requested_page(),
+                    current_app.config["LIST_PAGE_SIZE"])
+    return render_template("topic.html", topic=found, page=page, authors=library.authors)
+
+
+@bp.get("/authors/<slug>")
+def author(slug: str):
+    """Show an author's bio and articles."""
+    library = current_snapshot().library
+    person = library.authors.get(slug)
+    if person is None:
+        abort(404)
+    return render_template("author.html", author=person, articles=library.articles_by(slug))
