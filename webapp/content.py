@@ -60,6 +60,23 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
+class _TextDatesLoader(yaml.SafeLoader):
+    """YAML loader that leaves dates as text, so we can say which field holds a bad one."""
+
+
+# PyYAML turns `date: 2026-13-45` into an exception with no field name; without the timestamp
+# resolver it stays a string and `_date` explains the problem.
+_TextDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class _FrontMatterHandler(frontmatter.YAMLHandler):
+    def load(self, fm: str, **kwargs: Any) -> Any:
+        return yaml.load(fm, Loader=_TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with one content file."""
@@ -187,7 +204,9 @@ def load_library(content_dir: Path) -> Library:
         try:
             author = read_author(path, content_dir)
         except ContentError as error:
-            library.problems.append(Problem(_display(path, content_dir), error.field, error.message))
+            library.problems.append(
+                Problem(_display(path, content_dir), error.field, error.message)
+            )
             continue
         library.authors[author.slug] = author
 
@@ -205,15 +224,23 @@ def load_library(content_dir: Path) -> Library:
             library.problems.append(Problem(shown, error.field, error.message))
             continue
         library.problems.extend(
-            Problem(shown, name, f"is not a field we use (known: {', '.join(sorted(ARTICLE_FIELDS))})",
-                    skipped=False)
+            Problem(
+                shown,
+                name,
+                f"is not a field we use (known: {', '.join(sorted(ARTICLE_FIELDS))})",
+                skipped=False,
+            )
             for name in article.unknown_fields
         )
         existing = library.articles.get(article.slug) or library.drafts.get(article.slug)
         if existing:
             library.problems.append(
-                Problem(shown, None, f"duplicate slug '{article.slug}', already used by "
-                        f"{existing.source}; rename one of the files")
+                Problem(
+                    shown,
+                    None,
+                    f"duplicate slug '{article.slug}', already used by "
+                    f"{existing.source}; rename one of the files",
+                )
             )
             continue
         (library.drafts if article.draft else library.articles)[article.slug] = article
@@ -342,7 +369,10 @@ def scaffold_article(title: str, today: dt.date, author: str | None = None) -> t
 
 
 def _markdown_files(folder: Path) -> Iterable[Path]:
-    return sorted(folder.rglob("*.md")) if folder.is_dir() else []
+    # Shallower files first, so a stray copy in a subfolder never displaces the original.
+    if not folder.is_dir():
+        return []
+    return sorted(folder.rglob("*.md"), key=lambda p: (len(p.parts), str(p)))
 
 
 def _display(path: Path, content_dir: Path) -> str:
@@ -366,7 +396,7 @@ def _read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
             "front matter", "is missing: start the file with '---', the fields, then '---'"
         )
     try:
-        post = frontmatter.loads(text.lstrip("\ufeff"))
+        post = frontmatter.loads(text.lstrip("\ufeff"), handler=_FrontMatterHandler())
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark else ""
@@ -457,6 +487,8 @@ def _broken_links(library: Library) -> Iterable[Problem]:
         for target in INTERNAL_LINK.findall(article.body_html):
             if target not in library.articles:
                 yield Problem(
-                    article.source, "body", f"links to /articles/{target}, which does not exist"
-                    " or is a draft", skipped=False
+                    article.source,
+                    "body",
+                    f"links to /articles/{target}, which does not exist or is a draft",
+                    skipped=False,
                 )

@@ -1,0 +1,46 @@
+"""The site in a real browser: banner, article anatomy, and nothing but our own origin."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+BANNER = "This is not an emergency service. In case of emergency call 112 or contact Samaritans"
+
+
+def test_home_and_article_show_the_banner_and_its_links(page, live_server):
+    page.goto(live_server.url + "/")
+    banner = page.locator("body > *").first
+    expect(banner).to_have_attribute("aria-label", "Emergency help")
+    expect(banner).to_contain_text(BANNER)
+    expect(banner.get_by_role("link", name="112")).to_have_attribute("href", "tel:112")
+    expect(banner.get_by_role("link", name="116 123")).to_have_attribute("href", "tel:116123")
+    expect(banner.get_by_role("link", name="Samaritans")).to_have_attribute(
+        "href", "https://www.samaritans.org/"
+    )
+    expect(page.get_by_role("region", name="Emergency help")).to_be_visible()
+
+    page.get_by_role("link", name="The therapeutic relationship").first.click()
+    expect(page).to_have_url(live_server.url + "/articles/the-therapeutic-relationship")
+    expect(page.get_by_role("heading", level=1)).to_have_text("The therapeutic relationship")
+    expect(page.locator("body > *").first).to_contain_text(BANNER)
+    expect(page.get_by_role("heading", name="About the author")).to_be_visible()
+
+
+def test_stylesheet_and_htmx_load_from_our_origin(page, live_server):
+    page.goto(live_server.url + "/articles/the-therapeutic-relationship")
+    assert page.evaluate("typeof window.htmx") == "object"
+    assert page.evaluate("htmx.version").startswith("2.")
+    background = page.evaluate(
+        "getComputedStyle(document.querySelector('.emergency')).backgroundColor"
+    )
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+
+
+def test_not_found_page_in_full_layout(watched, live_server):
+    page, watch = watched()
+    watch.allow("404 (NOT FOUND)")  # Chromium logs the page's own 404 status as an error
+    response = page.goto(live_server.url + "/articles/does-not-exist")
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    expect(page.get_by_role("search")).to_be_visible()
+    expect(page.locator("body > *").first).to_contain_text(BANNER)

@@ -1,0 +1,558 @@
+"""Search as a visitor meets it: words find articles whatever their spelling, typos get a
+"Did you mean", snippets are safe HTML, odd input never breaks anything, and related
+articles are related."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from webapp import query, search
+from webapp.content import Article, topic_for
+
+
+def article(slug, title, body, summary="A short summary.", topics=(), date="2026-01-01", **kw):
+    """Return a public Article built in memory, as content.read_article would."""
+    return Article(
+        slug=slug,
+        title=title,
+        summary=summary,
+        date=dt.date.fromisoformat(date),
+        body_html="",
+        body_text=body,
+        source=f"content/articles/{slug}.md",
+        topics=tuple(topic_for(t) for t in topics),
+        **kw,
+    )
+
+
+LIBRARY = [
+    article(
+        "the-therapeutic-relationship",
+        "The therapeutic relationship",
+        "The therapeutic relationship is the bond of trust between you and your therapist. "
+        "Rupture and repair happen in every good relationship. Talk to your counsellor about "
+        "how the relationship feels.",
+        summary="Why the connection with your therapist matters.",
+        topics=["relationships", "therapy basics"],
+        date="2026-03-14",
+    ),
+    article(
+        "trust-and-your-therapist",
+        "Building trust with your therapist",
+        "A therapeutic approach works best with trust. The relationship with a therapist "
+        "grows over sessions, and relationships need honesty and repair.",
+        topics=["relationships"],
+        date="2026-02-01",
+    ),
+    article(
+        "couples-and-conflict",
+        "Couples and conflict",
+        "Couples argue. Conflict in relationships is normal; partners who repair after a "
+        "rupture build trust in the relationship.",
+        topics=["relationships"],
+        date="2026-01-20",
+    ),
+    article(
+        "understanding-anxiety",
+        "Understanding anxiety",
+        "Anxiety is a feeling of worry or fear. Worrying about panic changes behaviour, and "
+        "avoidance keeps anxiety going.",
+        summary="What anxiety is and why it lingers.",
+        topics=["anxiety"],
+        date="2026-01-10",
+    ),
+    article(
+        "growing-tomatoes",
+        "Growing tomatoes",
+        "Sow tomato seeds in compost, water the seedlings daily, and pinch out side shoots. "
+        "Tomatoes like sunny greenhouses and rich loam.",
+        summary="Gardening notes.",
+        date="2025-06-01",
+    ),
+    article(
+        "unsafe-markup",
+        "Markup in text",
+        "Someone wrote <script>alert('boo')</script> & <b>bold</b> in the text about alerts.",
+        summary="Contains markup-like text.",
+        date="2025-05-01",
+    ),
+    article(
+        "summary-only",
+        "A quiet page",
+        "Nothing of note here.",
+        summary="Mindfulness exercises for busy evenings.",
+        date="2025-04-01",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("search") / "whoosh"
+    search.build_index(directory, LIBRARY)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def ix(index_dir):
+    opened = search.SearchIndex(index_dir)
+    yield opened
+    opened.close()
+
+
+def slugs(results):
+    return [hit.slug for hit in results.hits]
+
+
+# --- building ----------------------------------------------------------------------------
+
+
+def test_build_counts_documents_skips_drafts_and_reports_progress(tmp_path):
+    calls = []
+    draft = article("a-draft", "Draft", "unpublished words", draft=True)
+    written = search.build_index(tmp_path / "ix", [*LIBRARY[:3], draft], progress=calls.append)
+    assert written == 3
+    assert calls == [1, 1, 1, 1]
+    opened = search.SearchIndex(tmp_path / "ix")
+    try:
+        assert opened.doc_count() == 3
+        assert opened.search("unpublished").total == 0
+    finally:
+        opened.close()
+
+
+def test_doc_count(ix):
+    assert ix.doc_count() == len(LIBRARY)
+
+
+def test_empty_library_builds_a_searchable_empty_index(tmp_path):
+    assert search.build_index(tmp_path / "ix", []) == 0
+    opened = search.SearchIndex(tmp_path / "ix")
+    try:
+        results = opened.search("anything")
+        assert (results.total, results.pages, results.hits) == (0, 0, [])
+        assert opened.doc_count() == 0
+    finally:
+        opened.close()
+
+
+def test_update_index_replaces_adds_and_deletes(tmp_path):
+    directory = tmp_path / "ix"
+    search.build_index(directory, LIBRARY)
+    changed = article("understanding-anxiety", "Understanding anxiety", "Now about zeppelins.")
+    added = article("new-article", "Brand new", "Kayaking on quiet rivers.")
+    # index.update lists a changed slug among the removed too: the new version must survive.
+    search.update_index(directory, [changed, added], ["growing-tomatoes", "understanding-anxiety"])
+    opened = search.SearchIndex(directory)
+    try:
+        assert slugs(opened.search("zeppelins")) == ["understanding-anxiety"]
+        assert slugs(opened.search("kayaking")) == ["new-article"]
+        assert opened.search("tomatoes").total == 0
+        assert opened.search("worry").total == 0  # the old text is gone
+        assert opened.doc_count() == len(LIBRARY) - 1 + 1
+    finally:
+        opened.close()
+
+
+def test_update_index_deletes_an_article_turned_draft(tmp_path):
+    directory = tmp_path / "ix"
+    search.build_index(directory, LIBRARY)
+    search.update_index(directory, [article("growing-tomatoes", "T", "x", draft=True)], [])
+    opened = search.SearchIndex(directory)
+    try:
+        assert opened.search("tomatoes").total == 0
+    finally:
+        opened.close()
+
+
+# --- matching ----------------------------------------------------------------------------
+
+
+def test_hit_carries_what_the_results_page_shows(ix):
+    hit = ix.search("bond of trust ").hits[0]
+    assert hit.slug == "the-therapeutic-relationship"
+    assert hit.title == "The therapeutic relationship"
+    assert hit.summary == "Why the connection with your therapist matters."
+    assert hit.topics == (topic_for("relationships"), topic_for("therapy basics"))
+    assert hit.date == dt.date(2026, 3, 14)
+
+
+def test_stemming_finds_other_forms(ix):
+    assert "the-therapeutic-relationship" in slugs(ix.search("relationships "))
+    assert "understanding-anxiety" in slugs(ix.search("worries "))
+
+
+def test_title_match_ranks_first(ix):
+    assert slugs(ix.search("relationship "))[0] == "the-therapeutic-relationship"
+
+
+def test_all_words_must_match(ix):
+    assert slugs(ix.search("couples trust ")) == ["couples-and-conflict"]
+
+
+def test_phrase_matches_only_adjacent_words(ix):
+    results = ix.search('"therapeutic relationship"')
+    assert slugs(results) == ["the-therapeutic-relationship"]
+    # Without quotes the words need not be adjacent.
+    assert "trust-and-your-therapist" in slugs(ix.search("therapeutic relationship "))
+
+
+def test_unbalanced_quote_is_ignored(ix):
+    assert "trust-and-your-therapist" in slugs(ix.search('"therapeutic relationship'))
+
+
+def test_operators_and_fields_are_just_words(ix):
+    assert ix.search("anxiety AND").total == ix.search("anxiety").total
+    assert slugs(ix.search("title:anxiety")) == slugs(ix.search("title anxiety"))
+    assert "understanding-anxiety" in slugs(ix.search("anxiety* OR (worry)"))
+
+
+@pytest.mark.parametrize("typed", ["relat", "re", "Relationsh", "thera"])
+def test_last_word_is_a_prefix_as_you_type(ix, typed):
+    assert "the-therapeutic-relationship" in slugs(ix.search(typed))
+
+
+def test_prefix_from_two_characters_only(ix):
+    assert ix.search("couples r").total == ix.search("couples ").total
+    assert slugs(ix.search("couples re")) == ["couples-and-conflict"]
+
+
+def test_stop_word_prefix_only_when_it_is_the_whole_query(ix):
+    assert "understanding-anxiety" in slugs(ix.search("an"))  # on its way to "anxiety"
+    assert ix.search("worry an").total == ix.search("worry ").total
+
+
+def test_finished_word_is_not_a_prefix(ix):
+    assert ix.search("relat ").total == 0
+    assert ix.search('"relat"').total == 0
+
+
+def test_multi_word_query_falls_back_to_any_word(ix):
+    results = ix.search("tomatoes anxiety ")
+    assert results.suggestion is None
+    assert set(slugs(results)) == {"growing-tomatoes", "understanding-anxiety"}
+
+
+def test_empty_and_stop_word_queries_find_nothing(ix):
+    for text in ["", "   ", "the and of", '""', "*?!"]:
+        results = ix.search(text)
+        assert (results.total, results.hits, results.pages, results.page) == (0, [], 0, 1)
+        assert results.suggestion is None
+
+
+def test_query_is_capped_and_shown_back_cleaned(ix):
+    results = ix.search("anxiety\x00  worry " + "x" * 500, max_length=50)
+    assert len(results.query) <= 50
+    assert results.query.startswith("anxiety worry x")
+    # A trailing space survives, so a link built from it repeats the same search.
+    assert ix.search("anxiety ").query == "anxiety "
+
+
+# --- highlights --------------------------------------------------------------------------
+
+
+def test_snippet_marks_matches_in_the_body(ix):
+    snippet = ix.search("rupture ").hits[0].snippet_html
+    assert "<mark>Rupture</mark>" in snippet or "<mark>rupture</mark>" in snippet
+
+
+def test_snippet_escapes_markup_in_the_text(ix):
+    hit = ix.search("alert ").hits[0]
+    assert hit.slug == "unsafe-markup"
+    assert "<script" not in hit.snippet_html and "<b>" not in hit.snippet_html
+    assert "&lt;script&gt;<mark>alert</mark>" in hit.snippet_html
+    assert "&amp;" in hit.snippet_html
+
+
+def test_snippet_falls_back_to_the_summary_then_to_nothing(ix):
+    hit = ix.search("mindfulness ").hits[0]
+    assert hit.snippet_html == "<mark>Mindfulness</mark> exercises for busy evenings."
+    title_only = ix.search("quiet ").hits[0]
+    assert (title_only.slug, title_only.snippet_html) == ("summary-only", "")
+
+
+# --- did you mean ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [
+        ("therapeutc", "therapeutic"),
+        ("anxeity", "anxiety"),
+        ("anxeity relatonship", "anxiety relationship"),
+        ('"therapeutc relationship"', '"therapeutic relationship"'),
+        ("the compots", "the compost"),
+    ],
+)
+def test_did_you_mean_suggests_real_words(ix, typed, suggested):
+    results = ix.search(typed)
+    assert results.total == 0
+    assert results.suggestion == suggested
+
+
+def test_no_suggestion_when_something_was_found_or_nothing_is_close(ix):
+    assert ix.search("anxiety").suggestion is None
+    assert ix.search("qqqqzzzz").suggestion is None
+
+
+# --- pagination --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("many") / "whoosh"
+    search.build_index(
+        directory, [article(f"sleep-{n:02}", f"Sleep note {n}", "Sleep well.") for n in range(25)]
+    )
+    opened = search.SearchIndex(directory)
+    yield opened
+    opened.close()
+
+
+def test_pages_of_ten(many):
+    first = many.search("sleep")
+    assert (first.total, first.pages, first.page, len(first.hits)) == (25, 3, 1, 10)
+    pages = [many.search("sleep", page=n).hits for n in (1, 2, 3)]
+    assert [len(p) for p in pages] == [10, 10, 5]
+    assert len({hit.slug for page in pages for hit in page}) == 25
+
+
+@pytest.mark.parametrize(("asked", "shown"), [(0, 1), (-5, 1), (3, 3), (4, 3), (10**9, 3)])
+def test_page_is_clamped_into_range(many, asked, shown):
+    results = many.search("sleep", page=asked)
+    assert results.page == shown
+    assert results.hits
+
+
+def test_page_size(many):
+    results = many.search("sleep", page=4, page_size=7)
+    assert (results.pages, results.page, len(results.hits)) == (4, 4, 4)
+
+
+def test_one_searcher_serves_threads(many):
+    expected = slugs(many.search("sleep", page=2))
+    seen = []
+
+    def run():
+        seen.extend(slugs(many.search("sleep", page=2)) == expected for _ in range(10))
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [True] * 60
+
+
+# --- British and American spellings ------------------------------------------------------
+
+SPELLINGS = [
+    ("recognize", "recognise"), ("organization", "organisation"), ("realized", "realised"),
+    ("apologizing", "apologising"), ("criticize", "criticise"), ("emphasizes", "emphasises"),
+    ("minimize", "minimise"), ("analyze", "analyse"), ("paralyzed", "paralysed"),
+    ("behavior", "behaviour"), ("behavioral", "behavioural"), ("color", "colour"),
+    ("favorite", "favourite"), ("honor", "honour"), ("neighborhood", "neighbourhood"),
+    ("humor", "humour"), ("labor", "labour"), ("rumors", "rumours"), ("harbor", "harbour"),
+    ("endeavor", "endeavour"), ("catalog", "catalogue"), ("dialog", "dialogue"),
+    ("monologs", "monologues"), ("counseling", "counselling"), ("counselor", "counsellor"),
+    ("traveling", "travelling"), ("modeling", "modelling"), ("labeled", "labelled"),
+    ("canceled", "cancelled"), ("fulfill", "fulfil"), ("fulfillment", "fulfilment"),
+    ("enroll", "enrol"), ("skillful", "skilful"), ("defense", "defence"),
+    ("offense", "offence"), ("license", "licence"), ("practicing", "practising"),
+    ("center", "centre"), ("fiber", "fibre"), ("meter", "metre"), ("theater", "theatre"),
+    ("program", "programme"), ("mold", "mould"), ("gray", "grey"),
+    ("pediatric", "paediatric"), ("anemia", "anaemia"), ("estrogen", "oestrogen"),
+    ("esthetic", "aesthetic"), ("judgment", "judgement"), ("aging", "ageing"),
+    ("skeptical", "sceptical"), ("dishonor", "dishonour"), ("learned", "learnt"),
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def spelled(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("spelling") / "whoosh"
+    docs = []
+    for n, (us, uk) in enumerate(SPELLINGS):
+        docs += [article(f"us-{n}", "Note", f"Plain {us} text."),
+                 article(f"uk-{n}", "Note", f"Plain {uk} text.")]  # fmt: skip
+    search.build_index(directory, docs)
+    opened = search.SearchIndex(directory)
+    yield opened
+    opened.close()
+
+
+@pytest.mark.parametrize(("n", "pair"), list(enumerate(SPELLINGS)), ids=[p[0] for p in SPELLINGS])
+def test_british_and_american_spellings_meet(spelled, n, pair):
+    for spelling in pair:
+        # The trailing space says the word is finished, so this is not a prefix match.
+        found = set(slugs(spelled.search(spelling + " ", page_size=100)))
+        assert {f"us-{n}", f"uk-{n}"} <= found, spelling
+
+
+@pytest.mark.parametrize("typed", ["organiz", "behavio", "colo", "counsel"])
+def test_prefixes_meet_across_spellings(spelled, typed):
+    found = slugs(spelled.search(typed, page_size=100))
+    assert any(slug.startswith("uk-") for slug in found)
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "for",
+        "door",
+        "floor",
+        "motor",
+        "doctor",
+        "error",
+        "mirror",
+        "terror",
+        "anchor",
+        "author",
+        "major",
+        "minor",
+        "factor",
+        "actor",
+        "sponsor",
+        "tutor",
+        "mentor",
+        "inferior",
+        "size",
+        "prize",
+        "seize",
+        "citizen",
+        "horizon",
+        "blog",
+        "dog",
+        "log",
+        "tour",
+        "four",
+        "pour",
+        "poor",
+        "model",
+        "travel",
+        "counsel",
+        "dial",
+    ],  # fmt: skip
+)
+def test_spelling_normaliser_leaves_other_words_alone(word):
+    assert query.canonical_spelling(word) == word
+
+
+def test_spelling_normaliser_is_idempotent():
+    for british in query.SPELLINGS.values():
+        assert query.canonical_spelling(british) == british
+
+
+# --- hostile input -----------------------------------------------------------------------
+
+HOSTILE = [
+    '"', '"""', '""', "'", "(", ")", "[", "]", "{", "}", "((anxiety", "anxiety)]}",
+    '"unbalanced quote', 'two "phrases" "and one', "AND", "OR", "NOT", "AND OR NOT",
+    "anxiety AND OR NOT worry", "title:foo", "body:", ":", "slug:the-therapeutic-relationship",
+    "*", "?", "a*", "*a", "re*", "~2", "anxiety~2", "^3", "anxiety^3", "[a TO z]", "{a TO z}",
+    "\\", "\\\\", "/", "anxiety/worry", "+anxiety -worry", "!!!", "%00", "\x00", "\x00anxiety",
+    "anx\x00iety", "\x01\x02\x1f\x7f", "\t\n\r", "\ud800", "anxiety\udfff", "\udc80\ud800",
+    "😀", "anxiety 😀", "👨‍👩‍👧", "مرحبا بالعالم", "\u202eytixna", "שלום", "e\u0301" * 50,
+    "a" + "\u0301" * 500, "Ｒｅｌａｔｉｏｎｓｈｉｐ", "ﬁne", "x" * 10_000, "anxiety " * 1_000,
+    " ".join(f"word{n}" for n in range(1_000)), "a " * 5_000, "aa", "a" * 199 + "b",
+    "'; DROP TABLE articles; --", "1 OR 1=1", "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>", "alert <script", "&lt;script&gt;", "...", "-- ++ ~~",
+    "the of and", "to be or not to be", "12345", "3.14159", "_", "__init__", "\u200b",
+    "\ufeff", "\uffff", "\U0010ffff", "NaN", "None", "null", "%s%s%s", "{0}", "${x}",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=[f"hostile{n}" for n in range(len(HOSTILE))])
+def test_hostile_input_is_just_words(ix, text):
+    for page in (1, 2):
+        results = ix.search(text, page=page)
+        assert isinstance(results, search.SearchResults)
+        assert isinstance(results.query, str) and len(results.query) <= 200
+        assert 0 <= len(results.hits) <= 10
+        assert results.total >= len(results.hits)
+        assert results.suggestion is None or isinstance(results.suggestion, str)
+        for hit in results.hits:
+            assert isinstance(hit, search.Hit)
+            assert "<script" not in hit.snippet_html
+            assert "<img" not in hit.snippet_html
+        results.query.encode("utf-8")  # no lone surrogates survive to a template
+
+
+def test_hostile_list_is_long_enough():
+    assert len(HOSTILE) >= 40
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=400))
+def test_any_text_parses_to_bounded_work(text):
+    parsed = query.parse(text, ANALYZER, max_length=200)
+    assert parsed.term_count <= query.MAX_TERMS + 1
+    assert len(parsed.shown) <= 200
+    assert parsed.prefix is None or query.MIN_PREFIX <= len(parsed.prefix) <= query.MAX_WORD
+    # What is shown back searches for exactly the same thing.
+    again = query.parse(parsed.shown, ANALYZER, max_length=200)
+    assert (again.units, again.prefix) == (parsed.units, parsed.prefix)
+
+
+ANALYZER = query.text_analyzer()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.text(
+        alphabet=st.sampled_from(list('abcdefgrst "*?():~^\\-!') + ["\x00", "\ud800", "é"]),
+        max_size=60,
+    ),
+    st.integers(min_value=-3, max_value=50),
+)
+def test_any_text_searches_without_error(ix, text, page):
+    results = ix.search(text, page=page)
+    assert 1 <= results.page <= max(results.pages, 1)
+    assert all("<script" not in hit.snippet_html for hit in results.hits)
+
+
+# --- related articles --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def related(index_dir):
+    return search.compute_related(index_dir, {a.slug: a for a in LIBRARY})
+
+
+def test_related_finds_articles_on_the_same_theme(related):
+    found = related["the-therapeutic-relationship"]
+    assert {"trust-and-your-therapist", "couples-and-conflict"} <= set(found)
+    assert "the-therapeutic-relationship" not in found
+    assert "growing-tomatoes" not in found
+
+
+def test_related_leaves_out_articles_with_nothing_in_common(related):
+    assert related["growing-tomatoes"] == []
+
+
+def test_related_is_never_itself_and_at_most_limit(index_dir):
+    everything = {a.slug: a for a in LIBRARY}
+    lists = search.compute_related(index_dir, everything, limit=1)
+    assert all(len(found) <= 1 and slug not in found for slug, found in lists.items())
+    assert lists["the-therapeutic-relationship"] == ["trust-and-your-therapist"]
+
+
+def test_related_only_names_public_articles_it_was_given(index_dir):
+    articles = {a.slug: a for a in LIBRARY if a.slug != "couples-and-conflict"}
+    articles["trust-and-your-therapist"] = article(
+        "trust-and-your-therapist", "T", "therapist", draft=True
+    )
+    lists = search.compute_related(index_dir, articles)
+    assert "trust-and-your-therapist" not in lists
+    named = {slug for found in lists.values() for slug in found}
+    assert not named & {"couples-and-conflict", "trust-and-your-therapist"}
+
+
+def test_related_for_some_slugs_is_stable(index_dir, related):
+    articles = {a.slug: a for a in LIBRARY}
+    some = search.compute_related(index_dir, articles, slugs=["couples-and-conflict", "nope"])
+    assert some == {"couples-and-conflict": related["couples-and-conflict"], "nope": []}
