@@ -141,6 +141,15 @@ def test_empty_library_builds_a_searchable_empty_index(tmp_path):
         opened.close()
 
 
+def test_related_on_an_empty_or_one_article_index(tmp_path):
+    search.build_index(tmp_path / "empty", [])
+    lone = article("lone", "Lone", "Only words.", topics=["solo"])
+    assert search.compute_related(tmp_path / "empty", {}) == {}
+    assert search.compute_related(tmp_path / "empty", {"lone": lone}) == {"lone": []}
+    search.build_index(tmp_path / "one", [lone])
+    assert search.compute_related(tmp_path / "one", {"lone": lone}) == {"lone": []}
+
+
 def test_update_index_replaces_adds_and_deletes(tmp_path):
     directory = tmp_path / "ix"
     search.build_index(directory, LIBRARY)
@@ -155,8 +164,14 @@ def test_update_index_replaces_adds_and_deletes(tmp_path):
         assert opened.search("tomatoes").total == 0
         assert opened.search("worry").total == 0  # the old text is gone
         assert opened.doc_count() == len(LIBRARY) - 1 + 1
+        assert "<mark>zeppelins</mark>" in opened.search("zeppelins").hits[0].snippet_html
     finally:
         opened.close()
+    # Related lists read the updated index too, now split across segments.
+    articles = {a.slug: a for a in [*LIBRARY[:4], changed, added]}
+    lists = search.compute_related(directory, articles)
+    assert "growing-tomatoes" not in {slug for found in lists.values() for slug in found}
+    assert "trust-and-your-therapist" in lists["the-therapeutic-relationship"]
 
 
 def test_update_index_deletes_an_article_turned_draft(tmp_path):
@@ -232,6 +247,27 @@ def test_finished_word_is_not_a_prefix(ix):
     assert ix.search('"relat"').total == 0
 
 
+def test_prefix_expansion_is_bounded(tmp_path):
+    words = [f"ab{chr(97 + n // 26)}{chr(97 + n % 26)}x" for n in range(300)]
+    docs = [
+        article(f"d{n}", f"Title {w}", f"{w} {'abaax ' * (n == 0)}") for n, w in enumerate(words)
+    ]
+    search.build_index(tmp_path / "ix", docs)
+    opened = search.SearchIndex(tmp_path / "ix")
+    try:
+        pairs = query.completions(opened._searcher.reader(), query.text_analyzer(), "ab")
+        fields = [field for field, _ in pairs]
+        assert fields.count("body") <= query.MAX_COMPLETIONS
+        assert fields.count("title") <= query.TITLE_COMPLETIONS
+        assert ("body", "abaax") in pairs  # the most frequent completion is kept
+        # The price of bounded work: a two-letter prefix reaches only the commonest words.
+        results = opened.search("ab", page_size=100)
+        assert "d0" in slugs(results)
+        assert results.total <= query.MAX_COMPLETIONS + query.TITLE_COMPLETIONS
+    finally:
+        opened.close()
+
+
 def test_multi_word_query_falls_back_to_any_word(ix):
     results = ix.search("tomatoes anxiety ")
     assert results.suggestion is None
@@ -265,8 +301,25 @@ def test_snippet_escapes_markup_in_the_text(ix):
     hit = ix.search("alert ").hits[0]
     assert hit.slug == "unsafe-markup"
     assert "<script" not in hit.snippet_html and "<b>" not in hit.snippet_html
-    assert "&lt;script&gt;<mark>alert</mark>" in hit.snippet_html
-    assert "&amp;" in hit.snippet_html
+    # A short body is shown whole: no word cut at either end.
+    assert hit.snippet_html == (
+        "Someone wrote &lt;script&gt;<mark>alert</mark>(&#x27;boo&#x27;)&lt;/script&gt; &amp; "
+        "&lt;b&gt;bold&lt;/b&gt; in the text about <mark>alerts</mark>."
+    )
+
+
+def test_snippet_of_a_long_body_is_two_short_fragments(tmp_path):
+    body = "Opening words. " + "Filler text here. " * 40 + "A target word. " + "More. " * 60
+    body += "Another target at the end."
+    search.build_index(tmp_path / "ix", [article("long", "Long", body)])
+    opened = search.SearchIndex(tmp_path / "ix")
+    try:
+        snippet = opened.search("target ").hits[0].snippet_html
+    finally:
+        opened.close()
+    assert snippet.startswith("…") and snippet.count("<mark>target</mark>") == 2
+    assert "Opening" not in snippet and len(snippet) < 400
+    assert snippet.endswith("the end.")  # the text's own end, not a cut-off word
 
 
 def test_snippet_falls_back_to_the_summary_then_to_nothing(ix):
@@ -286,6 +339,8 @@ def test_snippet_falls_back_to_the_summary_then_to_nothing(ix):
         ("anxeity", "anxiety"),
         ("anxeity relatonship", "anxiety relationship"),
         ('"therapeutc relationship"', '"therapeutic relationship"'),
+        ('"the therapeutc relationship"', '"the therapeutic relationship"'),
+        ("Anxeity", "anxiety"),
         ("the compots", "the compost"),
     ],
 )

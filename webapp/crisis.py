@@ -39,7 +39,7 @@ def matches_crisis(query: str, terms: Iterable[str]) -> bool:
     if not isinstance(query, str):
         return False
     words = normalise(query)
-    return any(isinstance(term, str) and _contains(words, *_pattern(term)) for term in terms)
+    return any(isinstance(term, str) and _contains(words, *_pattern(term)) for term in terms or ())
 
 
 @lru_cache(maxsize=256)

@@ -1,8 +1,8 @@
 """Turn what a visitor types into a Whoosh query that cannot fail, and the word analysis
 that the index and queries share (stemming, British and American spellings meeting).
 
-No Flask here, and no index either: building a query only needs the analyzer and, for the
-word being typed, a function that lists its completions.
+No Flask here. Whoosh readers come in from `search.py`, which owns opening the index: this
+module only reads terms from them (completions of the word being typed, "Did you mean").
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from heapq import nlargest
 
 from whoosh import query as wq
 from whoosh.analysis import (
+    STOP_WORDS,
     Analyzer,
     CharsetFilter,
     Filter,
@@ -29,6 +31,15 @@ from whoosh.support.charset import accent_map
 FIELDS = ("title", "summary", "body", "tags")
 MAX_TERMS = 12
 MIN_PREFIX = 2
+# The word being typed completes to at most this many of its most frequent words in the body
+# (and terms in titles and tags): a short prefix over a large vocabulary is what makes
+# as-you-type slow.
+MAX_COMPLETIONS = 50
+TITLE_COMPLETIONS = 30
+TAG_COMPLETIONS = 10
+# "Did you mean": only words of a sensible length are corrected (a Levenshtein automaton
+# over a 200-letter "word" is expensive), and the first letter is taken as right.
+MAX_CORRECTED_WORD = 24
 # Longer "words" are noise (pasted URLs, keyboard mashing) and cost Whoosh for nothing.
 MAX_WORD = 40
 # Only `\w` runs are words, at index and query time alike, so `*`, `?`, `:` and friends
@@ -165,8 +176,8 @@ class ParsedQuery:
 
 
 def clean(text: object, max_length: int) -> str:
-    """Cap the text's length, then drop what cannot be part of a word: control and format
-    characters and lone surrogates (which cannot even be encoded)."""
+    """Cap the text's length, then drop control characters and lone surrogates."""
+    # Lone surrogates cannot even be encoded; control and format characters are never words.
     if not isinstance(text, str):
         return ""
     limit = max(0, max_length)
@@ -228,21 +239,65 @@ def prefix_forms(prefix: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
+def completions(reader, analyzer: Analyzer, prefix: str) -> tuple[tuple[str, str], ...]:
+    """Return the (field, term) pairs the word being typed may complete to.
+
+    Title and tags terms are taken as indexed; body terms come from the most frequent real
+    words (the unstemmed `words` field) with the prefix, analysed, so "therapeuti" still
+    reaches the stem "therapeut". Each field is capped, most frequent first.
+    """
+    forms = prefix_forms(prefix)
+
+    def most_frequent(field: str, limit: int) -> list[str]:
+        found = [pair for form in forms for pair in reader.most_frequent_terms(field, limit, form)]
+        top = [term for _, term in nlargest(limit, found)]
+        return [t.decode("utf-8") if isinstance(t, bytes) else t for t in top]
+
+    pairs = {("title", t): None for t in most_frequent("title", TITLE_COMPLETIONS)}
+    pairs |= {("tags", t): None for t in most_frequent("tags", TAG_COMPLETIONS)}
+    for word in most_frequent("words", MAX_COMPLETIONS):
+        pairs |= {("body", token.text): None for token in analyzer(word, mode="query")}
+    return tuple(pairs)
+
+
+def suggest(reader, parsed: ParsedQuery) -> str | None:
+    """Return the query with unknown words replaced by the nearest real words, or None."""
+    changed = False
+    shown = []
+    for unit in parsed.units:
+        words = []
+        for word in unit.words:
+            better = _correct(reader, word) if unit.terms else None
+            changed |= better is not None
+            words.append(better or word)
+        shown.append(f'"{" ".join(words)}"' if unit.phrase else words[0])
+    return " ".join(shown) if changed else None
+
+
+def _correct(reader, word: str) -> str | None:
+    word = word.translate(accent_map)  # as the `words` field stores it
+    if not 3 <= len(word) <= MAX_CORRECTED_WORD or word.isdigit() or word in STOP_WORDS:
+        return None
+    if reader.doc_frequency("words", word):
+        return None
+    # Nearest first, then the most common; the first letter is taken as typed.
+    for distance in (1, 2) if len(word) > 4 else (1,):
+        candidates = set(reader.terms_within("words", word, distance, prefix=1)) - {word}
+        if candidates:
+            return min(candidates, key=lambda w: (-reader.doc_frequency("words", w), w))
+    return None
+
+
 # --- parsed query -> Whoosh query ---------------------------------------------------------
 
 
-def _any_field(term: str) -> wq.Query:
-    return wq.Or([wq.Term(field, term) for field in FIELDS])
-
-
 def _unit_query(unit: Unit) -> wq.Query | None:
+    # Each term may match in any field; a phrase must match within one field.
     if not unit.terms:
         return None
-    if len(unit.terms) > 1 and unit.phrase:
-        return wq.Or([wq.Phrase(field, list(unit.terms)) for field in FIELDS])
-    # A single word can analyse to several terms only in odd cases; require them all.
-    parts = [_any_field(term) for term in unit.terms]
-    return parts[0] if len(parts) == 1 else wq.And(parts)
+    if len(unit.terms) == 1:
+        return wq.Or([wq.Term(field, unit.terms[0]) for field in FIELDS])
+    return wq.Or([wq.Phrase(field, list(unit.terms)) for field in FIELDS])
 
 
 def build(

@@ -12,15 +12,16 @@ import html
 import math
 import threading
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from heapq import nlargest
 from pathlib import Path
 
 from whoosh import highlight, index
 from whoosh import query as wq
+from whoosh.analysis import Token
+from whoosh.classify import Expander
 from whoosh.fields import ID, TEXT, Schema
 
 from . import query
@@ -28,16 +29,8 @@ from .content import Article, Topic, topic_for
 
 TITLE_BOOST = 3.0
 TAGS_BOOST = 2.0
-# The word being typed completes to at most this many of its most frequent whole words over
-# the body: a short prefix over a large vocabulary is what makes as-you-type slow.
-MAX_COMPLETIONS = 50
-TITLE_COMPLETIONS = 30
-TAG_COMPLETIONS = 10
-# "Did you mean": only words of a sensible length are corrected (a Levenshtein automaton
-# over a 200-letter "word" is expensive), and the first letter is taken as right.
-MAX_CORRECTED_WORD = 24
 # Related articles: key terms per article, candidates looked at, and the score parts.
-KEY_TERMS = 12
+KEY_TERMS = 10
 MLT_CANDIDATES = 20
 TOPIC_CANDIDATES = 50  # per topic, newest first, so a topic on every article stays cheap
 TOPIC_BONUS = 0.4  # per shared topic, at most two counted
@@ -49,7 +42,9 @@ def make_schema() -> Schema:
     """Return the schema: stemmed, spelling-normalised text fields plus unstemmed `words`."""
     analyzer = query.text_analyzer()
     return Schema(
-        slug=ID(stored=True, unique=True),
+        # A column too, so related articles map document numbers to slugs without loading
+        # every stored body.
+        slug=ID(stored=True, unique=True, sortable=True),
         title=TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
         summary=TEXT(analyzer=analyzer, stored=True),
         # Character positions let highlighting find matches without re-analysing the body.
@@ -60,10 +55,6 @@ def make_schema() -> Schema:
         # positions needed, so it costs a fraction of the body field.
         words=TEXT(analyzer=query.word_analyzer(), phrase=False),
     )
-
-
-def _text(term: str | bytes) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
 def _document(article: Article) -> dict[str, str]:
@@ -109,15 +100,15 @@ def build_index(
 
 def update_index(directory: Path, changed: Iterable[Article], removed: Iterable[str]) -> None:
     """Replace or add the changed articles and delete the removed slugs, in one commit."""
-    changed = list(changed)
+    latest = {article.slug: article for article in changed}  # a slug listed twice: last wins
     ix = index.open_dir(str(directory))
     writer = ix.writer(timeout=10.0)
     try:
         # A slug both changed and removed (the caller may list a replaced file in both) is
         # deleted first and written again, so the new version wins.
-        for slug in set(removed) | {a.slug for a in changed}:
+        for slug in set(removed) | set(latest):
             writer.delete_by_term("slug", slug)
-        for article in changed:
+        for article in latest.values():
             if not article.draft:
                 writer.add_document(**_document(article))
     except BaseException:
@@ -162,23 +153,87 @@ class MarkFormatter(highlight.Formatter):
         return html.escape(text)
 
     def format_token(self, text, token, replace=False):
+        """Return one match, escaped, inside <mark>."""
         return "<mark>" + html.escape(highlight.get_text(text, token, replace)) + "</mark>"
 
     def format_fragment(self, fragment, replace=False):
+        """Return a fragment with an ellipsis wherever it cuts the text short."""
         formatted = super().format_fragment(fragment, replace)
         before = "…" if fragment.startchar > 0 else ""
         after = "…" if fragment.endchar < len(fragment.text) else ""
         return f"{before}{formatted.strip()}{after}"
 
 
-_BODY_HIGHLIGHTER = highlight.Highlighter(
-    fragmenter=highlight.PinpointFragmenter(maxchars=160, surround=60, autotrim=True),
-    formatter=MarkFormatter(),
-)
+# Body snippets are built from the character positions stored with each posting: no
+# re-analysis of the body, and (unlike Whoosh's terms=True) no matched-term bookkeeping for
+# every matching document, only for the page shown.
+_FRAGMENTER = highlight.PinpointFragmenter(maxchars=100, surround=50)
+_FORMATTER = MarkFormatter()
 # Summaries are short and have no stored positions: re-analyse them and show them whole.
 _SUMMARY_HIGHLIGHTER = highlight.Highlighter(
-    fragmenter=highlight.WholeFragmenter(), formatter=MarkFormatter()
+    fragmenter=highlight.WholeFragmenter(), formatter=_FORMATTER
 )
+
+
+def _containing(reader, field: str, term: str, docnums: list[int]):
+    """Yield (docnum, postings) for each of the sorted docnums whose field has the term."""
+    if (field, term) not in reader:
+        return
+    postings = reader.postings(field, term)
+    for docnum in docnums:
+        if not postings.is_active():
+            return
+        postings.skip_to(docnum)
+        if postings.is_active() and postings.id() == docnum:
+            yield docnum, postings
+
+
+def _body_snippets(reader, q: wq.Query, hits) -> dict[int, str]:
+    """Return each hit's best two body fragments with the query's body terms marked."""
+    docnums = sorted(hit.docnum for hit in hits)
+    tokens: dict[int, list[Token]] = {docnum: [] for docnum in docnums}
+    for term in {text for field, text in q.iter_all_terms() if field == "body"}:
+        for docnum, postings in _containing(reader, "body", term, docnums):
+            tokens[docnum] += [
+                Token(text=term, pos=pos, startchar=start, endchar=end, matched=True)
+                for pos, start, end in postings.value_as("characters")
+            ]
+    snippets = {}
+    for hit in hits:
+        found = sorted(tokens[hit.docnum], key=lambda t: (t.startchar, -t.endchar))
+        found = [t for i, t in enumerate(found) if i == 0 or t.startchar != found[i - 1].startchar]
+        fragments = map(_whole_words, _FRAGMENTER.fragment_matches(hit["body"], found))
+        best = highlight.top_fragments(
+            fragments, 2, highlight.BasicFragmentScorer(), highlight.FIRST
+        )
+        snippets[hit.docnum] = _FORMATTER.format(_merge_overlaps(best))
+    return snippets
+
+
+def _whole_words(fragment: highlight.Fragment) -> highlight.Fragment:
+    """Trim a fragment's cut-off words at either end, unless it starts or ends the text."""
+    # Whoosh's own autotrim also drops the first word of a fragment that starts the text.
+    text, start, end = fragment.text, fragment.startchar, fragment.endchar
+    if start > 0:
+        space = text.find(" ", start, fragment.matches[0].startchar)
+        fragment.startchar = start if space < 0 else space + 1
+    if end < len(text):
+        space = text.rfind(" ", fragment.matches[-1].endchar, end)
+        fragment.endchar = end if space < 0 else space
+    return fragment
+
+
+def _merge_overlaps(fragments: list[highlight.Fragment]) -> list[highlight.Fragment]:
+    """Join fragments (in text order) that overlap or touch, so no text shows twice."""
+    merged: list[highlight.Fragment] = []
+    for fragment in fragments:
+        previous = merged[-1] if merged else None
+        if previous and fragment.startchar <= previous.endchar + 1:
+            previous.endchar = max(previous.endchar, fragment.endchar)
+            previous.matches = previous.matches + fragment.matches
+        else:
+            merged.append(fragment)
+    return merged
 
 
 class SearchIndex:
@@ -191,7 +246,9 @@ class SearchIndex:
         self._lock = threading.Lock()  # the dev server is threaded; a searcher is not
         # The index behind a searcher never changes (a new index is a new directory), so
         # completions can be cached for its lifetime.
-        self._completions = lru_cache(maxsize=1024)(self._find_completions)
+        self._completions = lru_cache(maxsize=1024)(
+            lambda prefix: query.completions(self._searcher.reader(), self._analyzer, prefix)
+        )
 
     def search(
         self, text: str, page: int = 1, page_size: int = 10, max_length: int = 200
@@ -206,19 +263,21 @@ class SearchIndex:
             # Pages past the end are clamped; asking for a bounded number of hits keeps a
             # silly page number from costing more than the whole result list.
             wanted = min(max(1, page), 1 + self._searcher.doc_count() // page_size)
-            results = self._searcher.search(q, limit=wanted * page_size, terms=True)
+            results = self._searcher.search(q, limit=wanted * page_size)
             suggestion = None
             if results.is_empty():
-                suggestion = self._suggest(parsed)
+                suggestion = query.suggest(self._searcher.reader(), parsed)
                 # A multi-word query with no misspelling that finds nothing with every word
                 # falls back to ranking by any word, rather than showing nothing at all.
                 if suggestion is None and sum(1 for u in parsed.units if u.terms) > 1:
                     q = query.build(parsed, self._completions, match_all=False)
-                    results = self._searcher.search(q, limit=wanted * page_size, terms=True)
+                    results = self._searcher.search(q, limit=wanted * page_size)
             total = len(results)
             pages = math.ceil(total / page_size)
             page = min(wanted, pages) or 1
-            hits = [self._hit(hit) for hit in results[(page - 1) * page_size : page * page_size]]
+            shown = results[(page - 1) * page_size : page * page_size]
+            snippets = _body_snippets(self._searcher.reader(), q, shown)
+            hits = [self._hit(hit, snippets[hit.docnum]) for hit in shown]
             return SearchResults(parsed.shown, hits, total, page, pages, suggestion)
 
     def doc_count(self) -> int:
@@ -232,8 +291,8 @@ class SearchIndex:
             self._searcher.close()
             self._index.close()
 
-    def _hit(self, hit) -> Hit:
-        snippet = _BODY_HIGHLIGHTER.highlight_hit(hit, "body", top=2)
+    @staticmethod
+    def _hit(hit, snippet: str) -> Hit:
         if not snippet:
             snippet = _SUMMARY_HIGHLIGHTER.highlight_hit(hit, "summary", top=1)
         return Hit(
@@ -247,54 +306,6 @@ class SearchIndex:
             date=dt.date.fromisoformat(hit["date"]),
         )
 
-    def _find_completions(self, prefix: str) -> tuple[tuple[str, str], ...]:
-        """Return the (field, term) pairs the word being typed may complete to.
-
-        Title and tags terms are taken as indexed; body terms come from the most frequent
-        real words with the prefix, analysed, so "therapeuti" still reaches the stem
-        "therapeut". Each field is capped, most frequent first.
-        """
-        reader = self._searcher.reader()
-        forms = query.prefix_forms(prefix)
-
-        def most_frequent(field: str, limit: int) -> list[str]:
-            found = [
-                pair for form in forms for pair in reader.most_frequent_terms(field, limit, form)
-            ]
-            return [_text(term) for _, term in nlargest(limit, found)]
-
-        pairs = {("title", t): None for t in most_frequent("title", TITLE_COMPLETIONS)}
-        pairs |= {("tags", t): None for t in most_frequent("tags", TAG_COMPLETIONS)}
-        for word in most_frequent("words", MAX_COMPLETIONS):
-            pairs |= {("body", token.text): None for token in self._analyzer(word, mode="query")}
-        return tuple(pairs)
-
-    def _suggest(self, parsed: query.ParsedQuery) -> str | None:
-        """Return the query with unknown words replaced by the nearest real words, if any."""
-        reader = self._searcher.reader()
-        changed = False
-        shown = []
-        for unit in parsed.units:
-            words = []
-            for word in unit.words:
-                better = self._correct(reader, word) if unit.terms else None
-                changed |= better is not None
-                words.append(better or word)
-            shown.append(f'"{" ".join(words)}"' if unit.phrase else words[0])
-        return " ".join(shown) if changed else None
-
-    @staticmethod
-    def _correct(reader, word: str) -> str | None:
-        if not 3 <= len(word) <= MAX_CORRECTED_WORD or word.isdigit():
-            return None
-        if reader.doc_frequency("words", word):
-            return None
-        for distance in (1, 2) if len(word) > 4 else (1,):
-            candidates = set(reader.terms_within("words", word, distance, prefix=1)) - {word}
-            if candidates:
-                return min(candidates, key=lambda w: (-reader.doc_frequency("words", w), w))
-        return None
-
 
 # --- related articles ---------------------------------------------------------------------
 
@@ -307,8 +318,8 @@ def compute_related(
 ) -> dict[str, list[str]]:
     """Return, for each slug (all if None), the most related public article slugs, best first.
 
-    Candidates come from more-like-this (the article's key terms searched over title and
-    body) and from shared topics. A candidate's score is half its more-like-this score
+    Candidates come from more-like-this (key terms of the article's title, summary and body,
+    searched in bodies) and from shared topics. A candidate's score is half its more-like-this score
     relative to the best candidate, half its *coverage* (the share of the article's key-term
     weight it contains, which unlike a BM25 score means the same in every index), plus a
     bonus per shared topic. Only candidates sharing a topic or reaching MIN_COVERAGE are
@@ -322,19 +333,25 @@ def compute_related(
     ix = index.open_dir(str(directory))
     related: dict[str, list[str]] = {}
     with ix.searcher() as searcher:
+        reader = searcher.reader()
+        # An index with no documents has no columns at all.
+        names = reader.column_reader("slug") if reader.has_column("slug") else {}
         for slug in public if slugs is None else slugs:
             article = public.get(slug)
             related[slug] = (
-                _related_to(searcher, article, public, by_topic, limit) if article else []
+                _related_to(searcher, names, article, public, by_topic, limit) if article else []
             )
     ix.close()
     return related
 
 
-def _related_to(searcher, article: Article, public, by_topic, limit: int) -> list[str]:
-    # The title is repeated so its words weigh more among the key terms.
+def _related_to(searcher, names, article: Article, public, by_topic, limit: int) -> list[str]:
+    # The title is repeated so its words weigh more among the key terms. Counting terms with
+    # the analyzer alone skips the positions and characters that indexing would encode.
     text = f"{article.title}\n{article.title}\n{article.summary}\n{article.body_text}"
-    key_terms = searcher.key_terms_from_text("body", text, numterms=KEY_TERMS)
+    expander = Expander(searcher.reader(), "body")
+    expander.add(Counter(t.text for t in searcher.schema["body"].analyzer(text)).items())
+    key_terms = expander.expanded_terms(KEY_TERMS)
     total_weight = sum(weight for _, weight in key_terms) or 1.0
     # A key term only this article uses cannot find anything; it still counts towards the
     # total weight, so sharing one ordinary word does not look like strong similarity.
@@ -348,9 +365,8 @@ def _related_to(searcher, article: Article, public, by_topic, limit: int) -> lis
         # times faster when key terms are common. Coverage is then looked up for the few
         # candidates alone.
         hits = [(hit.docnum, hit.score) for hit in searcher.search(q, limit=MLT_CANDIDATES + 1)]
-        names = {docnum: searcher.stored_fields(docnum)["slug"] for docnum, _ in hits}
         best = max((score for d, score in hits if names[d] != article.slug), default=1.0)
-        coverage = _coverage(searcher.reader(), shared, sorted(names))
+        coverage = _coverage(searcher.reader(), shared, sorted(d for d, _ in hits))
         for docnum, score in hits:
             text_scores[names[docnum]] = (score / best, coverage[docnum] / total_weight)
     own_topics = {t.slug for t in article.topics}
@@ -374,11 +390,6 @@ def _coverage(reader, terms: list[tuple[str, float]], docnums: list[int]) -> dic
     """Return, for each of the (sorted) docnums, the summed weight of the terms it contains."""
     found = dict.fromkeys(docnums, 0.0)
     for term, weight in terms:
-        postings = reader.postings("body", term)
-        for docnum in docnums:
-            if not postings.is_active():
-                break
-            postings.skip_to(docnum)
-            if postings.is_active() and postings.id() == docnum:
-                found[docnum] += weight
+        for docnum, _ in _containing(reader, "body", term, docnums):
+            found[docnum] += weight
     return found
