@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from htmx_flask import Htmx
 
-from . import assets, cli, errors, live, security, settings, views
+from . import assets, cli, errors, live, privacy, security, settings, views
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -24,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings.init_app(app)
     live.init_app(app)
     security.init_app(app)
+    privacy.init_app(app)
     assets.init_app(app)
     errors.init_app(app)
     views.init_app(app)
