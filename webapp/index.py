@@ -205,7 +205,7 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
             )
             seconds = time.perf_counter() - started
             _write_snapshot(folder, name, library, related, fingerprints, seconds, [])
-        return BuildReport(name, len(changed) + len(removed), seconds, [])
+        return BuildReport(name, len(touched), seconds, [])
 
 
 def content_changed_since(content_dir: Path, index_dir: Path) -> bool | None:

@@ -1,0 +1,129 @@
+"""Maintainer commands, run as a maintainer would: `flask --app wsgi index …`, `content …`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from webapp import index
+
+from .conftest import FIXTURES, ROOT
+
+ARTICLE = "content/articles/the-therapeutic-relationship.md"
+
+
+def test_rebuild_shows_progress_and_a_summary(runner, index_dir):
+    before = index.current_generation(index_dir)
+    result = runner.invoke(args=["index", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "Indexing articles" in result.output  # the progress bar's label
+    assert "Indexed 17 articles in" in result.output and "0 problems" in result.output
+    after = index.current_generation(index_dir)
+    assert after != before and after in result.output
+
+
+def test_rebuild_with_bad_content_fails_and_old_index_keeps_serving(runner, client,
+                                                                    content_dir, index_dir):
+    before = index.current_generation(index_dir)
+    (content_dir / "articles" / "bad-date.md").write_bytes((FIXTURES / "bad_date.md").read_bytes())
+    result = runner.invoke(args=["index", "rebuild"])
+    assert result.exit_code != 0
+    assert "content/articles/bad-date.md: date" in result.output
+    assert "old one is still serving" in result.output
+    assert index.current_generation(index_dir) == before
+    assert client.get("/search?q=relationship").status_code == 200
+
+
+def test_update_reindexes_only_what_changed(runner, client, content_dir):
+    path = content_dir / "articles" / "the-therapeutic-relationship.md"
+    path.write_text(path.read_text().replace("Body", "Body") + "\nA word: zanzibarquill.\n")
+    (content_dir / "articles" / "living-with-grief.md").unlink()
+    result = runner.invoke(args=["index", "update"])
+    assert result.exit_code == 0, result.output
+    assert "Updated 2 articles" in result.output
+    assert "The therapeutic relationship" in client.get("/search?q=zanzibarquill").get_data(True)
+    assert client.get("/articles/living-with-grief").status_code == 404
+    assert client.get("/articles/understanding-anxiety").status_code == 200
+
+
+def test_update_picks_up_a_new_article(runner, client, content_dir):
+    result = runner.invoke(args=["content", "new", "Walking as a way to think"])
+    assert result.exit_code == 0
+    path = content_dir / "articles" / "walking-as-a-way-to-think.md"
+    path.write_text(path.read_text().replace("draft: true\n", "").replace(
+        "Start writing here.", "Walking helps some people untangle their thoughts."))
+    assert runner.invoke(args=["index", "update"]).exit_code == 0
+    assert client.get("/articles/walking-as-a-way-to-think").status_code == 200
+    assert "Walking as a way to think" in client.get("/search?q=untangle").get_data(True)
+
+
+def test_status_reports_documents_and_whether_content_changed(runner, content_dir):
+    result = runner.invoke(args=["index", "status"])
+    assert result.exit_code == 0
+    assert "Documents:  17" in result.output and "unchanged since this build" in result.output
+    (content_dir / "articles" / "living-with-grief.md").unlink()
+    assert "changed since this build" in runner.invoke(args=["index", "status"]).output
+
+
+def test_status_without_an_index_says_what_to_do(app, runner, index_dir):
+    for child in index_dir.iterdir():
+        if child.name == "CURRENT":
+            child.unlink()
+    result = runner.invoke(args=["index", "status"])
+    assert result.exit_code != 0 and "index rebuild" in result.output
+
+
+def test_content_check_passes_on_sample_and_fails_naming_file_and_field(runner, content_dir):
+    result = runner.invoke(args=["content", "check"])
+    assert result.exit_code == 0, result.output
+    assert "Checked 17 articles, 1 drafts and 2 authors: 0 problems." in result.output
+    (content_dir / "articles" / "missing-title.md").write_bytes(
+        (FIXTURES / "missing_title.md").read_bytes())
+    result = runner.invoke(args=["content", "check"])
+    assert result.exit_code == 1
+    assert "content/articles/missing-title.md: title: is required" in result.output
+
+
+def test_content_check_finds_broken_internal_links(runner, content_dir):
+    path = content_dir / "articles" / "understanding-anxiety.md"
+    path.write_text(path.read_text() + "\nSee [this](/articles/no-such-article).\n")
+    result = runner.invoke(args=["content", "check"])
+    assert result.exit_code == 1
+    assert "links to /articles/no-such-article" in result.output
+
+
+def test_content_new_scaffolds_a_draft_and_refuses_to_overwrite(runner, content_dir):
+    result = runner.invoke(args=["content", "new", "Finding calm"])
+    assert result.exit_code == 0
+    text = (content_dir / "articles" / "finding-calm.md").read_text()
+    assert "title: Finding calm" in text and "draft: true" in text
+    again = runner.invoke(args=["content", "new", "Finding calm"])
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def _cli(content_dir: Path, index_dir: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "FLASK_CONTENT_DIR": str(content_dir),
+           "FLASK_INDEX_DIR": str(index_dir)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
+def test_two_rebuilds_at_once_never_corrupt_the_index(content_dir, index_dir):
+    first = _cli(content_dir, index_dir, "index", "rebuild")
+    second = _cli(content_dir, index_dir, "index", "rebuild")
+    outputs = [p.communicate(timeout=300)[0] for p in (first, second)]
+    codes = [first.returncode, second.returncode]
+    assert 0 in codes, outputs
+    for code, output in zip(codes, outputs, strict=True):
+        # Either it built, or it said clearly that another build was running.
+        assert code == 0 or "another index build is running" in output, output
+    snapshot = index.load_snapshot(index_dir)
+    try:
+        assert snapshot.search.doc_count() == 17
+    finally:
+        snapshot.close()
+    assert not list(index_dir.glob(".building-*"))
