@@ -7,6 +7,7 @@ Content-Security-Policy violation, or a request to any host but the test server.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -33,37 +34,62 @@ CHROMIUM_ARGS = [
 
 
 class Delays:
-    """Slow chosen responses down, to test what a visitor on a slow connection sees."""
+    """Slow down or break chosen responses, to test what a visitor on a bad connection sees.
+
+    Rules match a regular expression against the request's path and query string.
+    """
 
     def __init__(self) -> None:
-        self.rules: list[tuple[str, float]] = []
-        self.fail: list[str] = []
+        self.rules: list[tuple[re.Pattern[str], float]] = []
+        self.failing: list[re.Pattern[str]] = []
+        self.finished: list[str] = []  # path?query of every response sent, in order
+        self._changed = threading.Condition()
 
-    def slow(self, fragment: str, seconds: float) -> None:
-        """Delay every response whose path and query contain `fragment`."""
-        self.rules.append((fragment, seconds))
+    def slow(self, pattern: str, seconds: float) -> None:
+        """Delay every response whose path and query match `pattern`."""
+        self.rules.append((re.compile(pattern), seconds))
 
-    def break_(self, fragment: str) -> None:
-        """Answer 500 to every request whose path and query contain `fragment`."""
-        self.fail.append(fragment)
+    def fail(self, pattern: str) -> None:
+        """Answer 500 to every request whose path and query match `pattern`."""
+        self.failing.append(re.compile(pattern))
+
+    def wait_until_finished(self, pattern: str, timeout: float = 10.0) -> None:
+        """Block until the server has answered a request matching `pattern`."""
+        regex = re.compile(pattern)
+        with self._changed:
+            if not self._changed.wait_for(
+                lambda: any(regex.search(t) for t in self.finished), timeout=timeout
+            ):
+                raise AssertionError(f"the server never answered a request like {pattern}")
 
     def reset(self) -> None:
-        """Remove every rule."""
+        """Remove every rule and forget what was answered."""
         self.rules.clear()
-        self.fail.clear()
+        self.failing.clear()
+        with self._changed:
+            self.finished.clear()
+
+    def _record(self, target: str) -> None:
+        with self._changed:
+            self.finished.append(target)
+            self._changed.notify_all()
 
     def wrap(self, wsgi_app):
         """Return WSGI middleware applying the rules."""
 
         def middleware(environ, start_response):
             target = environ.get("PATH_INFO", "") + "?" + environ.get("QUERY_STRING", "")
-            for fragment, seconds in list(self.rules):
-                if fragment in target:
+            for pattern, seconds in list(self.rules):
+                if pattern.search(target):
+                    # The point of the test: this answer arrives late.
                     time.sleep(seconds)
-            if any(f in target for f in self.fail):
-                start_response("500 INTERNAL SERVER ERROR", [("Content-Type", "text/plain")])
-                return [b"broken on purpose by the test"]
-            return wsgi_app(environ, start_response)
+            try:
+                if any(p.search(target) for p in self.failing):
+                    start_response("500 INTERNAL SERVER ERROR", [("Content-Type", "text/plain")])
+                    return [b"broken on purpose by the test"]
+                return wsgi_app(environ, start_response)
+            finally:
+                self._record(target)
 
         return middleware
 

@@ -15,8 +15,9 @@
     targetOf(event).removeAttribute("aria-busy");
   });
 
-  // A request that never got an answer (offline, timed out) would otherwise leave a panel
-  // saying "Loading…" forever: show the message that is already in the page instead.
+  // A request that failed (an error status, offline, timed out) would otherwise leave a panel
+  // saying "Loading…" forever: show a short message instead. Error bodies are never swapped
+  // in, so a proxy's error page can never land inside ours.
   function showFailure(event) {
     var target = targetOf(event);
     target.removeAttribute("aria-busy");
@@ -35,6 +36,7 @@
       target.replaceChildren(note);
     }
   }
+  document.addEventListener("htmx:responseError", showFailure);
   document.addEventListener("htmx:sendError", showFailure);
   document.addEventListener("htmx:timeout", showFailure);
 
