@@ -127,3 +127,30 @@ def test_two_rebuilds_at_once_never_corrupt_the_index(content_dir, index_dir):
     finally:
         snapshot.close()
     assert not list(index_dir.glob(".building-*"))
+
+
+def test_searches_keep_answering_while_the_index_is_rebuilt(client, content_dir, index_dir):
+    import threading
+
+    generations = set()
+    done = threading.Event()
+
+    def rebuild_three_times():
+        try:
+            for _ in range(3):
+                index.rebuild(content_dir, index_dir)
+        finally:
+            done.set()
+
+    builder = threading.Thread(target=rebuild_three_times)
+    builder.start()
+    statuses = []
+    while not done.is_set() or not statuses:
+        response = client.get("/search?q=relat", headers={"HX-Request": "true"})
+        statuses.append(response.status_code)
+        assert "The therapeutic relationship" in response.get_data(as_text=True)
+        generations.add(client.get("/healthz").get_json()["generation"])
+    builder.join()
+    generations.add(client.get("/healthz").get_json()["generation"])
+    assert set(statuses) == {200}
+    assert len(generations) >= 2  # the server switched to new generations while answering

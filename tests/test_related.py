@@ -1,0 +1,66 @@
+"""Related articles as the site serves them: chosen at build time, kept current by updates."""
+
+from __future__ import annotations
+
+import re
+
+from webapp import index
+
+ARTICLE = "the-therapeutic-relationship"
+
+
+def related_slugs(client, slug: str) -> list[str]:
+    html = client.get(f"/articles/{slug}/related", headers={"HX-Request": "true"}).get_data(True)
+    return re.findall(r'<h3><a href="/articles/([^"]+)"', html)
+
+
+def test_panel_lists_related_articles_and_never_itself(client):
+    slugs = related_slugs(client, ARTICLE)
+    assert 1 <= len(slugs) <= 4
+    assert ARTICLE not in slugs
+    assert len(set(slugs)) == len(slugs)
+
+
+def test_order_is_stable_across_builds(client, runner):
+    first = related_slugs(client, ARTICLE)
+    assert runner.invoke(args=["index", "rebuild"]).exit_code == 0
+    assert related_slugs(client, ARTICLE) == first
+
+
+def test_removed_and_drafted_articles_leave_panels_after_an_update(client, runner, content_dir):
+    before = related_slugs(client, ARTICLE)
+    gone, drafted = before[0], before[1]
+    (content_dir / "articles" / f"{gone}.md").unlink()
+    path = content_dir / "articles" / f"{drafted}.md"
+    path.write_text(path.read_text().replace("\n---\n", "\ndraft: true\n---\n", 1))
+    result = runner.invoke(args=["index", "update"])
+    assert result.exit_code == 0, result.output
+    after = related_slugs(client, ARTICLE)
+    assert gone not in after and drafted not in after
+    assert after, "other related articles remain"
+    for slug in after:
+        assert client.get(f"/articles/{slug}").status_code == 200
+
+
+def test_an_article_with_nothing_in_common_says_so(client, runner, content_dir):
+    (content_dir / "articles" / "bee-keeping-notes.md").write_text(
+        "---\ntitle: Beekeeping notes\nsummary: Hives, frames and honey.\ndate: 2026-05-01\n"
+        "tags: [hobbies]\n---\nSmokers calm colonies; supers hold honeycomb frames.\n"
+    )
+    assert runner.invoke(args=["index", "rebuild"]).exit_code == 0
+    html = client.get("/articles/bee-keeping-notes/related").get_data(as_text=True)
+    assert "No related articles yet" in html and 'href="/topics"' in html
+
+
+def test_related_lists_are_stored_with_the_generation(index_dir):
+    snapshot = index.load_snapshot(index_dir)
+    try:
+        assert set(snapshot.related) == set(snapshot.library.articles)
+    finally:
+        snapshot.close()
+
+
+def test_unknown_article_has_no_panel(client):
+    assert client.get("/articles/nope/related").status_code == 404
+    response = client.get("/articles/nope/related", headers={"HX-Request": "true"})
+    assert response.status_code == 404
