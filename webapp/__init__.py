@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from htmx_flask import Htmx
 
-from . import assets, cli, errors, live, security, settings, views
+from . import assets, cli, errors, live, meta, security, settings, views
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -25,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     live.init_app(app)
     security.init_app(app)
     assets.init_app(app)
+    meta.init_app(app)
     errors.init_app(app)
     views.init_app(app)
     cli.init_app(app)
