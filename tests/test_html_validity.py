@@ -53,7 +53,10 @@ def run_vnu(*arguments: str) -> list[dict]:
     assert VNU_JAR.is_file(), f"{VNU_JAR} is missing: run 'make install'"
     result = subprocess.run(
         [java, "-jar", str(VNU_JAR), "--format", "json", "--exit-zero-always", *arguments],
-        capture_output=True, text=True, timeout=300, check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
     return json.loads(result.stderr)["messages"]
 
@@ -71,8 +74,14 @@ def checked(tmp_path_factory, sample_index) -> dict[str, list[str]]:
     folder = tmp_path_factory.mktemp("validity")
     index_dir = folder / "index"
     shutil.copytree(sample_index, index_dir, symlinks=True)
-    app = create_app({"TESTING": True, "CONTENT_DIR": str(SAMPLE_CONTENT),
-                      "INDEX_DIR": str(index_dir), "LIST_PAGE_SIZE": 5})
+    app = create_app(
+        {
+            "TESTING": True,
+            "CONTENT_DIR": str(SAMPLE_CONTENT),
+            "INDEX_DIR": str(index_dir),
+            "LIST_PAGE_SIZE": 5,
+        }
+    )
     client = app.test_client()
     files = {}
     for name, path in PAGES.items():
@@ -98,6 +107,7 @@ def test_checker_output_belongs_to_known_pages(checked):
 
 
 def test_stylesheet_is_valid_css():
-    problems = [m for m in run_vnu("--css", str(ROOT / "webapp" / "static" / "style.css"))
-                if is_problem(m)]
+    problems = [
+        m for m in run_vnu("--css", str(ROOT / "webapp" / "static" / "style.css")) if is_problem(m)
+    ]
     assert problems == []

@@ -126,8 +126,11 @@ def test_article_json_ld_describes_the_article(client, app):
     assert data["@context"] == "https://schema.org" and data["@type"] == "Article"
     assert data["headline"] == article.title
     assert data["description"] == article.summary
-    assert data["author"] == {"@type": "Person", "name": "Sam Example",
-                              "url": f"{BASE}/authors/sam-example"}
+    assert data["author"] == {
+        "@type": "Person",
+        "name": "Sam Example",
+        "url": f"{BASE}/authors/sam-example",
+    }
     assert data["datePublished"] == "2026-03-14"
     assert data["dateModified"] == "2026-06-02"
     assert data["lastReviewed"] == article.reviewed.isoformat()

@@ -17,11 +17,16 @@ NEUTRAL = "https://www.bbc.co.uk/weather"
 
 def write_article(content_dir, slug: str, body: str, **front) -> None:
     """Add an article to a test's content copy."""
-    fields = {"title": slug.replace("-", " ").capitalize(), "summary": "A test article.",
-              "date": "2026-01-01", **front}
+    fields = {
+        "title": slug.replace("-", " ").capitalize(),
+        "summary": "A test article.",
+        "date": "2026-01-01",
+        **front,
+    }
     lines = "".join(f"{key}: {value}\n" for key, value in fields.items())
-    (content_dir / "articles" / f"{slug}.md").write_text(f"---\n{lines}---\n{body}",
-                                                        encoding="utf-8")
+    (content_dir / "articles" / f"{slug}.md").write_text(
+        f"---\n{lines}---\n{body}", encoding="utf-8"
+    )
 
 
 def client_on(content_dir, tmp_path, **config):
@@ -93,9 +98,17 @@ def test_an_article_can_turn_quick_exit_on_for_itself(client):
 
 
 @pytest.mark.parametrize(
-    "path", ["/", ORDINARY_ARTICLE, f"{QUICK_EXIT_ARTICLE}/related", "/topics",
-             "/topics/relationships", "/search?q=relationship", "/authors/robin-sample",
-             "/no-such-page"],
+    "path",
+    [
+        "/",
+        ORDINARY_ARTICLE,
+        f"{QUICK_EXIT_ARTICLE}/related",
+        "/topics",
+        "/topics/relationships",
+        "/search?q=relationship",
+        "/authors/robin-sample",
+        "/no-such-page",
+    ],
 )
 def test_quick_exit_is_off_everywhere_else_by_default(client, path):
     page = client.get(path).get_data(as_text=True)
@@ -121,8 +134,15 @@ def test_about_quick_exit_page_explains_its_limits_calmly(client):
     assert "<h1>About quick exit</h1>" in page
     assert "does not delete your browsing history" in text
     assert "Shift" in text and "three times" in text
-    for words in ("Incognito", "InPrivate", "private window", "Secret mode", "iPhone",
-                  "Android", "Clear History"):
+    for words in (
+        "Incognito",
+        "InPrivate",
+        "private window",
+        "Secret mode",
+        "iPhone",
+        "Android",
+        "Clear History",
+    ):
         assert words in text, words
     # Someone reading about quick exit may need it there and then.
     assert quick_exit_links(page)[0].get("href") == NEUTRAL

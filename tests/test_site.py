@@ -101,8 +101,14 @@ def test_topic_page_lists_its_articles_newest_first_across_pages(client, library
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/topics/anxiety", "/authors/sam-example", "/search?q=grief",
-             "/articles/living-with-grief/related"],
+    "path",
+    [
+        "/",
+        "/topics/anxiety",
+        "/authors/sam-example",
+        "/search?q=grief",
+        "/articles/living-with-grief/related",
+    ],
 )
 def test_listed_articles_link_to_their_topics(client, path):
     page = html.fromstring(client.get(path).get_data())

@@ -41,8 +41,9 @@ def answer_neutral(page: Page, watch, url: str, status: int = 200) -> list[str]:
     return answered
 
 
-def test_button_leaves_for_the_neutral_site_and_back_skips_the_article(watched, live_server,
-                                                                       neutral_url):
+def test_button_leaves_for_the_neutral_site_and_back_skips_the_article(
+    watched, live_server, neutral_url
+):
     page, watch = watched()
     answer_neutral(page, watch, neutral_url)
     page.goto(live_server.url + "/")
@@ -54,8 +55,7 @@ def test_button_leaves_for_the_neutral_site_and_back_skips_the_article(watched, 
     expect(page).to_have_url(live_server.url + "/")  # the article was replaced, not kept
 
 
-def test_button_hides_the_page_before_the_neutral_site_arrives(watched, live_server,
-                                                               neutral_url):
+def test_button_hides_the_page_before_the_neutral_site_arrives(watched, live_server, neutral_url):
     page, watch = watched()
     # A 204 answer cancels the navigation, so the browser keeps this document and we see what
     # the visitor sees while the neutral site loads.
@@ -68,8 +68,7 @@ def test_button_hides_the_page_before_the_neutral_site_arrives(watched, live_ser
     assert answered == [neutral_url]
 
 
-def test_shift_three_times_leaves_but_typing_capitals_does_not(watched, live_server,
-                                                               neutral_url):
+def test_shift_three_times_leaves_but_typing_capitals_does_not(watched, live_server, neutral_url):
     page, watch = watched()
     answer_neutral(page, watch, neutral_url)
     page.goto(live_server.url + ARTICLE)
@@ -110,8 +109,7 @@ def test_no_quick_exit_where_it_is_not_turned_on(page, live_server, path):
     expect(page).to_have_url(live_server.url + path)
 
 
-def test_keyboard_reaches_the_button_early_with_a_visible_focus(watched, live_server,
-                                                                 neutral_url):
+def test_keyboard_reaches_the_button_early_with_a_visible_focus(watched, live_server, neutral_url):
     page, watch = watched()
     answer_neutral(page, watch, neutral_url)
     page.goto(live_server.url + ARTICLE)

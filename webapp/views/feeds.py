@@ -56,13 +56,17 @@ def sitemap():
         ),
         SitemapEntry(absolute_url(url_for("articles.topics")), newest),
         *(
-            SitemapEntry(absolute_url(url_for("articles.topic", slug=topic.slug)),
-                         newest_of(library.articles_on(topic.slug)))
+            SitemapEntry(
+                absolute_url(url_for("articles.topic", slug=topic.slug)),
+                newest_of(library.articles_on(topic.slug)),
+            )
             for topic, _count in library.topics()
         ),
         *(
-            SitemapEntry(absolute_url(url_for("articles.author", slug=slug)),
-                         newest_of(library.articles_by(slug)))
+            SitemapEntry(
+                absolute_url(url_for("articles.author", slug=slug)),
+                newest_of(library.articles_by(slug)),
+            )
             for slug in sorted(library.authors)
         ),
     ]
