@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, Response, current_app, request, url_for
 
 from .. import discovery
+from ..content import Article
 from ..discovery import SitemapEntry
 from ..live import current_snapshot
 from ..meta import absolute_url
@@ -38,34 +41,33 @@ def feed():
     return _cacheable(body, "application/atom+xml")
 
 
+def _newest(articles: list[Article]) -> dt.date | None:
+    return max((a.last_modified for a in articles), default=None)
+
+
 @bp.get("/sitemap.xml")
 def sitemap():
     """Serve a sitemap of every public content page with when it last changed."""
     library = current_snapshot().library
     latest = library.latest()
-    newest = max((a.last_modified for a in latest), default=None)
-
-    def newest_of(articles):
-        return max((a.last_modified for a in articles), default=None)
-
     entries = [
-        SitemapEntry(absolute_url(url_for("articles.home")), newest),
+        SitemapEntry(absolute_url(url_for("articles.home")), _newest(latest)),
         *(
             SitemapEntry(absolute_url(url_for("articles.article", slug=a.slug)), a.last_modified)
             for a in latest
         ),
-        SitemapEntry(absolute_url(url_for("articles.topics")), newest),
+        SitemapEntry(absolute_url(url_for("articles.topics")), _newest(latest)),
         *(
             SitemapEntry(
                 absolute_url(url_for("articles.topic", slug=topic.slug)),
-                newest_of(library.articles_on(topic.slug)),
+                _newest(library.articles_on(topic.slug)),
             )
             for topic, _count in library.topics()
         ),
         *(
             SitemapEntry(
                 absolute_url(url_for("articles.author", slug=slug)),
-                newest_of(library.articles_by(slug)),
+                _newest(library.articles_by(slug)),
             )
             for slug in sorted(library.authors)
         ),
