@@ -22,14 +22,15 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# htmx and axe-core come pinned from package-lock.json; htmx is copied into our static folder
-# so it is served from our own origin.
+# htmx, axe-core and vnu-jar (the Nu Html Checker) come pinned from package-lock.json; htmx is
+# copied into our static folder so it is served from our own origin. No install scripts run:
+# none is needed, and vnu-jar's would try to download a Java runtime where none is installed.
 assets: node_modules/.package-lock.json
 	mkdir -p $(dir $(HTMX))
 	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
 
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --ignore-scripts
 
 index: install  ## build the search index if there is none yet
 	@if [ ! -f index/CURRENT ]; then $(FLASK) index rebuild; fi

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from webapp import create_app
 
@@ -40,17 +41,31 @@ def index_dir(tmp_path, sample_index) -> Path:
     return target
 
 
-@pytest.fixture
-def app(content_dir, index_dir):
-    """Return the site on private copies of the sample content and its index."""
+def make_app(content_dir: Path, index_dir: Path, **config):
+    """Return the site in test mode on this content and index, with extra `config`."""
     return create_app(
         {
             "TESTING": True,
             "CONTENT_DIR": str(content_dir),
             "INDEX_DIR": str(index_dir),
             "INDEX_CHECK_INTERVAL": 0,
+            **config,
         }
     )
+
+
+def change_site_settings(content_dir: Path, **changes) -> None:
+    """Rewrite `site.yml` in a test's content copy with top-level fields replaced."""
+    path = content_dir / "site.yml"
+    settings = yaml.safe_load(path.read_text(encoding="utf-8"))
+    settings.update(changes)
+    path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+
+
+@pytest.fixture
+def app(content_dir, index_dir):
+    """Return the site on private copies of the sample content and its index."""
+    return make_app(content_dir, index_dir)
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ BANNER = "This is not an emergency service. In case of emergency call 112 or con
 ARTICLE = "/articles/the-therapeutic-relationship"
 
 PAGES = ["/", ARTICLE, f"{ARTICLE}/related", "/search", "/search?q=grief", "/topics",
-         "/topics/relationships", "/authors/sam-example", "/no-such-page"]
+         "/topics/relationships", "/authors/sam-example", "/no-such-page", "/quick-exit",
+         "/articles/recognising-an-unhealthy-relationship", "/search?q=zqxwv"]
 
 
 def text_of(html: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from htmx_flask import Htmx
 
-from . import assets, cli, errors, live, privacy, security, settings, views
+from . import assets, cli, errors, live, meta, privacy, security, settings, views
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     privacy.init_app(app)
     assets.init_app(app)
+    meta.init_app(app)
     errors.init_app(app)
     views.init_app(app)
     cli.init_app(app)

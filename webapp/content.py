@@ -161,6 +161,11 @@ class Article:
     unknown_fields: tuple[str, ...] = ()
 
     @property
+    def sections(self) -> tuple[Heading, ...]:
+        """Return the level-2 headings: the sections a table of contents lists."""
+        return tuple(h for h in self.toc if h.level == 2)
+
+    @property
     def last_modified(self) -> dt.date:
         """Return the latest of published and updated dates."""
         return max(d for d in (self.date, self.updated) if d)

@@ -141,10 +141,25 @@ class Watch:
     errors: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
     allowed_error_fragments: list[str] = field(default_factory=list)
+    expected_navigations: list[str] = field(default_factory=list)
 
     def allow(self, fragment: str) -> None:
         """Expect console errors containing `fragment` (e.g. a failure the test causes)."""
         self.allowed_error_fragments.append(fragment)
+
+    def expect_navigation_to(self, url: str) -> None:
+        """Expect the page itself to navigate to `url` on another host (e.g. quick exit).
+
+        Only a top-level navigation to exactly this URL is excused; the test must answer it
+        (with `page.route`), since nothing may leave the machine. Any other request to another
+        host, including one for a resource of that page, is still a problem.
+        """
+        self.expected_navigations.append(url)
+
+    def record_foreign(self, url: str, is_navigation: bool) -> None:
+        """Note a request to another host unless it is an expected navigation."""
+        if not (is_navigation and url in self.expected_navigations):
+            self.foreign_requests.append(url)
 
     def problems(self) -> list[str]:
         """Return the unexpected errors and foreign requests."""
@@ -168,7 +183,8 @@ def _new_page(browser: Browser, live_server: LiveServer, **context_options) -> t
     def on_request(request):
         url = request.url
         if not url.startswith(origin) and not url.startswith(("data:", "blob:", "about:")):
-            watch.foreign_requests.append(url)
+            is_navigation = request.is_navigation_request() and request.frame == page.main_frame
+            watch.record_foreign(url, is_navigation)
 
     def on_route(route):
         # Let nothing leave the machine, even if a page asks (it is also recorded above).

@@ -44,3 +44,32 @@ def test_not_found_page_in_full_layout(watched, live_server):
     expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
     expect(page.get_by_role("search")).to_be_visible()
     expect(page.locator("body > *").first).to_contain_text(BANNER)
+
+
+def test_printing_keeps_the_article_and_the_emergency_numbers(page, live_server):
+    page.goto(live_server.url + "/articles/recognising-an-unhealthy-relationship")
+    page.emulate_media(media="print")
+    for hidden in (
+        page.get_by_role("navigation", name="Main"),
+        page.get_by_role("link", name="Quick exit", exact=True),
+        page.get_by_role("link", name="About quick exit"),
+        page.get_by_role("heading", name="Related articles"),
+        page.locator(".site-footer"),
+        page.locator(".headerlink").first,
+    ):
+        expect(hidden).to_be_hidden()
+    banner = page.get_by_role("region", name="Emergency help")
+    expect(banner).to_be_visible()
+    expect(banner).to_contain_text(BANNER)
+    expect(banner.get_by_role("link", name="112")).to_be_visible()
+    expect(banner.get_by_role("link", name="116 123")).to_be_visible()
+    samaritans = banner.get_by_role("link", name="Samaritans")
+    printed = samaritans.evaluate("el => getComputedStyle(el, '::after').content")
+    assert "https://www.samaritans.org/" in printed  # a web address, written out on paper
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="About the author")).to_be_visible()
+
+    page.goto(live_server.url + "/")
+    page.emulate_media(media="print")
+    expect(page.get_by_role("search")).to_be_hidden()
+    expect(page.locator(".emergency")).to_be_visible()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import articles, search, site
+from . import articles, feeds, search, site
 
 
 def init_app(app: Flask) -> None:
@@ -12,3 +12,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(articles.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(site.bp)
+    app.register_blueprint(feeds.bp)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template, url_for
 
-from ..content import Article
+from ..content import Article, Author
+from ..discovery import article_jsonld
 from ..htmx import render
 from ..live import current_snapshot
+from ..meta import absolute_url
 from .paging import paginate, requested_page
 
 bp = Blueprint("articles", __name__)
@@ -47,11 +50,25 @@ def article(slug: str):
     """Show one article with its author, review dates and the related-articles placeholder."""
     item = _public_article(slug)
     library = current_snapshot().library
+    person = library.authors.get(item.author or "")
     return render_template(
         "article.html",
         article=item,
-        author=library.authors.get(item.author or ""),
+        author=person,
         review_due=review_due(item),
+        structured_data=_structured_data(item, person),
+    )
+
+
+def _structured_data(item: Article, person: Author | None) -> dict[str, Any]:
+    site = current_app.extensions["site_settings"]
+    return article_jsonld(
+        item,
+        url=absolute_url(url_for("articles.article", slug=item.slug)),
+        author=person,
+        author_url=absolute_url(url_for("articles.author", slug=person.slug)) if person else None,
+        publisher=site["name"],
+        language=site["language"],
     )
 
 

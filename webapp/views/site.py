@@ -1,8 +1,8 @@
-"""Machine-facing routes: health check, robots, feed and sitemap."""
+"""Site-wide routes outside the articles: the health check and the quick-exit help page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, render_template
 
 from ..index import IndexProblem
 from ..live import current_snapshot
@@ -23,3 +23,9 @@ def healthz():
         articles=snapshot.manifest.documents,
         built_at=snapshot.manifest.built_at,
     )
+
+
+@bp.get("/quick-exit")
+def quick_exit():
+    """Explain what quick exit does and does not do, and how to browse more privately."""
+    return render_template("quick_exit.html")
