@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import click
@@ -28,7 +29,8 @@ def rebuild_command() -> None:
 
     def start(total: int) -> None:
         nonlocal bar
-        bar = click.progressbar(length=total, label="Indexing articles", file=click.get_text_stream("stderr"))
+        # stderr keeps stdout for the summary; click.get_text_stream is deprecated in Click 8.5.
+        bar = click.progressbar(length=total, label="Indexing articles", file=sys.stderr)
         bar.__enter__()
 
     try:
