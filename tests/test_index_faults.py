@@ -38,14 +38,16 @@ def add_new_word(content_dir: Path) -> None:
 
 def start_rebuild(content_dir: Path, index_dir: Path, pause_at: str | None) -> subprocess.Popen:
     """Start `flask --app wsgi index rebuild` on the given folders."""
-    env = {**os.environ, "FLASK_CONTENT_DIR": str(content_dir),
-           "FLASK_INDEX_DIR": str(index_dir)}
+    env = {**os.environ, "FLASK_CONTENT_DIR": str(content_dir), "FLASK_INDEX_DIR": str(index_dir)}
     env.pop(PAUSE_ENV, None)
     if pause_at:
         env[PAUSE_ENV] = pause_at
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "index", "rebuild"],
-        cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
 
@@ -90,8 +92,14 @@ def search_total(client, words: str) -> int:
 
 def serving(index_dir: Path, content_dir: Path) -> object:
     """Return a client of a freshly started site on the folders (a worker that restarted)."""
-    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir),
-                      "INDEX_CHECK_INTERVAL": 0, "BUILD_INDEX_IF_MISSING": False})
+    app = create_app(
+        {
+            "CONTENT_DIR": str(content_dir),
+            "INDEX_DIR": str(index_dir),
+            "INDEX_CHECK_INTERVAL": 0,
+            "BUILD_INDEX_IF_MISSING": False,
+        }
+    )
     return app.test_client()
 
 
@@ -193,19 +201,19 @@ DAMAGE: dict[str, tuple[Callable[[Path, Path], None], str]] = {
 
 
 @pytest.mark.parametrize("damage", DAMAGE)
-def test_a_damaged_index_at_start_up_is_logged_and_rebuilt(
-    content_dir, index_dir, caplog, damage
-):
+def test_a_damaged_index_at_start_up_is_logged_and_rebuilt(content_dir, index_dir, caplog, damage):
     damaged = current_generation(index_dir)
     harm, words = DAMAGE[damage]
     harm(index_dir, index_dir / damaged)
-    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir),
-                      "INDEX_CHECK_INTERVAL": 0})
+    app = create_app(
+        {"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir), "INDEX_CHECK_INTERVAL": 0}
+    )
     client = app.test_client()
     with caplog.at_level(logging.WARNING, logger="webapp"):
         assert client.get("/").status_code == 200
-    assert any(words in r.getMessage() and "building a new index" in r.getMessage()
-               for r in caplog.records), [r.getMessage() for r in caplog.records]
+    assert any(
+        words in r.getMessage() and "building a new index" in r.getMessage() for r in caplog.records
+    ), [r.getMessage() for r in caplog.records]
     assert search_total(client, "grief") > 0
     assert client.get(f"{ARTICLE}/related", headers=htmx_headers()).status_code == 200
     assert client.get("/healthz").get_json()["generation"] not in (damaged, None)
@@ -247,8 +255,19 @@ def test_a_missing_index_folder_is_built_on_the_first_request(content_dir, tmp_p
 
 _READ_ONLY: dict[str, list[str]] = {}  # guarded folder -> attempted writes
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-_CHANGING_EVENTS = {"os.mkdir", "os.rename", "os.remove", "os.rmdir", "os.link", "os.symlink",
-                    "os.truncate", "os.chmod", "os.chown", "os.utime", "shutil.rmtree"}
+_CHANGING_EVENTS = {
+    "os.mkdir",
+    "os.rename",
+    "os.remove",
+    "os.rmdir",
+    "os.link",
+    "os.symlink",
+    "os.truncate",
+    "os.chmod",
+    "os.chown",
+    "os.utime",
+    "shutil.rmtree",
+}
 
 
 def _guarded(path: object) -> str | None:
@@ -296,17 +315,25 @@ def read_only(folder: Path) -> Iterator[list[str]]:
 def listing(folder: Path) -> list[tuple[str, int, int]]:
     """Return every entry under `folder` with its size and modification time."""
     entries = [folder, *sorted(folder.rglob("*"))]
-    return [(str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
-            for p in entries]
+    return [(str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns) for p in entries]
 
 
-READING = ["/", ARTICLE, f"{ARTICLE}/related", "/search?q=grief", "/search?q=gri",
-           "/search?q=grief&page=2", "/search?q=suicide", "/topics", "/topics/relationships",
-           "/authors/sam-example", "/healthz"]
+READING = [
+    "/",
+    ARTICLE,
+    f"{ARTICLE}/related",
+    "/search?q=grief",
+    "/search?q=gri",
+    "/search?q=grief&page=2",
+    "/search?q=suicide",
+    "/topics",
+    "/topics/relationships",
+    "/authors/sam-example",
+    "/healthz",
+]
 
 
-def test_a_read_only_index_folder_serves_and_switches_generations(client, content_dir,
-                                                                   index_dir):
+def test_a_read_only_index_folder_serves_and_switches_generations(client, content_dir, index_dir):
     before = listing(index_dir)
     with read_only(index_dir) as attempts:
         for path in READING:
@@ -327,8 +354,7 @@ def test_a_read_only_index_folder_serves_and_switches_generations(client, conten
     assert listing(index_dir) == before
 
 
-def test_a_read_only_folder_without_an_index_shows_the_update_page(content_dir, tmp_path,
-                                                                   caplog):
+def test_a_read_only_folder_without_an_index_shows_the_update_page(content_dir, tmp_path, caplog):
     index_dir = tmp_path / "empty-index"
     index_dir.mkdir()
     app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir)})

@@ -97,8 +97,9 @@ def assert_secure_headers(response, where: str) -> None:
     assert "Set-Cookie" not in headers, where
 
 
-@pytest.mark.parametrize(("path", "headers"), RESPONSES,
-                         ids=[f"{p} {'+'.join(h) or 'plain'}" for p, h in RESPONSES])
+@pytest.mark.parametrize(
+    ("path", "headers"), RESPONSES, ids=[f"{p} {'+'.join(h) or 'plain'}" for p, h in RESPONSES]
+)
 def test_every_kind_of_response_has_the_security_headers(site, path, headers):
     response = fetch(site, path, headers=headers)
     assert response.status_code != 500 or path == "/explode"
@@ -129,8 +130,9 @@ def every_route(app) -> list[str]:
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             if "GET" in rule.methods:
-                arguments = {a: ROUTE_ARGUMENTS.get((rule.endpoint, a), "x")
-                             for a in rule.arguments}
+                arguments = {
+                    a: ROUTE_ARGUMENTS.get((rule.endpoint, a), "x") for a in rule.arguments
+                }
                 urls.append(url_for(rule.endpoint, **arguments))
     return urls
 
@@ -172,8 +174,14 @@ def test_no_cookie_even_when_code_tries_to_set_one(app):
 
 # --- outbound links -----------------------------------------------------------------------
 
-LINK_PAGES = [*PAGES, "/search?q=suicide", "/search?q=griif", "/topics/grief",
-              "/authors/robin-sample", "/explode"]
+LINK_PAGES = [
+    *PAGES,
+    "/search?q=suicide",
+    "/search?q=griif",
+    "/topics/grief",
+    "/authors/robin-sample",
+    "/explode",
+]
 
 
 def outbound_links(html: str, host: str) -> list[tuple[str, set[str]]]:
@@ -225,8 +233,9 @@ def shared_client(tmp_path_factory, sample_index):
     """Return a client on the sample site, shared by the property tests (they only read)."""
     index_dir = tmp_path_factory.mktemp("hostile-index")
     shutil.copytree(sample_index, index_dir, dirs_exist_ok=True)
-    app = create_app({"TESTING": True, "CONTENT_DIR": str(SAMPLE_CONTENT),
-                      "INDEX_DIR": str(index_dir)})
+    app = create_app(
+        {"TESTING": True, "CONTENT_DIR": str(SAMPLE_CONTENT), "INDEX_DIR": str(index_dir)}
+    )
     return app.test_client()
 
 
@@ -240,18 +249,36 @@ QUERY_BYTES = st.one_of(ANY_TEXT, st.binary(max_size=200))
 PAGE_BYTES = st.one_of(
     st.text(max_size=12).map(str.encode),
     st.integers().map(lambda n: str(n).encode()),
-    st.sampled_from([b"", b"0", b"-1", b"1e9", b"9" * 40, b" 2 ", b"\xd9\xa3", b"\xc2\xb2",
-                     b"NaN", b"\x00", b"\xff"]),
+    st.sampled_from(
+        [
+            b"",
+            b"0",
+            b"-1",
+            b"1e9",
+            b"9" * 40,
+            b" 2 ",
+            b"\xd9\xa3",
+            b"\xc2\xb2",
+            b"NaN",
+            b"\x00",
+            b"\xff",
+        ]
+    ),
 )
-REQUEST_HEADERS = st.sampled_from([{}, HTMX, RESTORE, {"HX-Request": "\x7f\xff"},
-                                   htmx_headers(**{"HX-Boosted": "true"})])
+REQUEST_HEADERS = st.sampled_from(
+    [{}, HTMX, RESTORE, {"HX-Request": "\x7f\xff"}, htmx_headers(**{"HX-Boosted": "true"})]
+)
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(before=QUERY_BYTES, after=QUERY_BYTES, page=PAGE_BYTES, headers=REQUEST_HEADERS)
-def test_any_search_input_gets_a_page_with_the_query_escaped(shared_client, before, after,
-                                                             page, headers):
+def test_any_search_input_gets_a_page_with_the_query_escaped(
+    shared_client, before, after, page, headers
+):
     query = before + MARKER.encode() + after
     raw = f"q={quote_from_bytes(query)}&page={quote_from_bytes(page)}"
     response = shared_client.get(f"/search?{raw}", headers=headers)
@@ -272,13 +299,16 @@ def test_any_page_number_on_list_pages_gets_a_page(shared_client, page, headers)
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "fragment"])
 @pytest.mark.parametrize(
     "text",
-    ['"><script>alert(1)</script>', "' onmouseover='alert(1)", "</textarea><svg onload=x>",
-     "<img src=x onerror=alert(1)>", "javascript:alert(1)"],
+    [
+        '"><script>alert(1)</script>',
+        "' onmouseover='alert(1)",
+        "</textarea><svg onload=x>",
+        "<img src=x onerror=alert(1)>",
+        "javascript:alert(1)",
+    ],
 )
 def test_markup_in_a_search_is_shown_as_text(client, text, headers):
-    html = client.get("/search", query_string={"q": text}, headers=headers).get_data(
-        as_text=True
-    )
+    html = client.get("/search", query_string={"q": text}, headers=headers).get_data(as_text=True)
     # What a browser would build from the page: nothing active came from the query.
     tree = html5lib.parse(html, namespaceHTMLElements=False)
     elements = list(tree.iter())
@@ -287,8 +317,9 @@ def test_markup_in_a_search_is_shown_as_text(client, text, headers):
     assert len(scripts) == (0 if headers else 2)  # a fragment has none; a page has our two
     assert all(src.startswith("/static/") for src in scripts)
     assert not [(e.tag, a) for e in elements for a in e.attrib if a.lower().startswith("on")]
-    assert not [a.get("href") for a in tree.iter("a")
-                if a.get("href", "").lower().startswith("javascript:")]
+    assert not [
+        a.get("href") for a in tree.iter("a") if a.get("href", "").lower().startswith("javascript:")
+    ]
     if "<" in text:
         assert "&lt;" in html  # shown to the visitor, as text
 

@@ -59,7 +59,12 @@ def test_every_page_type_uses_only_our_origin_and_breaks_no_policy(watched, live
     foreign = [url for url in requested if urlsplit(url)[:2] != urlsplit(origin)[:2]]
     assert foreign == []
     paths = {urlsplit(url).path for url in requested}
-    assert {"/static/style.css", "/static/site.js", "/static/vendor/htmx.min.js",
-            f"{ARTICLE}/related", "/search"} <= paths
+    assert {
+        "/static/style.css",
+        "/static/site.js",
+        "/static/vendor/htmx.min.js",
+        f"{ARTICLE}/related",
+        "/search",
+    } <= paths
     assert set(visited) - {"/search?q=grief", "/search?q=I+want+to+die"} <= paths
     assert watch.foreign_requests == []
