@@ -273,7 +273,7 @@ REQUEST_HEADERS = st.sampled_from(
 @settings(
     max_examples=60,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    suppress_health_check=[HealthCheck.too_slow],
 )
 @given(before=QUERY_BYTES, after=QUERY_BYTES, page=PAGE_BYTES, headers=REQUEST_HEADERS)
 def test_any_search_input_gets_a_page_with_the_query_escaped(
