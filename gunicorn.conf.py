@@ -14,8 +14,12 @@ timeout = 30
 graceful_timeout = 10
 keepalive = 5
 preload_app = False  # each worker opens the shared index itself
+# No control socket in $HOME: nothing here uses it, and two instances on one host would
+# fight over the same path.
+control_socket_disable = True
 
 accesslog = os.environ.get("ACCESS_LOG", "-")
 errorlog = "-"
 # %(U)s is the path alone; never %(r)s, %(q)s or %(u)s (request line, query, user).
-access_log_format = '%(h)s [%(t)s] "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# %(t)s brings its own brackets.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'

@@ -29,6 +29,7 @@ def rebuild_command() -> None:
 
     def start(total: int) -> None:
         nonlocal bar
+        # stderr keeps stdout for the summary; click.get_text_stream is deprecated in Click 8.5.
         bar = click.progressbar(length=total, label="Indexing articles", file=sys.stderr)
         bar.__enter__()
 

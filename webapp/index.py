@@ -6,7 +6,11 @@ validated content (articles rendered once, authors) and the related-articles lis
 reader sees the old generation or the new one, never a half-built one. An exclusive `flock`
 on `.lock` keeps two builds apart; the kernel drops it when a build dies, so a killed build
 never leaves a stale lock. Leftover `.building-*` folders from a killed build are removed by
-the next build. No Flask here.
+the next build. Each generation's manifest records a checksum of every file it holds, so
+damaged files are found when the generation is opened, not by a visitor's search. No Flask here.
+
+One test-only hook: `WEBAPP_TEST_PAUSE_AT=<stage>` (see `_pause_point`) lets the fault tests
+kill a build at a known point. Nothing sets it in real use.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ import json
 import logging
 import os
 import pickle
+import re
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -31,10 +37,12 @@ from .content import Library, load_library, read_article
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when the snapshot layout changes; older generations are then rebuilt
+FORMAT = 2  # bump when the snapshot layout changes; older generations are then rebuilt
 CURRENT = "CURRENT"
 LOCK = ".lock"
-KEEP_GENERATIONS = 2  # the live one and the one before, which a slow reader may still hold
+GENERATION_NAME = re.compile(r"gen-[0-9]{8}T[0-9]{12}")
+PAUSE_ENV = "WEBAPP_TEST_PAUSE_AT"
+PAUSE_STAGES = ("locked", "indexing", "before-swap", "before-pointer")
 
 
 class IndexProblem(Exception):
@@ -56,6 +64,7 @@ class Manifest:
     fingerprints: dict[str, str]  # content file (relative path) -> sha256 of its bytes
     problems: list[str] = field(default_factory=list)
     format: int = FORMAT
+    checksums: dict[str, str] = field(default_factory=dict)  # file in generation -> sha256
 
 
 @dataclass
@@ -94,12 +103,26 @@ def content_fingerprints(content_dir: Path) -> dict[str, str]:
 
 
 def current_generation(index_dir: Path) -> str | None:
-    """Return the live generation's name, or None when there is none."""
+    """Return the live generation's name, or None when there is none (or CURRENT is bad)."""
     try:
         name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
+    except (OSError, ValueError):  # missing, unreadable, or not text at all
         return None
-    return name if name and (index_dir / name).is_dir() else None
+    # Only a name this module writes: CURRENT is never a path to follow anywhere else.
+    if GENERATION_NAME.fullmatch(name) and (index_dir / name).is_dir():
+        return name
+    return None
+
+
+def _why_no_generation(index_dir: Path) -> str:
+    pointer = index_dir / CURRENT
+    try:
+        named = pointer.read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return f"{index_dir}: no index has been built yet"
+    except (OSError, ValueError) as error:
+        return f"{pointer}: cannot be read ({error})"
+    return f"{pointer}: names {named[:80]!r}, which is not a generation folder in {index_dir}"
 
 
 def read_manifest(index_dir: Path, generation: str) -> Manifest:
@@ -115,18 +138,37 @@ def load_snapshot(index_dir: Path) -> Snapshot:
     """Open the live generation for serving; raise IndexProblem if missing or damaged."""
     generation = current_generation(index_dir)
     if generation is None:
-        raise IndexProblem(f"{index_dir}: no index has been built yet")
+        raise IndexProblem(_why_no_generation(index_dir))
     manifest = read_manifest(index_dir, generation)
     if manifest.format != FORMAT:
         raise IndexProblem(f"{index_dir / generation}: built by an older version of the site")
     folder = index_dir / generation
+    library, related = _read_content(folder, manifest)
     try:
-        with (folder / "snapshot.pickle").open("rb") as handle:
-            library, related = pickle.load(handle)
         searcher = search.SearchIndex(folder / "whoosh")
     except Exception as error:  # any damage to the files means "rebuild", not a crash
         raise IndexProblem(f"{folder}: index files are damaged ({error!r})") from None
     return Snapshot(manifest, library, related, searcher)
+
+
+def _read_content(folder: Path, manifest: Manifest) -> tuple[Library, dict[str, list[str]]]:
+    """Check every file of a generation against its manifest, then load its content."""
+    # Whoosh reads most of its files lazily, so damage it would only meet in the middle of a
+    # visitor's search is caught here; and nothing is unpickled before its checksum matches.
+    for name, expected in manifest.checksums.items():
+        try:
+            actual = _sha256(folder / name)
+        except OSError as error:
+            raise IndexProblem(f"{folder}: index file {name} is missing ({error})") from None
+        if actual != expected:
+            raise IndexProblem(f"{folder}: index file {name} is damaged (checksum differs)")
+    if "snapshot.pickle" not in manifest.checksums:
+        raise IndexProblem(f"{folder}: manifest lists no files")
+    try:
+        with (folder / "snapshot.pickle").open("rb") as handle:
+            return pickle.load(handle)
+    except Exception as error:
+        raise IndexProblem(f"{folder}: index files are damaged ({error!r})") from None
 
 
 def rebuild(
@@ -144,6 +186,7 @@ def rebuild(
     """
     started = time.perf_counter()
     with _build_lock(index_dir):
+        _pause_point("locked")
         fingerprints = content_fingerprints(content_dir)
         library = load_library(content_dir)
         problems = [str(p) for p in library.problems]
@@ -154,10 +197,15 @@ def rebuild(
             )
         if on_start:
             on_start(len(library.articles))
+
+        def step(done: int) -> None:
+            if progress:
+                progress(done)
+            _pause_point("indexing")
+
         with _new_generation(index_dir) as (folder, name):
-            documents = search.build_index(
-                folder / "whoosh", library.articles.values(), progress=progress
-            )
+            documents = search.build_index(folder / "whoosh", library.articles.values(),
+                                           progress=step)
             related = search.compute_related(folder / "whoosh", library.articles)
             seconds = time.perf_counter() - started
             _write_snapshot(folder, name, library, related, fingerprints, seconds, problems)
@@ -172,14 +220,15 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
         if generation is None:
             raise IndexProblem(f"{index_dir}: no index yet: run 'index rebuild' first")
         old = read_manifest(index_dir, generation)
+        if old.format != FORMAT:
+            raise IndexProblem("the index was built by an older version: run 'index rebuild'")
         fingerprints = content_fingerprints(content_dir)
         changed_files = {p for p, h in fingerprints.items() if old.fingerprints.get(p) != h}
         removed_files = set(old.fingerprints) - set(fingerprints)
         if any(not p.startswith("articles/") for p in changed_files | removed_files):
             # Authors or site settings changed: every page may differ, so build it all.
             raise IndexProblem("authors or site settings changed: run 'index rebuild' instead")
-        with (index_dir / generation / "snapshot.pickle").open("rb") as handle:
-            library, related = pickle.load(handle)
+        library, related = _read_content(index_dir / generation, old)
         changed, removed = [], set()
         for relative in sorted(removed_files):
             removed.add(Path(relative).stem)
@@ -230,8 +279,11 @@ def _build_lock(index_dir: Path) -> Iterator[None]:
                 "another index build is running; wait for it to finish and try again"
             ) from None
         try:
+            # Left by a build that was killed: its private folder and CURRENT's temporary file.
             for stale in index_dir.glob(".building-*"):
-                shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed
+                shutil.rmtree(stale, ignore_errors=True)
+            for stale in index_dir.glob(f".{CURRENT}.*"):
+                stale.unlink(missing_ok=True)
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
@@ -251,13 +303,16 @@ def _new_generation(index_dir: Path, copy_from: Path | None = None) -> Iterator[
         else:
             (building / "whoosh").mkdir()
         yield building, name
+        _pause_point("before-swap")
+        previous = current_generation(index_dir)
         os.rename(building, index_dir / name)
         _fsync_dir(index_dir)
+        _pause_point("before-pointer")
         pointer = index_dir / f".{CURRENT}.{os.getpid()}"
         pointer.write_text(name + "\n", encoding="utf-8")
         os.replace(pointer, index_dir / CURRENT)
         _fsync_dir(index_dir)
-        _remove_old_generations(index_dir, keep=name)
+        _remove_old_generations(index_dir, keep={name, previous})
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
@@ -274,15 +329,46 @@ def _write_snapshot(folder, name, library, related, fingerprints, seconds, probl
         fingerprints=fingerprints,
         problems=problems,
     )
+    manifest.checksums = {
+        str(path.relative_to(folder)): _sha256(path)
+        for path in sorted(folder.rglob("*"))
+        # Whoosh's lock file is shared (hard-linked) between generations and means nothing.
+        if path.is_file() and not path.name.endswith("WRITELOCK")
+    }
     (folder / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=1), "utf-8")
     return manifest
 
 
-def _remove_old_generations(index_dir: Path, keep: str) -> None:
-    generations = sorted(p for p in index_dir.glob("gen-*") if p.is_dir())
-    for old in generations[:-KEEP_GENERATIONS]:
-        if old.name != keep:
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _remove_old_generations(index_dir: Path, keep: set[str | None]) -> None:
+    """Remove every generation but the new one and the one before, which a slow reader may
+    still hold; also one that a killed build renamed but never made live."""
+    for old in index_dir.glob("gen-*"):
+        if old.name not in keep and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
+
+
+_paused: set[str] = set()
+
+
+def _pause_point(stage: str) -> None:
+    """Test-only: stop at `stage` when WEBAPP_TEST_PAUSE_AT names it, until stdin has a line.
+
+    The marker line on stderr tells the test the build has reached the stage; it can then
+    kill the process there, or write a line (or close stdin) to let the build go on.
+    """
+    if stage in _paused or os.environ.get(PAUSE_ENV) != stage:
+        return
+    _paused.add(stage)
+    print(f"{PAUSE_ENV}: paused at {stage}", file=sys.stderr, flush=True)
+    sys.stdin.readline()
 
 
 def _fsync_dir(path: Path) -> None:

@@ -25,7 +25,13 @@ RETRY_BUILD_SECONDS = 30  # after a failed first build, how long before trying a
 
 
 class LiveIndex:
-    """The generation this process serves from, refreshed when a newer one is live."""
+    """The generation this process serves from, refreshed when a newer one is live.
+
+    Requests `acquire` the snapshot they use and `release` it when they end. A snapshot that
+    a newer generation replaced is closed only once no request still holds it: in the
+    threaded development server a slow request may outlive two swaps, and closing its
+    searcher under it would fail that request.
+    """
 
     def __init__(self, content_dir: Path, index_dir: Path, check_interval: float,
                  build_if_missing: bool):
@@ -34,25 +40,57 @@ class LiveIndex:
         self.check_interval = check_interval
         self.build_if_missing = build_if_missing
         self._snapshot: Snapshot | None = None
-        self._retired: Snapshot | None = None
+        self._retired: list[Snapshot] = []  # replaced, closed when no request holds them
+        self._users: dict[int, int] = {}  # id(snapshot) -> requests holding it
+        self._failed_generation: str | None = None  # a damaged generation not to retry
         self._checked_at = -float("inf")
         self._build_failed_at = -float("inf")
         self._lock = threading.Lock()
 
     def snapshot(self) -> Snapshot:
-        """Return the current snapshot, opening a newer generation if one went live."""
+        """Return the current snapshot, opening a newer generation if one went live.
+
+        Outside a request only: the snapshot may be closed once a newer one replaces it.
+        """
+        with self._lock:
+            return self._refresh()
+
+    def acquire(self) -> Snapshot:
+        """Return the current snapshot, kept open until a matching `release`."""
+        with self._lock:
+            snapshot = self._refresh()
+            self._users[id(snapshot)] = self._users.get(id(snapshot), 0) + 1
+            return snapshot
+
+    def release(self, snapshot: Snapshot) -> None:
+        """Say that a request no longer uses `snapshot`; close it if it was replaced."""
+        with self._lock:
+            count = self._users.pop(id(snapshot)) - 1
+            if count:
+                self._users[id(snapshot)] = count
+            self._close_unused()
+
+    def open_snapshots(self) -> int:
+        """Return how many snapshots this process holds open (the live one included)."""
+        with self._lock:
+            return len(self._retired) + (self._snapshot is not None)
+
+    def _refresh(self) -> Snapshot:
         now = time.monotonic()
         if self._snapshot is None or now - self._checked_at >= self.check_interval:
-            with self._lock:
-                self._checked_at = now
+            self._checked_at = now
+            if self._snapshot is None:
+                self._first_open()
+            else:
                 generation = index.current_generation(self.index_dir)
-                if self._snapshot is None:
-                    self._first_open()
-                elif generation and generation != self._snapshot.manifest.generation:
+                if (generation and generation != self._snapshot.manifest.generation
+                        and generation != self._failed_generation):
                     try:
                         self._open()
                     except IndexProblem as problem:
                         # Keep serving what we have; a damaged new generation is not fatal.
+                        # Remember it, so the error is logged once rather than every check.
+                        self._failed_generation = generation
                         log.error("cannot open the new index, still serving the old: %s", problem)
         if self._snapshot is None:
             raise IndexProblem("the search index is not available yet")
@@ -62,11 +100,19 @@ class LiveIndex:
         snapshot = index.load_snapshot(self.index_dir)
         log.info("serving index generation %s (%d articles)",
                  snapshot.manifest.generation, snapshot.manifest.documents)
-        # Keep the previous snapshot one more round: a request on another thread may still be
-        # reading it. The one before that is closed now.
-        if self._retired is not None:
-            self._retired.close()
-        self._retired, self._snapshot = self._snapshot, snapshot
+        if self._snapshot is not None:
+            self._retired.append(self._snapshot)
+        self._snapshot = snapshot
+        self._close_unused()
+
+    def _close_unused(self) -> None:
+        still_used = []
+        for snapshot in self._retired:
+            if id(snapshot) in self._users:
+                still_used.append(snapshot)
+            else:
+                snapshot.close()
+        self._retired = still_used
 
     def _first_open(self) -> None:
         try:
@@ -116,6 +162,7 @@ def init_app(app: Flask) -> None:
         float(app.config["INDEX_CHECK_INTERVAL"]),
         bool(app.config["BUILD_INDEX_IF_MISSING"]),
     )
+    app.teardown_appcontext(_release_snapshot)
 
 
 def current_snapshot() -> Snapshot:
@@ -124,5 +171,11 @@ def current_snapshot() -> Snapshot:
     One request sees one generation throughout, even if a new one goes live meanwhile.
     """
     if "snapshot" not in g:
-        g.snapshot = current_app.extensions["live_index"].snapshot()
+        g.snapshot = current_app.extensions["live_index"].acquire()
     return g.snapshot
+
+
+def _release_snapshot(_error: BaseException | None) -> None:
+    snapshot = g.pop("snapshot", None)
+    if snapshot is not None:
+        current_app.extensions["live_index"].release(snapshot)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response
+from flask.sessions import SessionInterface
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -48,6 +49,21 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+class NoSessions(SessionInterface):
+    """Never open a session: Flask then refuses writes to it, so no session cookie is sent.
+
+    The header hook alone would not do: Flask saves the session after that hook has run.
+    """
+
+    def open_session(self, app, request):
+        """Return no session, which makes Flask use one that refuses writes."""
+        return None
+
+    def save_session(self, app, session, response):
+        """Save nothing."""
+
+
 def init_app(app: Flask) -> None:
-    """Register the header hook."""
+    """Register the header hook and turn sessions off."""
     app.after_request(add_security_headers)
+    app.session_interface = NoSessions()

@@ -1,0 +1,368 @@
+"""The index under faults: killed and concurrent builds, damaged files, a read-only folder.
+
+Builds are killed in a real subprocess (`flask --app wsgi index rebuild`) at named stages:
+`WEBAPP_TEST_PAUSE_AT=<stage>` makes the build print a marker on stderr and wait on stdin
+there (see `webapp.index._pause_point`), so each kill lands at a known point.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import selectors
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from webapp import create_app
+from webapp.index import PAUSE_ENV, PAUSE_STAGES, current_generation, rebuild
+
+from .conftest import ROOT, htmx_headers
+
+NEW_WORD = "quokkaberry"  # appears in the content only after the change a build picks up
+ARTICLE = "/articles/living-with-grief"
+
+
+def add_new_word(content_dir: Path) -> None:
+    """Change one article, so a successful build is visible to a visitor's search."""
+    path = content_dir / "articles" / "living-with-grief.md"
+    path.write_text(path.read_text("utf-8") + f"\n\nA {NEW_WORD} paragraph.\n", "utf-8")
+
+
+def start_rebuild(content_dir: Path, index_dir: Path, pause_at: str | None) -> subprocess.Popen:
+    """Start `flask --app wsgi index rebuild` on the given folders."""
+    env = {**os.environ, "FLASK_CONTENT_DIR": str(content_dir), "FLASK_INDEX_DIR": str(index_dir)}
+    env.pop(PAUSE_ENV, None)
+    if pause_at:
+        env[PAUSE_ENV] = pause_at
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "index", "rebuild"],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def wait_for_pause(build: subprocess.Popen, stage: str, deadline: float = 120) -> None:
+    """Read the build's stderr until it says it paused at `stage`."""
+    marker = f"{PAUSE_ENV}: paused at {stage}".encode()
+    seen = b""
+    give_up = time.monotonic() + deadline
+    with selectors.DefaultSelector() as selector:
+        selector.register(build.stderr, selectors.EVENT_READ)
+        while marker not in seen:
+            left = give_up - time.monotonic()
+            assert left > 0, f"the build never paused at {stage}: {seen.decode(errors='replace')}"
+            if selector.select(timeout=left):
+                chunk = os.read(build.stderr.fileno(), 4096)
+                assert chunk, f"the build ended before {stage}: {seen.decode(errors='replace')}"
+                seen += chunk
+
+
+def kill(build: subprocess.Popen) -> None:
+    """Kill the build as a crash or an OOM killer would: no clean-up runs."""
+    build.kill()
+    finish(build)
+
+
+def finish(build: subprocess.Popen) -> int:
+    """Wait for the build to end, close its pipes and return its exit code."""
+    code = build.wait(timeout=120)
+    build.stdin.close()
+    build.stderr.close()
+    return code
+
+
+def search_total(client, words: str) -> int:
+    """Return the result count a visitor sees for `words` (0 when there are none)."""
+    html = client.get("/search", query_string={"q": words}).get_data(as_text=True)
+    if "No results" in html or 'class="result"' not in html:
+        return 0
+    return html.count('class="result"')
+
+
+def serving(index_dir: Path, content_dir: Path) -> object:
+    """Return a client of a freshly started site on the folders (a worker that restarted)."""
+    app = create_app(
+        {
+            "CONTENT_DIR": str(content_dir),
+            "INDEX_DIR": str(index_dir),
+            "INDEX_CHECK_INTERVAL": 0,
+            "BUILD_INDEX_IF_MISSING": False,
+        }
+    )
+    return app.test_client()
+
+
+# --- killed builds ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stage", PAUSE_STAGES)
+def test_a_killed_rebuild_leaves_the_old_index_serving_and_the_next_one_works(
+    client, content_dir, index_dir, stage
+):
+    old = client.get("/healthz").get_json()["generation"]
+    add_new_word(content_dir)
+    build = start_rebuild(content_dir, index_dir, stage)
+    wait_for_pause(build, stage)
+    kill(build)
+    building = list(index_dir.glob(".building-*"))
+    generations = {p.name for p in index_dir.glob("gen-*")}
+    assert bool(building) == (stage in ("indexing", "before-swap"))
+    assert (len(generations) == 2) == (stage == "before-pointer")  # renamed, never live
+
+    # Both a running worker and one started after the crash serve the old generation whole.
+    for site in (client, serving(index_dir, content_dir)):
+        assert site.get("/healthz").get_json()["generation"] == old
+        assert site.get(ARTICLE).status_code == 200
+        assert search_total(site, "grief") > 0
+        assert search_total(site, NEW_WORD) == 0
+
+    # The kernel dropped the dead build's lock, so the next build runs, tidies up, and goes
+    # live.
+    report = rebuild(content_dir, index_dir)
+    assert sorted(p.name for p in index_dir.iterdir() if p.name.startswith((".b", ".C"))) == []
+    assert {p.name for p in index_dir.glob("gen-*")} == {old, report.generation}
+    assert client.get("/healthz").get_json()["generation"] == report.generation
+    assert search_total(client, NEW_WORD) == 1
+
+
+def test_a_second_rebuild_while_one_runs_fails_cleanly(runner, client, content_dir, index_dir):
+    old = client.get("/healthz").get_json()["generation"]
+    add_new_word(content_dir)
+    build = start_rebuild(content_dir, index_dir, "indexing")
+    try:
+        wait_for_pause(build, "indexing")
+        second = runner.invoke(args=["index", "rebuild"])
+        assert second.exit_code == 1
+        assert "another index build is running; wait for it to finish" in second.output
+        assert client.get("/healthz").get_json()["generation"] == old
+        build.stdin.close()  # let the first build go on
+        assert finish(build) == 0
+    finally:
+        if build.poll() is None:
+            kill(build)
+    live = current_generation(index_dir)
+    assert live != old
+    assert client.get("/healthz").get_json()["generation"] == live
+    assert search_total(client, NEW_WORD) == 1
+    assert runner.invoke(args=["index", "rebuild"]).exit_code == 0
+
+
+# --- damaged index at start-up --------------------------------------------------------------
+
+
+def _scribble_middle(folder: Path) -> None:
+    # Whoosh opens this happily and fails only when a search reaches the damaged bytes.
+    for path in (folder / "whoosh").glob("*.seg"):
+        data = bytearray(path.read_bytes())
+        quarter = len(data) // 4
+        data[quarter : 2 * quarter] = b"\xff" * quarter
+        path.write_bytes(bytes(data))
+
+
+DAMAGE: dict[str, tuple[Callable[[Path, Path], None], str]] = {
+    "segment-garbage": (lambda ix, gen: _scribble_middle(gen), "is damaged"),
+    "toc-garbage": (
+        lambda ix, gen: [p.write_bytes(b"garbage") for p in (gen / "whoosh").glob("*.toc")],
+        "is damaged",
+    ),
+    "whoosh-files-gone": (lambda ix, gen: shutil.rmtree(gen / "whoosh"), "is missing"),
+    "snapshot-garbage": (
+        lambda ix, gen: (gen / "snapshot.pickle").write_bytes(b"\x80\x05garbage"),
+        "snapshot.pickle is damaged",
+    ),
+    "manifest-garbage": (
+        lambda ix, gen: (gen / "manifest.json").write_text("{"),
+        "manifest is unreadable",
+    ),
+    "current-names-missing-folder": (
+        lambda ix, gen: (ix / "CURRENT").write_text("gen-20200101T000000000000\n"),
+        "names 'gen-20200101T000000000000', which is not a generation folder",
+    ),
+    "current-not-text": (
+        lambda ix, gen: (ix / "CURRENT").write_bytes(b"\xff\xfe\x00garbage"),
+        "CURRENT: cannot be read",
+    ),
+    "current-points-outside": (
+        lambda ix, gen: (ix / "CURRENT").write_text("../../etc\n"),
+        "names '../../etc', which is not a generation folder",
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_index_at_start_up_is_logged_and_rebuilt(content_dir, index_dir, caplog, damage):
+    damaged = current_generation(index_dir)
+    harm, words = DAMAGE[damage]
+    harm(index_dir, index_dir / damaged)
+    app = create_app(
+        {"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir), "INDEX_CHECK_INTERVAL": 0}
+    )
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING, logger="webapp"):
+        assert client.get("/").status_code == 200
+    assert any(
+        words in r.getMessage() and "building a new index" in r.getMessage() for r in caplog.records
+    ), [r.getMessage() for r in caplog.records]
+    assert search_total(client, "grief") > 0
+    assert client.get(f"{ARTICLE}/related", headers=htmx_headers()).status_code == 200
+    assert client.get("/healthz").get_json()["generation"] not in (damaged, None)
+
+
+def test_a_damaged_new_generation_is_logged_once_and_the_old_keeps_serving(
+    client, content_dir, index_dir, caplog
+):
+    old = client.get("/healthz").get_json()["generation"]
+    broken = rebuild(content_dir, index_dir).generation
+    _scribble_middle(index_dir / broken)
+    with caplog.at_level(logging.ERROR, logger="webapp"):
+        for _ in range(3):
+            assert client.get("/healthz").get_json()["generation"] == old
+            assert search_total(client, "grief") > 0
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and broken in errors[0] and "still serving the old" in errors[0]
+
+    fixed = rebuild(content_dir, index_dir).generation
+    assert client.get("/healthz").get_json()["generation"] == fixed
+
+
+def test_a_missing_index_folder_is_built_on_the_first_request(content_dir, tmp_path):
+    index_dir = tmp_path / "not" / "there" / "yet"
+    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir)})
+    client = app.test_client()
+    assert search_total(client, "grief") > 0
+    assert client.get("/healthz").get_json()["generation"] == current_generation(index_dir)
+
+
+# --- a read-only index folder ---------------------------------------------------------------
+#
+# Production may serve several instances from one read-only index folder. Tests run as root,
+# for whom `chmod -R a-w` stops nothing, and mount namespaces are not available everywhere.
+# So an audit hook makes the folder read-only for this process: opening a file there for
+# writing, creating, renaming or removing anything there fails with EROFS, as on a read-only
+# mount, and each attempt is recorded. A listing of names, sizes and mtimes taken before and
+# after also shows that nothing changed by any other route.
+
+_READ_ONLY: dict[str, list[str]] = {}  # guarded folder -> attempted writes
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_CHANGING_EVENTS = {
+    "os.mkdir",
+    "os.rename",
+    "os.remove",
+    "os.rmdir",
+    "os.link",
+    "os.symlink",
+    "os.truncate",
+    "os.chmod",
+    "os.chown",
+    "os.utime",
+    "shutil.rmtree",
+}
+
+
+def _guarded(path: object) -> str | None:
+    if isinstance(path, int) or path is None:
+        return None
+    full = os.path.abspath(os.fsdecode(os.fspath(path)))
+    for folder in _READ_ONLY:
+        if full == folder or full.startswith(folder + os.sep):
+            return folder
+    return None
+
+
+def _audit(event: str, args: tuple) -> None:
+    if not _READ_ONLY:
+        return
+    if event == "open":
+        path, mode, flags = args
+        writes = any(c in mode for c in "wax+") if mode else bool((flags or 0) & _WRITE_FLAGS)
+    elif event in _CHANGING_EVENTS:
+        path, writes = args[0], True
+        if event == "os.mkdir" and os.path.isdir(path):
+            return  # like a read-only mount: "exists" is the answer, not EROFS
+    else:
+        return
+    folder = _guarded(path) if writes else None
+    if folder is not None:
+        _READ_ONLY[folder].append(f"{event} {path}")
+        raise PermissionError(errno.EROFS, "Read-only file system (test)", str(path))
+
+
+sys.addaudithook(_audit)
+
+
+@contextlib.contextmanager
+def read_only(folder: Path) -> Iterator[list[str]]:
+    """Make `folder` read-only for this process; yield the list of attempted writes."""
+    key = os.path.abspath(folder)
+    _READ_ONLY[key] = attempts = []
+    try:
+        yield attempts
+    finally:
+        del _READ_ONLY[key]
+
+
+def listing(folder: Path) -> list[tuple[str, int, int]]:
+    """Return every entry under `folder` with its size and modification time."""
+    entries = [folder, *sorted(folder.rglob("*"))]
+    return [(str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns) for p in entries]
+
+
+READING = [
+    "/",
+    ARTICLE,
+    f"{ARTICLE}/related",
+    "/search?q=grief",
+    "/search?q=gri",
+    "/search?q=grief&page=2",
+    "/search?q=suicide",
+    "/topics",
+    "/topics/relationships",
+    "/authors/sam-example",
+    "/healthz",
+]
+
+
+def test_a_read_only_index_folder_serves_and_switches_generations(client, content_dir, index_dir):
+    before = listing(index_dir)
+    with read_only(index_dir) as attempts:
+        for path in READING:
+            assert client.get(path).status_code == 200, path
+            assert client.get(path, headers=htmx_headers()).status_code == 200, path
+        assert client.get("/articles/nothing-here").status_code == 404
+    assert attempts == []
+    assert listing(index_dir) == before
+
+    # A deploy builds a new generation; serving switches to it without writing anything.
+    add_new_word(content_dir)
+    new = rebuild(content_dir, index_dir).generation
+    before = listing(index_dir)
+    with read_only(index_dir) as attempts:
+        assert client.get("/healthz").get_json()["generation"] == new
+        assert search_total(client, NEW_WORD) == 1
+    assert attempts == []
+    assert listing(index_dir) == before
+
+
+def test_a_read_only_folder_without_an_index_shows_the_update_page(content_dir, tmp_path, caplog):
+    index_dir = tmp_path / "empty-index"
+    index_dir.mkdir()
+    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir)})
+    client = app.test_client()
+    with read_only(index_dir) as attempts, caplog.at_level(logging.ERROR, logger="webapp"):
+        response = client.get("/")
+        assert client.get("/healthz").status_code == 503
+    assert attempts  # it tried to build, and was refused
+    assert response.status_code == 503
+    assert "The site is being updated" in response.get_data(as_text=True)
+    assert any("could not build the search index" in r.getMessage() for r in caplog.records)
