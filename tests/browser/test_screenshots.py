@@ -1,0 +1,39 @@
+"""Pictures of every kind of page, for people to look at, in the git-ignored `screenshots/`.
+
+They are how a reviewer checks that pages are calm and readable without running the site:
+`<page>-<width>.png` in the light scheme and `<page>-<width>-dark.png` in the dark one. The
+test also checks what every picture must show: the emergency banner on top, across the page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from .pages import PAGE_TYPES, open_page
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+SIZES = [(390, 844), (1280, 800)]  # a common phone, and a laptop
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_screenshots_of_every_page(watched, live_server, width, height, scheme):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page, watch = watched(
+        viewport={"width": width, "height": height}, color_scheme=scheme, reduced_motion="reduce"
+    )
+    suffix = "" if scheme == "light" else "-dark"
+    for kind in PAGE_TYPES:
+        open_page(page, watch, live_server.url, kind)
+        banner = page.get_by_role("region", name="Emergency help")
+        expect(banner).to_be_visible()
+        top, banner_width = banner.evaluate(
+            "el => [el.getBoundingClientRect().top + window.scrollY, el.offsetWidth]"
+        )
+        assert (top, banner_width) == (0, width), f"{kind.name}: banner is not on top"
+        path = SCREENSHOTS / f"{kind.name}-{width}{suffix}.png"
+        page.screenshot(path=path, full_page=True)
+        assert path.stat().st_size > 0
