@@ -30,8 +30,8 @@ class PageType:
 
 PAGE_TYPES = [
     PageType("home", "/"),
-    PageType("article", ARTICLE),
-    PageType("article-related", ARTICLE, with_related=True),
+    PageType("article-top", ARTICLE),  # as it loads, the related panel not yet in view
+    PageType("article", ARTICLE, with_related=True),
     PageType("related", f"{ARTICLE}/related"),
     PageType("search-results", "/search?q=anxiety"),
     PageType("search-none", "/search?q=zzzzqqq"),
