@@ -110,3 +110,26 @@ def test_reduced_motion_turns_transitions_off(watched, live_server):
     page, _ = watched(reduced_motion="no-preference")
     page.goto(live_server.url + "/articles/the-therapeutic-relationship")
     expect(page.locator(".htmx-indicator").first).to_have_css("transition-duration", "0.2s")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_related_panel_arrives_without_making_the_page_jump(watched, live_server, width):
+    # The placeholder reserves about the room four related articles take, so when the panel
+    # arrives what follows it (the footer) barely moves. Measured on the sample article,
+    # which has the usual four.
+    page, _ = watched(viewport={"width": width, "height": 800})
+    held = []  # keep the panel's response back until the placeholder has been measured
+    page.route("**/related", lambda route: held.append(route))
+    page.goto(live_server.url + "/articles/the-therapeutic-relationship")
+    panel, footer = page.locator("#related-panel"), page.locator(".site-footer")
+    panel.scroll_into_view_if_needed()
+    expect(panel).to_have_attribute("aria-busy", "true")
+    reserved = panel.evaluate("el => el.offsetHeight")
+    footer_before = footer.evaluate("el => el.offsetTop")
+    held[0].fallback()
+    expect(panel).to_have_class("related-panel is-loaded")
+    expect(panel.locator(".related-list > li")).to_have_count(4)
+    moved = footer.evaluate("el => el.offsetTop") - footer_before
+    assert abs(moved) <= 0.15 * reserved, (
+        f"the page jumped {moved} px when the related panel arrived ({reserved} px reserved)"
+    )
