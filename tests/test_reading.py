@@ -59,9 +59,10 @@ def test_contents_list_needs_four_sections_and_subsections_do_not_count(content_
     (toc,) = long.xpath('//nav[@class="toc"]')
     assert [a.text for a in toc.iter("a")] == ["Part 1", "Part 2", "Part 3", "Part 4"]
     assert [a.get("href") for a in toc.iter("a")] == [f"#part-{n}" for n in range(1, 5)]
-    for n in range(1, 5):  # each entry lands on a heading that links to itself
+    for n in range(1, 5):  # each entry lands on a heading with a self-link beside it
         (heading,) = long.xpath(f'//h2[@id="part-{n}"]')
-        assert heading.xpath(f'a[@class="headerlink"][@href="#part-{n}"]')
+        (link,) = heading.xpath(f'following-sibling::a[@class="headerlink"][@href="#part-{n}"]')
+        assert link.get("aria-label") == f"Link to this section: Part {n}"
 
 
 def test_review_line_uses_the_interval_from_site_settings(content_dir, tmp_path):

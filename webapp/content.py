@@ -16,11 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import frontmatter
 import markdown
 import nh3
 import yaml
+from markdown.treeprocessors import Treeprocessor
 from slugify import slugify
 
 WORDS_PER_MINUTE = 200
@@ -48,7 +50,7 @@ ALLOWED_TAGS = {
     "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title", "class"},
+    "a": {"href", "title", "class", "aria-label"},
     "abbr": {"title"},
     "h2": {"id"},
     "h3": {"id"},
@@ -310,6 +312,32 @@ def read_author(path: Path, content_dir: Path) -> Author:
     )
 
 
+class _SectionLinks(Treeprocessor):
+    """Move each heading's "#" self-link out of the heading and name it after its section.
+
+    Inside the heading, the link's "#" became part of the heading's name ("Trust and safety
+    #") and the link itself was announced as just "#". Beside the heading (GitHub does the
+    same) the heading reads cleanly and the link says where it goes.
+    """
+
+    def run(self, root: Any) -> None:
+        names = {h.id: h.title for h in _flatten_toc(getattr(self.md, "toc_tokens", []))}
+        for parent in list(root.iter()):
+            for position, heading in enumerate(list(parent)):
+                link = next((a for a in heading if a.get("class") == "headerlink"), None)
+                if link is None:
+                    continue
+                heading.remove(link)
+                link.attrib.pop("title", None)
+                name = names.get(heading.get("id", ""), "")
+                link.set("aria-label", f"Link to this section: {name}".strip(": "))
+                wrapper = ElementTree.Element("div", {"class": "section-heading"})
+                wrapper.tail, heading.tail = heading.tail, None
+                wrapper.extend([heading, link])
+                parent.remove(heading)
+                parent.insert(position, wrapper)
+
+
 def render_markdown(text: str) -> tuple[str, tuple[Heading, ...]]:
     """Render Markdown to sanitised HTML and return it with its table of contents."""
     md = markdown.Markdown(
@@ -318,13 +346,14 @@ def render_markdown(text: str) -> tuple[str, tuple[Heading, ...]]:
             "toc": {
                 "permalink": "#",
                 "permalink_class": "headerlink",
-                "permalink_title": "Link to this section",
                 "toc_depth": "2-3",
             },
             "smarty": {"smart_angled_quotes": False},
         },
         output_format="html",
     )
+    # After the toc processor (priority 5), which adds the links and the headings' names.
+    md.treeprocessors.register(_SectionLinks(md), "section_links", 4)
     raw = md.convert(text)
     headings = tuple(_flatten_toc(md.toc_tokens))  # type: ignore[attr-defined]
     return sanitise(raw), headings
@@ -343,7 +372,7 @@ def sanitise(raw_html: str) -> str:
 
 def html_to_text(fragment: str) -> str:
     """Return the visible text of an HTML fragment, for indexing and word counts."""
-    without_permalinks = re.sub(r'<a class="headerlink"[^>]*>.*?</a>', "", fragment)
+    without_permalinks = re.sub(r'<a [^>]*class="headerlink"[^>]*>.*?</a>', "", fragment)
     text = nh3.clean(without_permalinks, tags=set())
     return re.sub(r"\s+", " ", html.unescape(text)).strip()
 

@@ -40,16 +40,32 @@
   document.addEventListener("htmx:sendError", showFailure);
   document.addEventListener("htmx:timeout", showFailure);
 
-  // After a results page is swapped in by a pagination link, the link is gone: move focus to
-  // the new results' heading so keyboard users are not dropped back to the top of the page.
-  // Typing in the search box never moves focus: htmx keeps it on the box.
-  document.addEventListener("htmx:afterSettle", function (event) {
-    var trigger = event.detail && event.detail.requestConfig && event.detail.requestConfig.elt;
-    if (!trigger || !trigger.closest || !trigger.closest(".pagination")) return;
-    var heading = document.querySelector("#search-results .result-count");
-    if (heading) {
-      heading.setAttribute("tabindex", "-1");
-      heading.focus();
-    }
+  // A swap that removes the focused element drops focus to <body>, and the next Tab starts
+  // again at the top of the page. Two ways that happens: a pagination link inside the results
+  // it replaces, and a keyboard user on the related panel's fallback link when the panel
+  // arrives. Put focus on the new content instead: the results' heading, else the new element.
+  // Typing in the search box never comes here: the box is outside what is swapped.
+  var focusWasIn = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    var active = document.activeElement;
+    focusWasIn = target && active && active !== document.body && target.contains(active)
+      ? target : null;
+  });
+  // htmx has swapped by the time it fires afterRequest. When the element that made the request
+  // has left the page (the pagination link, the old panel), htmx fires it again on the nearest
+  // ancestor still there: that is the one that reaches this listener.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var target = focusWasIn;
+    if (!target) return;
+    focusWasIn = null;
+    var active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return;
+    var landing = target.isConnected
+      ? target
+      : (target.id && document.getElementById(target.id)) || event.target;
+    landing = landing.querySelector(".result-count") || landing;
+    landing.setAttribute("tabindex", "-1");
+    landing.focus();
   });
 })();
