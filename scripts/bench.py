@@ -28,7 +28,6 @@ import re
 import shutil
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,7 +45,8 @@ from webapp import index, search  # noqa: E402
 
 SIZES = (1_000, 10_000)
 ROUNDS = 3
-HTTP_SECONDS = 8.0  # per route
+HTTP_SECONDS = 10.0  # per route, in slices of SLICE seconds taken in turn
+SLICE = 0.5
 CLIENT_PROCESSES = 2
 CLIENT_THREADS = 2
 WORKERS = 2  # WEB_CONCURRENCY: one sync worker per core; a third would only queue for CPU
@@ -306,62 +306,79 @@ def _unchunk(body: bytes) -> bytes:
     return b"".join(out)
 
 
-def _client(port: int, paths: list[str], headers: dict[str, str], seconds: float, seed: int,
-            results) -> None:  # fmt: skip
-    """Run CLIENT_THREADS threads requesting paths in a shuffled cycle until time is up."""
-    latencies: list[float] = []
-    errors = [0]
+def _client(port: int, routes: list[tuple[list[str], dict[str, str]]], slices: list[int],
+            begin: float, seed: int, results) -> None:  # fmt: skip
+    """Request routes slice by slice from CLIENT_THREADS threads; report latencies per route.
+
+    Every client process follows the same wall-clock schedule, so all of them load the same
+    route at the same time, and routes alternate in short slices: a change in the machine's
+    background load then touches every route alike instead of favouring one.
+    """
+    latencies: list[list[float]] = [[] for _ in routes]
+    errors = [0] * len(routes)
     lock = threading.Lock()
 
     def run(offset: int) -> None:
-        order = list(paths)
-        random.Random(seed * 100 + offset).shuffle(order)
-        deadline = time.perf_counter() + seconds
-        mine, bad, n = [], 0, 0
-        while (now := time.perf_counter()) < deadline:
-            try:
-                status, _, _ = http_get(port, order[n % len(order)], headers)
-                if status != 200:
-                    bad += 1
-            except OSError:
-                bad += 1
-            mine.append(time.perf_counter() - now)
-            n += 1
+        rng = random.Random(seed * 100 + offset)
+        orders = [rng.sample(paths, len(paths)) for paths, _ in routes]
+        counts = [0] * len(routes)
+        mine = [[] for _ in routes]
+        bad = [0] * len(routes)
+        for number, route in enumerate(slices):
+            start, stop = begin + number * SLICE, begin + (number + 1) * SLICE
+            while (now := time.perf_counter()) < start:
+                time.sleep(start - now)
+            paths, headers = routes[route]
+            order = orders[route]
+            while (now := time.perf_counter()) < stop:
+                try:
+                    status, _, _ = http_get(port, order[counts[route] % len(order)], headers)
+                    if status != 200:
+                        bad[route] += 1
+                except OSError:
+                    bad[route] += 1
+                mine[route].append(time.perf_counter() - now)
+                counts[route] += 1
         with lock:
-            latencies.extend(mine)
-            errors[0] += bad
+            for route in range(len(routes)):
+                latencies[route].extend(mine[route])
+                errors[route] += bad[route]
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(CLIENT_THREADS)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    results.put((latencies, errors[0]))
+    results.put((latencies, errors))
 
 
-def load(port: int, paths: list[str], headers: dict[str, str], seconds: float) -> dict:
-    """Request `paths` from several client processes for `seconds`; return throughput etc."""
+def load(port: int, routes: list[tuple[list[str], dict[str, str]]], seconds: float) -> list[dict]:
+    """Load the routes in alternating slices for `seconds` each; return one dict per route."""
+    rounds = max(1, round(seconds / SLICE))
+    slices = [route for _ in range(rounds) for route in range(len(routes))]
     context = get_context("spawn")
     results = context.Queue()
+    begin = time.perf_counter() + 3.0  # time for the client processes to start
     clients = [
-        context.Process(target=_client, args=(port, paths, headers, seconds, n, results))
+        context.Process(target=_client, args=(port, routes, slices, begin, n, results))
         for n in range(CLIENT_PROCESSES)
     ]
-    started = time.perf_counter()
     for client in clients:
         client.start()
-    gathered = [results.get(timeout=seconds + 60) for _ in clients]
+    gathered = [results.get(timeout=len(slices) * SLICE + 60) for _ in clients]
     for client in clients:
         client.join(timeout=30)
-    elapsed = time.perf_counter() - started
-    latencies = [x for found, _ in gathered for x in found]
-    return {
-        "rps": len(latencies) / max(seconds, elapsed - 1.0),
-        "p50": percentile(latencies, 0.5) * 1000,
-        "p95": percentile(latencies, 0.95) * 1000,
-        "requests": len(latencies),
-        "errors": sum(bad for _, bad in gathered),
-    }
+    found = []
+    for route in range(len(routes)):
+        latencies = [x for lat, _ in gathered for x in lat[route]]
+        found.append({
+            "rps": len(latencies) / (rounds * SLICE),
+            "p50": percentile(latencies, 0.5) * 1000,
+            "p95": percentile(latencies, 0.95) * 1000,
+            "requests": len(latencies),
+            "errors": sum(err[route] for _, err in gathered),
+        })  # fmt: skip
+    return found
 
 
 def first_visit_bytes(port: int, path: str) -> dict[str, int]:
@@ -412,12 +429,12 @@ def bench_http(content_dir: Path, index_dir: Path, slugs: list[str], folder: Pat
     }
     found: dict = {}
     with served(content_dir, index_dir, folder) as (port, server):
-        for paths, headers in routes.values():  # warm both workers' code paths
-            load(port, paths[:50], headers, 1.0)
-        for name, (paths, headers) in routes.items():
-            found[name] = load(port, paths, headers, HTTP_SECONDS)
-            print(f"  {name}: {found[name]['rps']:.0f} req/s, p50 {found[name]['p50']:.1f} ms,"
-                  f" p95 {found[name]['p95']:.1f} ms, {found[name]['errors']} errors", flush=True)
+        load(port, [(paths[:50], headers) for paths, headers in routes.values()], SLICE)
+        measured = load(port, list(routes.values()), HTTP_SECONDS)
+        for name, m in zip(routes, measured, strict=True):
+            found[name] = m
+            print(f"  {name}: {m['rps']:.0f} req/s, p50 {m['p50']:.1f} ms, "
+                  f"p95 {m['p95']:.1f} ms, {m['errors']} errors", flush=True)
         found["first visit"] = first_visit_bytes(port, articles[0])
         found["peak rss"] = worker_peak_rss(server.pid)
     return found
@@ -579,7 +596,9 @@ def render_report(about, sizes, results, queries, elapsed) -> str:
         "`count(*)` plus the first 10 rows with `snippet()` on the body; prefixes as `word*`.",
         f"- Served: gunicorn with `gunicorn.conf.py`, WEB_CONCURRENCY={WORKERS} (sync workers, "
         f"one per core), on 127.0.0.1; {CLIENT_PROCESSES} client processes × {CLIENT_THREADS} "
-        f"threads, a new connection per request, {HTTP_SECONDS:.0f} s per route, requests "
+        f"threads, a new connection per request, {HTTP_SECONDS:.0f} s per route taken in "
+        f"{SLICE} s slices with the routes in turn (so drifting background load touches all "
+        "routes alike), requests "
         "with `Accept-Encoding: gzip`. Article and related URLs cycle through every public "
         "article in a shuffled order; search cycles through the query set with "
         "`HX-Request: true`. The constant route is added by a wrapper module the script "

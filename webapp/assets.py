@@ -7,6 +7,7 @@ gets a new URL and browsers may keep each version for a year.
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import cache
 from pathlib import Path
 
@@ -22,13 +23,19 @@ def _fingerprint(path: Path, mtime_ns: int) -> str:
 
 def asset_url(name: str) -> str:
     """Return the fingerprinted URL of a file in `webapp/static`."""
-    path = Path(current_app.static_folder or "") / name
+    path = os.path.join(current_app.static_folder or "", name)
     try:
-        version = _fingerprint(path, path.stat().st_mtime_ns)
+        mtime = os.stat(path).st_mtime_ns
     except FileNotFoundError:
         current_app.logger.error("static file %s is missing: run 'make assets'", name)
-        version = "missing"
-    return url_for("static", filename=name, v=version)
+        return url_for("static", filename=name, v="missing")
+    # Every page links three assets: building their URLs once per version keeps url_for off
+    # the hot path, while a changed file (same mtime check as before) still gets a new URL.
+    urls = current_app.extensions.setdefault("asset_urls", {})
+    key = (name, mtime)
+    if key not in urls:
+        urls[key] = url_for("static", filename=name, v=_fingerprint(Path(path), mtime))
+    return urls[key]
 
 
 def cache_static(response: Response) -> Response:
