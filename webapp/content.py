@@ -13,7 +13,9 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +62,7 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
-class _TextDatesLoader(yaml.SafeLoader):
+class _TextDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when built in
     """YAML loader that leaves dates as text, so we can say which field holds a bad one."""
 
 
@@ -197,8 +199,14 @@ class Library:
         return [a for a in self.latest() if a.author == author_slug]
 
 
-def load_library(content_dir: Path) -> Library:
-    """Read every author and article under `content_dir`, collecting problems as we go."""
+def load_library(
+    content_dir: Path, executor: Executor | None = None, workers: int = 1
+) -> Library:
+    """Read every author and article under `content_dir`, collecting problems as we go.
+
+    With an `executor` (a pool of `workers` processes), articles are read and rendered in
+    parallel; the library is assembled in the same order either way, so it is the same.
+    """
     library = Library()
     for path in _markdown_files(content_dir / "authors"):
         try:
@@ -210,10 +218,18 @@ def load_library(content_dir: Path) -> Library:
             continue
         library.authors[author.slug] = author
 
-    for path in _markdown_files(content_dir / "articles"):
+    paths = list(_markdown_files(content_dir / "articles"))
+    if executor is not None and workers > 1 and len(paths) >= 4 * workers:
+        chunk = max(1, min(64, len(paths) // (4 * workers)))
+        outcomes = executor.map(_read_outcome, paths, repeat(content_dir), chunksize=chunk)
+    else:
+        outcomes = (_read_outcome(path, content_dir) for path in paths)
+    for path, outcome in zip(paths, outcomes, strict=True):
         shown = _display(path, content_dir)
         try:
-            article = read_article(path, content_dir)
+            if isinstance(outcome, tuple):
+                raise ContentError(*outcome)
+            article = outcome
             if article.author and article.author not in library.authors:
                 raise ContentError(
                     "author",
@@ -247,6 +263,14 @@ def load_library(content_dir: Path) -> Library:
 
     library.problems.extend(_broken_links(library))
     return library
+
+
+def _read_outcome(path: Path, content_dir: Path) -> Article | tuple[str | None, str]:
+    # What a worker process sends back: the article, or the (field, message) of its problem.
+    try:
+        return read_article(path, content_dir)
+    except ContentError as error:
+        return (error.field, error.message)
 
 
 def read_article(path: Path, content_dir: Path) -> Article:

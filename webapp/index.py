@@ -17,12 +17,14 @@ import fcntl
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import pickle
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,10 +33,13 @@ from .content import Library, load_library, read_article
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when the snapshot layout changes; older generations are then rebuilt
+FORMAT = 2  # bump when the snapshot layout changes; older generations are then rebuilt
 CURRENT = "CURRENT"
 LOCK = ".lock"
 KEEP_GENERATIONS = 2  # the live one and the one before, which a slow reader may still hold
+# Below this many articles a build runs in one process: starting workers would cost more.
+PARALLEL_MIN = 300
+MAX_WORKERS = 8
 
 
 class IndexProblem(Exception):
@@ -143,9 +148,9 @@ def rebuild(
     `allow_problems`, which the first start-up uses so a fresh site serves what it can.
     """
     started = time.perf_counter()
-    with _build_lock(index_dir):
+    with _build_lock(index_dir), _worker_pool(content_dir) as (pool, workers):
         fingerprints = content_fingerprints(content_dir)
-        library = load_library(content_dir)
+        library = load_library(content_dir, executor=pool, workers=workers)
         problems = [str(p) for p in library.problems]
         if problems and not allow_problems:
             raise IndexProblem(
@@ -156,9 +161,11 @@ def rebuild(
             on_start(len(library.articles))
         with _new_generation(index_dir) as (folder, name):
             documents = search.build_index(
-                folder / "whoosh", library.articles.values(), progress=progress
+                folder / "whoosh", library.articles.values(), progress=progress,
+                executor=pool, workers=workers,
             )
-            related = search.compute_related(folder / "whoosh", library.articles)
+            related = search.compute_related(folder / "whoosh", library.articles,
+                                             executor=pool, workers=workers)
             seconds = time.perf_counter() - started
             _write_snapshot(folder, name, library, related, fingerprints, seconds, problems)
         return BuildReport(name, documents, seconds, problems)
@@ -217,6 +224,31 @@ def content_changed_since(content_dir: Path, index_dir: Path) -> bool | None:
 
 
 # --- building ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _worker_pool(content_dir: Path) -> Iterator[tuple[Executor | None, int]]:
+    """Yield a pool of worker processes for a large build, or (None, 1) for a small one.
+
+    Rendering Markdown, indexing and related scoring are pure Python: one process per core
+    is the only way to use more than one. Workers are spawned, not forked, so a build that
+    runs inside a threaded server (the first start) copies no locks or threads.
+    """
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    workers = min(workers, MAX_WORKERS)
+    articles = content_dir / "articles"
+    if workers < 2 or not articles.is_dir() or _count_at_least(articles, PARALLEL_MIN) is False:
+        yield None, 1
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool, workers
+
+
+def _count_at_least(folder: Path, count: int) -> bool:
+    for seen, _ in enumerate(folder.rglob("*.md"), start=1):
+        if seen >= count:
+            return True
+    return False
 
 
 @contextlib.contextmanager

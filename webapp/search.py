@@ -8,12 +8,14 @@ How visitor text becomes a query, and the word analysis the index shares with it
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import html
 import math
 import threading
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,8 +23,9 @@ from pathlib import Path
 from whoosh import highlight, index
 from whoosh import query as wq
 from whoosh.analysis import Token
-from whoosh.classify import Expander
 from whoosh.fields import ID, TEXT, Schema
+from whoosh.formats import Characters, Frequency, Positions
+from whoosh.system import pack_uint
 
 from . import query
 from .content import Article, Topic, topic_for
@@ -38,6 +41,33 @@ MIN_COVERAGE = 0.2  # share of the article's key-term weight a text-only match m
 TAG_SEPARATOR = "\n"  # tag names are one line each (content.topic_for collapses whitespace)
 
 
+class FastText(TEXT):
+    """A TEXT field that indexes plain text straight from `CachedWordAnalyzer`'s word lists.
+
+    Whoosh's formats pull one Token at a time through the analyzer; for plain indexing the
+    postings (terms with their counts, positions or character spans) come out the same when
+    built from the analyzer's per-word cache in one loop, which is what indexing a large
+    library spends most of its time on. Values, weights and encodings are the formats' own.
+    """
+
+    def index(self, value, **kwargs):
+        """Return (term bytes, frequency, weight, encoded value) for each term in `value`."""
+        analyzer, fmt = self.analyzer, self.format
+        if (not isinstance(value, str) or not isinstance(analyzer, query.CachedWordAnalyzer)
+                or kwargs or type(fmt) not in (Frequency, Positions, Characters)):  # fmt: skip
+            yield from super().index(value, **kwargs)
+            return
+        boost = fmt.field_boost
+        if type(fmt) is Frequency:
+            for term, count in analyzer.counts(value).items():
+                yield term.encode("utf-8"), count, count * boost, pack_uint(count)
+            return
+        chars = type(fmt) is Characters
+        for term, found in analyzer.occurrences(value).items():
+            encoded = fmt.encode(found if chars else [p for p, _, _ in found])
+            yield term.encode("utf-8"), len(found), len(found) * boost, encoded
+
+
 def make_schema() -> Schema:
     """Return the schema: stemmed, spelling-normalised text fields plus unstemmed `words`."""
     analyzer = query.text_analyzer()
@@ -45,15 +75,15 @@ def make_schema() -> Schema:
         # A column too, so related articles map document numbers to slugs without loading
         # every stored body.
         slug=ID(stored=True, unique=True, sortable=True),
-        title=TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
-        summary=TEXT(analyzer=analyzer, stored=True),
+        title=FastText(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
+        summary=FastText(analyzer=analyzer, stored=True),
         # Character positions let highlighting find matches without re-analysing the body.
-        body=TEXT(analyzer=analyzer, stored=True, chars=True),
-        tags=TEXT(analyzer=analyzer, stored=True, field_boost=TAGS_BOOST),
+        body=FastText(analyzer=analyzer, stored=True, chars=True),
+        tags=FastText(analyzer=analyzer, stored=True, field_boost=TAGS_BOOST),
         date=ID(stored=True),
         # Real words as written, for "Did you mean" and as-you-type completions; no
         # positions needed, so it costs a fraction of the body field.
-        words=TEXT(analyzer=query.word_analyzer(), phrase=False),
+        words=FastText(analyzer=query.word_analyzer(), phrase=False),
     )
 
 
@@ -77,25 +107,65 @@ def build_index(
     directory: Path,
     articles: Iterable[Article],
     progress: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
+    workers: int = 1,
 ) -> int:
-    """Create a fresh index in `directory` from public articles; return documents written."""
+    """Create a fresh index in `directory` from public articles; return documents written.
+
+    With an `executor` (a pool of `workers` processes, started by the caller where that is
+    safe), each process writes one segment of a contiguous share of the articles, and the
+    segments are committed together; search reads them as one index.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     ix = index.create_in(str(directory), make_schema())
-    # One process: a multiprocessing writer forks, which is fragile in a threaded server.
-    writer = ix.writer(limitmb=128)
+    documents: list[dict[str, str]] = []
     seen: set[str] = set()
+    for article in articles:
+        if not article.draft and article.slug not in seen:
+            documents.append(_document(article))
+            seen.add(article.slug)
+        if progress and executor is None:
+            progress(1)
+    if executor is None or workers < 2 or len(documents) < 2 * workers:
+        writer = ix.writer(limitmb=128)
+        try:
+            for document in documents:
+                writer.add_document(**document)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return len(documents)
+    writer = ix.writer()  # holds the index lock while the workers write their segments
     try:
-        for article in articles:
-            if not article.draft and article.slug not in seen:
-                writer.add_document(**_document(article))
-                seen.add(article.slug)
+        step = -(-len(documents) // workers)
+        jobs = [executor.submit(_write_segment, str(directory), documents[i : i + step])
+                for i in range(0, len(documents), step)]  # fmt: skip
+        segments = []
+        for job, start in zip(jobs, range(0, len(documents), step), strict=True):
+            segments.append(job.result())
             if progress:
-                progress(1)
+                progress(len(documents[start : start + step]))
+        writer._close_segment()  # noqa: SLF001 - as whoosh.multiproc.MpWriter commits
+        writer._commit_toc(segments)  # noqa: SLF001
+        writer._finish()  # noqa: SLF001
     except BaseException:
-        writer.cancel()
+        if not writer.is_closed:
+            writer.cancel()
         raise
-    writer.commit()
-    return len(seen)
+    return len(documents)
+
+
+def _write_segment(directory: str, documents: list[dict[str, str]]):
+    """Write documents into a new segment of the index; return the segment (in a worker)."""
+    from whoosh.writing import SegmentWriter
+
+    ix = index.open_dir(directory)
+    # The parent holds the lock; segments get unique names, so writers never collide.
+    writer = SegmentWriter(ix, _lk=False, limitmb=256)
+    for document in documents:
+        writer.add_document(**document)
+    return writer._finalize_segment()  # noqa: SLF001
 
 
 def update_index(directory: Path, changed: Iterable[Article], removed: Iterable[str]) -> None:
@@ -310,11 +380,32 @@ class SearchIndex:
 # --- related articles ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _RelatedInput:
+    """What related scoring needs of one article: its text, topics and date (picklable)."""
+
+    text: str
+    topics: frozenset[str]
+    ordinal: int
+
+
+def _related_inputs(articles: Mapping[str, Article]) -> dict[str, _RelatedInput]:
+    # The title is repeated so its words weigh more among the key terms.
+    return {
+        s: _RelatedInput(f"{a.title}\n{a.title}\n{a.summary}\n{a.body_text}",
+                         frozenset(t.slug for t in a.topics), a.date.toordinal())
+        for s, a in articles.items()
+        if not a.draft
+    }  # fmt: skip
+
+
 def compute_related(
     directory: Path,
     articles: Mapping[str, Article],
     slugs: Iterable[str] | None = None,
     limit: int = 4,
+    executor: Executor | None = None,
+    workers: int = 1,
 ) -> dict[str, list[str]]:
     """Return, for each slug (all if None), the most related public article slugs, best first.
 
@@ -324,72 +415,169 @@ def compute_related(
     weight it contains, which unlike a BM25 score means the same in every index), plus a
     bonus per shared topic. Only candidates sharing a topic or reaching MIN_COVERAGE are
     kept, so an article with nothing in common gets no padding.
+
+    More-like-this is Whoosh's own recipe computed straight from the index statistics: the
+    key terms are the article's top KEY_TERMS by Bo1 (`whoosh.classify.Expander`), and
+    candidates are the best MLT_CANDIDATES by BM25F over the body for those terms, boosted
+    by their Bo1 weights, as `searcher.search(Or([...]))` would rank them. Scoring every
+    document that holds a key term from cached postings, with statistics read once, costs a
+    fraction of a search per article. With an `executor`, slugs are shared out between
+    `workers` processes.
     """
-    public = {s: a for s, a in articles.items() if not a.draft}
+    public = _related_inputs(articles)
+    wanted = list(public if slugs is None else slugs)
+    if executor is not None and workers > 1 and len(wanted) >= 2 * workers:
+        step = -(-len(wanted) // workers)
+        shards = [wanted[i : i + step] for i in range(0, len(wanted), step)]
+        # Each process gets the text of its own slugs only; topics and dates of all.
+        light = {s: _RelatedInput("", r.topics, r.ordinal) for s, r in public.items()}
+        jobs = []
+        for shard in shards:
+            inputs = dict(light)
+            inputs.update((s, public[s]) for s in shard if s in public)
+            jobs.append(executor.submit(_related_for, str(directory), inputs, shard, limit))
+        related: dict[str, list[str]] = {}
+        for job in jobs:
+            related.update(job.result())
+        return {s: related[s] for s in wanted}
+    return _related_for(str(directory), public, wanted, limit)
+
+
+def _related_for(directory: str, public: dict[str, _RelatedInput], slugs: list[str],
+                 limit: int) -> dict[str, list[str]]:  # fmt: skip
     by_topic: dict[str, list[str]] = defaultdict(list)
-    for article in sorted(public.values(), key=lambda a: (-a.date.toordinal(), a.slug)):
-        for topic in article.topics:
-            by_topic[topic.slug].append(article.slug)
-    ix = index.open_dir(str(directory))
-    related: dict[str, list[str]] = {}
-    with ix.searcher() as searcher:
+    for slug, item in sorted(public.items(), key=lambda kv: (-kv[1].ordinal, kv[0])):
+        for topic in item.topics:
+            by_topic[topic].append(slug)
+    ix = index.open_dir(directory)
+    try:
+        with ix.searcher() as searcher:
+            stats = _BodyStats(searcher, bulk=len(slugs) > 50)
+            return {
+                slug: _related_to(stats, slug, public, by_topic, limit) if slug in public else []
+                for slug in slugs
+            }
+    finally:
+        ix.close()
+
+
+class _BodyStats:
+    """Body-field statistics and postings of one index, each read once, for related scoring."""
+
+    def __init__(self, searcher, bulk: bool):
         reader = searcher.reader()
+        self.reader = reader
+        self.analyzer = searcher.schema["body"].analyzer
+        self.doc_count = reader.doc_count_all()
+        self.avg_length = searcher.avg_field_length("body") or 1.0
         # An index with no documents has no columns at all.
-        names = reader.column_reader("slug") if reader.has_column("slug") else {}
-        for slug in public if slugs is None else slugs:
-            article = public.get(slug)
-            related[slug] = (
-                _related_to(searcher, names, article, public, by_topic, limit) if article else []
-            )
-    ix.close()
-    return related
+        self.names = reader.column_reader("slug") if reader.has_column("slug") else {}
+        self._lengths: dict[int, int] = {}
+        self._postings: dict[str, dict[int, float]] = {}
+        self._terms: dict[str, tuple[float, int]] | None = None
+        if bulk:  # one pass over the term list beats thousands of single look-ups
+            self._terms = {
+                (t.decode("utf-8") if isinstance(t, bytes) else t): (info.weight(),
+                                                                    info.doc_frequency())
+                for t, info in reader.iter_field("body")
+            }  # fmt: skip
+
+    def term(self, term: str) -> tuple[float, int] | None:
+        """Return (collection frequency, document frequency), or None if not in any body."""
+        if self._terms is not None:
+            return self._terms.get(term)
+        if ("body", term) not in self.reader:
+            return None
+        return self.reader.frequency("body", term), self.reader.doc_frequency("body", term)
+
+    def postings(self, term: str) -> dict[int, float]:
+        """Return {docnum: BM25F score of the term} for every live document holding it.
+
+        What a term scores in a document does not depend on the query, so it is computed
+        once per term and shared by every article that has the term among its key terms.
+        """
+        found = self._postings.get(term)
+        if found is None:
+            n, avg, k1, b = self.doc_count, self.avg_length, 1.2, 0.75
+            idf = math.log(n / (self.term(term)[1] + 1)) + 1
+            found = {}
+            matcher = self.reader.postings("body", term)
+            while matcher.is_active():
+                docnum, tf = matcher.id(), matcher.weight()
+                length = self.length(docnum)
+                found[docnum] = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / avg)))
+                matcher.next()
+            self._postings[term] = found
+        return found
+
+    def length(self, docnum: int) -> int:
+        """Return the body length Whoosh scores the document with."""
+        found = self._lengths.get(docnum)
+        if found is None:
+            found = self._lengths[docnum] = self.reader.doc_field_length(docnum, "body")
+        return found
 
 
-def _related_to(searcher, names, article: Article, public, by_topic, limit: int) -> list[str]:
-    # The title is repeated so its words weigh more among the key terms. Counting terms with
-    # the analyzer alone skips the positions and characters that indexing would encode.
-    text = f"{article.title}\n{article.title}\n{article.summary}\n{article.body_text}"
-    expander = Expander(searcher.reader(), "body")
-    expander.add(Counter(t.text for t in searcher.schema["body"].analyzer(text)).items())
-    key_terms = expander.expanded_terms(KEY_TERMS)
+def _key_terms(stats: _BodyStats, text: str) -> list[tuple[str, float]]:
+    """Return the text's KEY_TERMS most telling body terms, as Whoosh's Bo1 Expander does."""
+    analyzer = stats.analyzer
+    if isinstance(analyzer, query.CachedWordAnalyzer):
+        counts = analyzer.counts(text)
+    else:
+        counts = Counter(t.text for t in analyzer(text, mode="index"))
+    n = stats.doc_count or 1
+    scored = []
+    for term, weight in counts.items():
+        found = stats.term(term)
+        if found is None:
+            continue
+        f = found[0] / n
+        scored.append((weight * math.log((1.0 + f) / f, 2) + math.log(1.0 + f, 2), term))
+    if not scored:
+        return []
+    top = max(score for score, _ in scored)
+    f = top / n
+    norm = (top * math.log((1.0 + f) / f) + math.log(1.0 + f)) / math.log(2.0) or 1.0
+    scored = [(score / norm, term) for score, term in scored]
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    return [(term, weight) for weight, term in scored[:KEY_TERMS]]
+
+
+def _related_to(stats: _BodyStats, slug: str, public, by_topic, limit: int) -> list[str]:
+    article = public[slug]
+    key_terms = _key_terms(stats, article.text)
     total_weight = sum(weight for _, weight in key_terms) or 1.0
     # A key term only this article uses cannot find anything; it still counts towards the
     # total weight, so sharing one ordinary word does not look like strong similarity.
-    shared = [(t, w) for t, w in key_terms if searcher.doc_frequency("body", t) > 1]
+    shared = [(t, w) for t, w in key_terms if stats.term(t)[1] > 1]
     text_scores: dict[str, tuple[float, float]] = {}
     if shared:
-        # Body only: the title's words are among the key terms (it is in `text` twice), and
-        # every extra field doubles the postings read for each article.
-        q = wq.Or([wq.Term("body", t, boost=w) for t, w in shared])
-        # Without terms=True, Whoosh can skip blocks that cannot reach the top N: several
-        # times faster when key terms are common. Coverage is then looked up for the few
-        # candidates alone.
-        hits = [(hit.docnum, hit.score) for hit in searcher.search(q, limit=MLT_CANDIDATES + 1)]
-        best = max((score for d, score in hits if names[d] != article.slug), default=1.0)
-        coverage = _coverage(searcher.reader(), shared, sorted(d for d, _ in hits))
+        # BM25F over the body, as Whoosh scores Or([Term("body", t, boost=w), ...]).
+        postings = [(stats.postings(term), weight) for term, weight in shared]
+        scores: dict[int, float] = {}
+        get = scores.get
+        for found, weight in postings:
+            for docnum, part in found.items():
+                scores[docnum] = get(docnum, 0.0) + weight * part
+        hits = heapq.nsmallest(MLT_CANDIDATES + 1, scores.items(), key=lambda x: (-x[1], x[0]))
+        names = stats.names
+        best = max((score for d, score in hits if names[d] != slug), default=1.0)
         for docnum, score in hits:
-            text_scores[names[docnum]] = (score / best, coverage[docnum] / total_weight)
-    own_topics = {t.slug for t in article.topics}
+            # Coverage: the share of key-term weight the candidate holds.
+            coverage = sum(weight for found, weight in postings if docnum in found)
+            text_scores[names[docnum]] = (score / best, coverage / total_weight)
+    own_topics = article.topics
     candidates = set(text_scores)
     for topic in own_topics:
         candidates.update(by_topic.get(topic, [])[:TOPIC_CANDIDATES])
     scored = []
-    for slug in candidates - {article.slug}:
-        other = public.get(slug)
+    for other_slug in candidates - {slug}:
+        other = public.get(other_slug)
         if other is None:
             continue
-        common = len(own_topics & {t.slug for t in other.topics})
-        mlt, coverage = text_scores.get(slug, (0.0, 0.0))
-        if common or coverage >= MIN_COVERAGE:
-            score = 0.5 * mlt + 0.5 * coverage + TOPIC_BONUS * min(common, 2)
-            scored.append((-round(score, 9), slug))
-    return [slug for _, slug in sorted(scored)[:limit]]
-
-
-def _coverage(reader, terms: list[tuple[str, float]], docnums: list[int]) -> dict[int, float]:
-    """Return, for each of the (sorted) docnums, the summed weight of the terms it contains."""
-    found = dict.fromkeys(docnums, 0.0)
-    for term, weight in terms:
-        for docnum, _ in _containing(reader, "body", term, docnums):
-            found[docnum] += weight
-    return found
+        common = len(own_topics & other.topics)
+        mlt, cover = text_scores.get(other_slug, (0.0, 0.0))
+        if common or cover >= MIN_COVERAGE:
+            score = 0.5 * mlt + 0.5 * cover + TOPIC_BONUS * min(common, 2)
+            scored.append((-round(score, 9), other_slug))
+    return [s for _, s in sorted(scored)[:limit]]
