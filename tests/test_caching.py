@@ -81,3 +81,25 @@ def test_errors_are_not_cached(client):
     response = client.get("/articles/no-such-article")
     assert response.status_code == 404
     assert "ETag" not in response.headers
+
+
+def test_rebuild_reuses_unchanged_articles_and_renders_changed_ones(content_dir, tmp_path):
+    from webapp import index
+
+    index_dir = tmp_path / "ix"
+    index.rebuild(content_dir, index_dir)
+    first = index.load_snapshot(index_dir)
+    path = content_dir / "articles" / "understanding-anxiety.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nA new line about *otters*.\n",
+                    encoding="utf-8")
+    index.rebuild(content_dir, index_dir)
+    second = index.load_snapshot(index_dir)
+    try:
+        assert "<em>otters</em>" in second.library.articles["understanding-anxiety"].body_html
+        assert second.search.search("otters ").total == 1
+        for slug, article in first.library.articles.items():
+            if slug != "understanding-anxiety":
+                assert second.library.articles[slug] == article
+    finally:
+        first.close()
+        second.close()

@@ -8,9 +8,11 @@ what is wrong. A bad file is skipped and reported; it never stops the rest from 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import Executor
@@ -26,6 +28,13 @@ import yaml
 from slugify import slugify
 
 WORDS_PER_MINUTE = 200
+# What an Article read from given bytes depends on besides those bytes: this module and the
+# renderer libraries. A build reuses earlier Articles only when this is unchanged.
+RENDER_VERSION = hashlib.sha256(
+    Path(__file__).read_bytes()
+    + f"{markdown.__version__} {nh3.__version__ if hasattr(nh3, '__version__') else ''} "
+    f"{yaml.__version__}".encode()
+).hexdigest()[:16]
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ARTICLE_FIELDS = {
     "title",
@@ -200,12 +209,17 @@ class Library:
 
 
 def load_library(
-    content_dir: Path, executor: Executor | None = None, workers: int = 1
+    content_dir: Path,
+    executor: Executor | None = None,
+    workers: int = 1,
+    known: dict[str, Article] | None = None,
 ) -> Library:
     """Read every author and article under `content_dir`, collecting problems as we go.
 
     With an `executor` (a pool of `workers` processes), articles are read and rendered in
     parallel; the library is assembled in the same order either way, so it is the same.
+    `known` maps article files (relative to `content_dir`) whose bytes have not changed to
+    the Article read from them before: those are used as they are, not rendered again.
     """
     library = Library()
     for path in _markdown_files(content_dir / "authors"):
@@ -219,11 +233,16 @@ def load_library(
         library.authors[author.slug] = author
 
     paths = list(_markdown_files(content_dir / "articles"))
-    if executor is not None and workers > 1 and len(paths) >= 4 * workers:
-        chunk = max(1, min(64, len(paths) // (4 * workers)))
-        outcomes = executor.map(_read_outcome, paths, repeat(content_dir), chunksize=chunk)
+    known = known or {}
+    reused = {p: known.get(str(p.relative_to(content_dir))) for p in paths}
+    unread = [p for p in paths if reused[p] is None]
+    if executor is not None and workers > 1 and len(unread) >= 4 * workers:
+        chunk = max(1, min(64, len(unread) // (4 * workers)))
+        fresh = executor.map(_read_outcome, unread, repeat(content_dir), chunksize=chunk)
     else:
-        outcomes = (_read_outcome(path, content_dir) for path in paths)
+        fresh = (_read_outcome(path, content_dir) for path in unread)
+    fresh_outcomes = iter(fresh)
+    outcomes = (reused[p] if reused[p] is not None else next(fresh_outcomes) for p in paths)
     for path, outcome in zip(paths, outcomes, strict=True):
         shown = _display(path, content_dir)
         try:
@@ -329,9 +348,24 @@ def read_author(path: Path, content_dir: Path) -> Author:
     )
 
 
+_renderers = threading.local()
+
+
 def render_markdown(text: str) -> tuple[str, tuple[Heading, ...]]:
     """Render Markdown to sanitised HTML and return it with its table of contents."""
-    md = markdown.Markdown(
+    # Setting up a Markdown instance with its extensions costs about a tenth of rendering
+    # an article; one per thread is reset and reused (Python-Markdown supports this).
+    md = getattr(_renderers, "md", None)
+    if md is None:
+        md = _renderers.md = _new_renderer()
+    md.reset()
+    raw = md.convert(text)
+    headings = tuple(_flatten_toc(md.toc_tokens))  # type: ignore[attr-defined]
+    return sanitise(raw), headings
+
+
+def _new_renderer() -> markdown.Markdown:
+    return markdown.Markdown(
         extensions=["toc", "smarty", "tables", "fenced_code", "sane_lists"],
         extension_configs={
             "toc": {
@@ -344,9 +378,6 @@ def render_markdown(text: str) -> tuple[str, tuple[Heading, ...]]:
         },
         output_format="html",
     )
-    raw = md.convert(text)
-    headings = tuple(_flatten_toc(md.toc_tokens))  # type: ignore[attr-defined]
-    return sanitise(raw), headings
 
 
 def sanitise(raw_html: str) -> str:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import search
-from .content import Library, load_library, read_article
+from .content import RENDER_VERSION, Article, Library, load_library, read_article
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,10 @@ class Manifest:
     fingerprints: dict[str, str]  # content file (relative path) -> sha256 of its bytes
     problems: list[str] = field(default_factory=list)
     format: int = FORMAT
+    # content file -> [size, mtime_ns] when it was hashed, so `update` and `status` re-read
+    # only files whose size or time changed (git's index does the same).
+    stats: dict[str, list[int]] = field(default_factory=dict)
+    render_version: str = ""  # content.RENDER_VERSION of the build
 
 
 @dataclass
@@ -87,15 +91,42 @@ class BuildReport:
     problems: list[str]
 
 
-def content_fingerprints(content_dir: Path) -> dict[str, str]:
-    """Return a hash of every content file, keyed by its path relative to `content_dir`."""
-    prints = {}
-    for path in sorted(content_dir.rglob("*")):
-        if path.is_file() and path.suffix in {".md", ".yml", ".yaml"}:
-            prints[str(path.relative_to(content_dir))] = hashlib.sha256(
-                path.read_bytes()
-            ).hexdigest()
-    return prints
+def content_fingerprints(content_dir: Path, known: Manifest | None = None) -> dict[str, str]:
+    """Return a hash of every content file, keyed by its path relative to `content_dir`.
+
+    With `known` (an earlier manifest), a file whose size and modification time are those
+    recorded there keeps its recorded hash instead of being read again.
+    """
+    return _fingerprints(content_dir, known)[0]
+
+
+def _fingerprints(
+    content_dir: Path, known: Manifest | None = None
+) -> tuple[dict[str, str], dict[str, list[int]]]:
+    prints: dict[str, str] = {}
+    stats: dict[str, list[int]] = {}
+    # A file changed within a second of being hashed might change again with the same time
+    # stamp and size: its stat is not recorded, so it is always read (git's "racy" rule).
+    settled = time.time_ns() - 2_000_000_000
+    old_prints = known.fingerprints if known else {}
+    old_stats = known.stats if known else {}
+    for folder, dirs, files in os.walk(content_dir):
+        dirs.sort()
+        for name in sorted(files):
+            if os.path.splitext(name)[1] not in {".md", ".yml", ".yaml"}:
+                continue
+            path = os.path.join(folder, name)
+            relative = os.path.relpath(path, content_dir)
+            info = os.stat(path)
+            stat = [info.st_size, info.st_mtime_ns]
+            if old_stats.get(relative) == stat and relative in old_prints:
+                prints[relative] = old_prints[relative]
+            else:
+                with open(path, "rb") as handle:
+                    prints[relative] = hashlib.sha256(handle.read()).hexdigest()
+            if info.st_mtime_ns < settled:
+                stats[relative] = stat
+    return dict(sorted(prints.items())), stats
 
 
 def current_generation(index_dir: Path) -> str | None:
@@ -149,8 +180,9 @@ def rebuild(
     """
     started = time.perf_counter()
     with _build_lock(index_dir), _worker_pool(content_dir) as (pool, workers):
-        fingerprints = content_fingerprints(content_dir)
-        library = load_library(content_dir, executor=pool, workers=workers)
+        fingerprints, stats = _fingerprints(content_dir)
+        known = _unchanged_articles(index_dir, content_dir, fingerprints)
+        library = load_library(content_dir, executor=pool, workers=workers, known=known)
         problems = [str(p) for p in library.problems]
         if problems and not allow_problems:
             raise IndexProblem(
@@ -167,8 +199,42 @@ def rebuild(
             related = search.compute_related(folder / "whoosh", library.articles,
                                              executor=pool, workers=workers)
             seconds = time.perf_counter() - started
-            _write_snapshot(folder, name, library, related, fingerprints, seconds, problems)
+            _write_snapshot(folder, name, library, related, fingerprints, seconds, problems,
+                            stats)
         return BuildReport(name, documents, seconds, problems)
+
+
+def _unchanged_articles(
+    index_dir: Path, content_dir: Path, fingerprints: dict[str, str]
+) -> dict[str, Article]:
+    """Return the live generation's Articles whose files are byte for byte the same now.
+
+    Rendering Markdown is most of a rebuild's work; an Article depends only on its file's
+    bytes and the renderer (content.RENDER_VERSION), so those are reused, not re-rendered.
+    Anything unreadable just means rendering everything.
+    """
+    generation = current_generation(index_dir)
+    if generation is None:
+        return {}
+    try:
+        manifest = read_manifest(index_dir, generation)
+        if manifest.format != FORMAT or manifest.render_version != RENDER_VERSION:
+            return {}
+        with (index_dir / generation / "snapshot.pickle").open("rb") as handle:
+            library, _ = pickle.load(handle)
+    except Exception:  # noqa: BLE001 - a damaged old generation is simply not reused
+        return {}
+    known = {}
+    for article in [*library.articles.values(), *library.drafts.values()]:
+        source = Path(article.source)
+        if source.parts[0] != content_dir.name:  # sources name the content folder
+            continue
+        relative = str(source.relative_to(source.parts[0]))
+        if relative in fingerprints and fingerprints[relative] == manifest.fingerprints.get(
+            relative
+        ):
+            known[relative] = article
+    return known
 
 
 def update(content_dir: Path, index_dir: Path) -> BuildReport:
@@ -179,7 +245,7 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
         if generation is None:
             raise IndexProblem(f"{index_dir}: no index yet: run 'index rebuild' first")
         old = read_manifest(index_dir, generation)
-        fingerprints = content_fingerprints(content_dir)
+        fingerprints, stats = _fingerprints(content_dir, old)
         changed_files = {p for p, h in fingerprints.items() if old.fingerprints.get(p) != h}
         removed_files = set(old.fingerprints) - set(fingerprints)
         if any(not p.startswith("articles/") for p in changed_files | removed_files):
@@ -211,7 +277,7 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
                                        slugs=sorted((stale | touched) & set(library.articles)))
             )
             seconds = time.perf_counter() - started
-            _write_snapshot(folder, name, library, related, fingerprints, seconds, [])
+            _write_snapshot(folder, name, library, related, fingerprints, seconds, [], stats)
         return BuildReport(name, len(changed) + len(removed), seconds, [])
 
 
@@ -220,7 +286,8 @@ def content_changed_since(content_dir: Path, index_dir: Path) -> bool | None:
     generation = current_generation(index_dir)
     if generation is None:
         return None
-    return read_manifest(index_dir, generation).fingerprints != content_fingerprints(content_dir)
+    manifest = read_manifest(index_dir, generation)
+    return manifest.fingerprints != content_fingerprints(content_dir, manifest)
 
 
 # --- building ---------------------------------------------------------------------------
@@ -295,7 +362,8 @@ def _new_generation(index_dir: Path, copy_from: Path | None = None) -> Iterator[
         raise
 
 
-def _write_snapshot(folder, name, library, related, fingerprints, seconds, problems) -> Manifest:
+def _write_snapshot(folder, name, library, related, fingerprints, seconds, problems,
+                    stats=None) -> Manifest:
     with (folder / "snapshot.pickle").open("wb") as handle:
         pickle.dump((library, related), handle, protocol=pickle.HIGHEST_PROTOCOL)
     manifest = Manifest(
@@ -305,8 +373,10 @@ def _write_snapshot(folder, name, library, related, fingerprints, seconds, probl
         documents=len(library.articles),
         fingerprints=fingerprints,
         problems=problems,
+        stats=stats or {},
+        render_version=RENDER_VERSION,
     )
-    (folder / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=1), "utf-8")
+    (folder / "manifest.json").write_text(json.dumps(manifest.__dict__), "utf-8")
     return manifest
 
 

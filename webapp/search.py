@@ -35,6 +35,7 @@ TAGS_BOOST = 2.0
 # Related articles: key terms per article, candidates looked at, and the score parts.
 KEY_TERMS = 10
 MLT_CANDIDATES = 20
+MLT_POSTINGS = 100  # per key term: the documents it scores highest in (see _BodyStats)
 TOPIC_CANDIDATES = 50  # per topic, newest first, so a topic on every article stays cheap
 TOPIC_BONUS = 0.4  # per shared topic, at most two counted
 MIN_COVERAGE = 0.2  # share of the article's key-term weight a text-only match must reach
@@ -474,6 +475,7 @@ class _BodyStats:
         self.names = reader.column_reader("slug") if reader.has_column("slug") else {}
         self._lengths: dict[int, int] = {}
         self._postings: dict[str, dict[int, float]] = {}
+        self._champions: dict[str, list[tuple[int, float]]] = {}
         self._terms: dict[str, tuple[float, int]] | None = None
         if bulk:  # one pass over the term list beats thousands of single look-ups
             self._terms = {
@@ -508,6 +510,24 @@ class _BodyStats:
                 found[docnum] = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / avg)))
                 matcher.next()
             self._postings[term] = found
+        return found
+
+    def champions(self, term: str) -> list[tuple[int, float]]:
+        """Return the MLT_POSTINGS documents the term scores highest in (all, if fewer).
+
+        Candidates are gathered from these alone: a document can only reach the top
+        MLT_CANDIDATES by scoring well for some key term, and capping each term's list keeps
+        the work per article constant as the library grows (all postings would make the
+        whole build quadratic). Coverage is still counted over all postings.
+        """
+        found = self._champions.get(term)
+        if found is None:
+            postings = self.postings(term)
+            if len(postings) <= MLT_POSTINGS:
+                found = list(postings.items())
+            else:
+                found = heapq.nlargest(MLT_POSTINGS, postings.items(), key=lambda x: (x[1], -x[0]))
+            self._champions[term] = found
         return found
 
     def length(self, docnum: int) -> int:
@@ -554,11 +574,13 @@ def _related_to(stats: _BodyStats, slug: str, public, by_topic, limit: int) -> l
     if shared:
         # BM25F over the body, as Whoosh scores Or([Term("body", t, boost=w), ...]).
         postings = [(stats.postings(term), weight) for term, weight in shared]
-        scores: dict[int, float] = {}
-        get = scores.get
-        for found, weight in postings:
-            for docnum, part in found.items():
-                scores[docnum] = get(docnum, 0.0) + weight * part
+        candidates: set[int] = set()
+        for term, _ in shared:
+            candidates.update(docnum for docnum, _ in stats.champions(term))
+        scores = {
+            docnum: sum(weight * found.get(docnum, 0.0) for found, weight in postings)
+            for docnum in candidates
+        }
         hits = heapq.nsmallest(MLT_CANDIDATES + 1, scores.items(), key=lambda x: (-x[1], x[0]))
         names = stats.names
         best = max((score for d, score in hits if names[d] != slug), default=1.0)
