@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from functools import cache
 from pathlib import Path
 
 from flask import Flask, Response, current_app, request, url_for
 
 HTMX_FILE = "vendor/htmx.min.js"
+RECHECK_SECONDS = 1.0
 
 
 @cache
@@ -23,19 +25,26 @@ def _fingerprint(path: Path, mtime_ns: int) -> str:
 
 def asset_url(name: str) -> str:
     """Return the fingerprinted URL of a file in `webapp/static`."""
+    # Every page links three assets: their URLs are built once per file version and the
+    # file is looked at again at most once a second, so a changed file still gets a new URL
+    # (within a second) without a stat and url_for on every page.
+    urls = current_app.extensions.setdefault("asset_urls", {})
+    now = time.monotonic()
+    found = urls.get(name)
+    if found is not None and now - found[1] < RECHECK_SECONDS:
+        return found[0]
     path = os.path.join(current_app.static_folder or "", name)
     try:
         mtime = os.stat(path).st_mtime_ns
     except FileNotFoundError:
         current_app.logger.error("static file %s is missing: run 'make assets'", name)
         return url_for("static", filename=name, v="missing")
-    # Every page links three assets: building their URLs once per version keeps url_for off
-    # the hot path, while a changed file (same mtime check as before) still gets a new URL.
-    urls = current_app.extensions.setdefault("asset_urls", {})
-    key = (name, mtime)
-    if key not in urls:
-        urls[key] = url_for("static", filename=name, v=_fingerprint(Path(path), mtime))
-    return urls[key]
+    if found is None or found[2] != mtime:
+        url = url_for("static", filename=name, v=_fingerprint(Path(path), mtime))
+    else:
+        url = found[0]
+    urls[name] = (url, now, mtime)
+    return url
 
 
 def cache_static(response: Response) -> Response:

@@ -15,10 +15,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 from functools import lru_cache
-
 from typing import Any
 
-from flask import Flask, Response, current_app, has_request_context, request, url_for
+from flask import Flask, Response, current_app, request, url_for
+from flask.globals import _cv_request  # the request context, without a proxy per lookup
 
 MIN_COMPRESS = 1024
 # On the fly, level 1 costs half of level 6 for 10% more bytes; static files are compressed
@@ -54,7 +54,11 @@ def finish(response: Response) -> Response:
     if response.is_streamed and not (static and compressible):
         return response
     if compressible:
-        response.vary.add("Accept-Encoding")
+        vary = response.headers.get("Vary")
+        if not vary:
+            response.headers["Vary"] = "Accept-Encoding"
+        elif "accept-encoding" not in vary.lower():
+            response.headers["Vary"] = vary + ", Accept-Encoding"
     if static:
         if not compressible or not _accepts_gzip():
             return response
@@ -98,10 +102,11 @@ def cached_url_for(endpoint: str, **values: Any) -> str:
     `url_for` costs tens of microseconds each; the same arguments always give the same URL
     under one script root and host, so templates share a bounded memo.
     """
-    if not has_request_context():
+    context = _cv_request.get(None)
+    if context is None:
         return url_for(endpoint, **values)
     try:
-        environ = request.environ
+        environ = context.request.environ
         key = (environ.get("SCRIPT_NAME"), environ.get("HTTP_HOST"),
                environ.get("wsgi.url_scheme"), endpoint, *sorted(values.items()))
         hash(key)

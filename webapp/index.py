@@ -19,7 +19,6 @@ import json
 import logging
 import multiprocessing
 import os
-import pickle
 import shutil
 import tempfile
 import time
@@ -28,12 +27,12 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import search
+from . import search, store
 from .content import RENDER_VERSION, Article, Library, load_library, read_article
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # bump when the snapshot layout changes; older generations are then rebuilt
+FORMAT = 3  # bump when the snapshot layout changes; older generations are then rebuilt
 CURRENT = "CURRENT"
 LOCK = ".lock"
 KEEP_GENERATIONS = 2  # the live one and the one before, which a slow reader may still hold
@@ -110,13 +109,14 @@ def _fingerprints(
     settled = time.time_ns() - 2_000_000_000
     old_prints = known.fingerprints if known else {}
     old_stats = known.stats if known else {}
+    prefix = len(os.path.join(str(content_dir), ""))
     for folder, dirs, files in os.walk(content_dir):
         dirs.sort()
         for name in sorted(files):
             if os.path.splitext(name)[1] not in {".md", ".yml", ".yaml"}:
                 continue
             path = os.path.join(folder, name)
-            relative = os.path.relpath(path, content_dir)
+            relative = path[prefix:]
             info = os.stat(path)
             stat = [info.st_size, info.st_mtime_ns]
             if old_stats.get(relative) == stat and relative in old_prints:
@@ -157,8 +157,7 @@ def load_snapshot(index_dir: Path) -> Snapshot:
         raise IndexProblem(f"{index_dir / generation}: built by an older version of the site")
     folder = index_dir / generation
     try:
-        with (folder / "snapshot.pickle").open("rb") as handle:
-            library, related = pickle.load(handle)
+        library, related = store.read(folder)
         searcher = search.SearchIndex(folder / "whoosh")
     except Exception as error:  # any damage to the files means "rebuild", not a crash
         raise IndexProblem(f"{folder}: index files are damaged ({error!r})") from None
@@ -220,8 +219,7 @@ def _unchanged_articles(
         manifest = read_manifest(index_dir, generation)
         if manifest.format != FORMAT or manifest.render_version != RENDER_VERSION:
             return {}
-        with (index_dir / generation / "snapshot.pickle").open("rb") as handle:
-            library, _ = pickle.load(handle)
+        library, _ = store.read(index_dir / generation)
     except Exception:  # noqa: BLE001 - a damaged old generation is simply not reused
         return {}
     known = {}
@@ -251,8 +249,8 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
         if any(not p.startswith("articles/") for p in changed_files | removed_files):
             # Authors or site settings changed: every page may differ, so build it all.
             raise IndexProblem("authors or site settings changed: run 'index rebuild' instead")
-        with (index_dir / generation / "snapshot.pickle").open("rb") as handle:
-            library, related = pickle.load(handle)
+        live = index_dir / generation
+        meta = store.read_meta(live)
         changed, removed = [], set()
         for relative in sorted(removed_files):
             removed.add(Path(relative).stem)
@@ -261,24 +259,25 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
             removed.add(article.slug)  # replaced or hidden as a draft
             if not article.draft:
                 changed.append(article)
-        for slug in removed:
-            library.articles.pop(slug, None)
-            library.drafts.pop(slug, None)
-        for article in changed:
-            library.articles[article.slug] = article
-        with _new_generation(index_dir, copy_from=index_dir / generation) as (folder, name):
+        public = {s for s in meta.order if s not in removed} | {a.slug for a in changed}
+        with _new_generation(index_dir, copy_from=live) as (folder, name):
             search.update_index(folder / "whoosh", changed, removed)
             touched = {a.slug for a in changed} | removed
+            related = {s: rel for s, rel in meta.related.items() if s not in removed}
             stale = {s for s, rel in related.items() if touched & set(rel)}
-            for slug in removed:
-                related.pop(slug, None)
-            related.update(
-                search.compute_related(folder / "whoosh", library.articles,
-                                       slugs=sorted((stale | touched) & set(library.articles)))
-            )
+            redo = sorted((stale | touched) & public)
+            # Related scoring needs every article's topics and date, and the text of only
+            # those being redone: the unchanged ones are read from their chunks.
+            inputs = {s: search.RelatedInput("", frozenset(t), d)
+                      for s, (t, d) in meta.light.items() if s not in removed}  # fmt: skip
+            texts = {a.slug: a for a in changed}
+            texts.update(store.read_articles(live, [s for s in redo if s not in texts]))
+            inputs.update((s, search.related_input(a)) for s, a in texts.items())
+            related.update(search.related_lists(folder / "whoosh", inputs, redo))
             seconds = time.perf_counter() - started
-            _write_snapshot(folder, name, library, related, fingerprints, seconds, [], stats)
-        return BuildReport(name, len(changed) + len(removed), seconds, [])
+            store.write_update(folder, live, meta, changed, removed, related)
+            _write_manifest(folder, name, len(public), fingerprints, seconds, [], stats)
+        return BuildReport(name, len(touched), seconds, [])
 
 
 def content_changed_since(content_dir: Path, index_dir: Path) -> bool | None:
@@ -304,7 +303,7 @@ def _worker_pool(content_dir: Path) -> Iterator[tuple[Executor | None, int]]:
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     workers = min(workers, MAX_WORKERS)
     articles = content_dir / "articles"
-    if workers < 2 or not articles.is_dir() or _count_at_least(articles, PARALLEL_MIN) is False:
+    if workers < 2 or not articles.is_dir() or not _count_at_least(articles, PARALLEL_MIN):
         yield None, 1
         return
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -312,10 +311,7 @@ def _worker_pool(content_dir: Path) -> Iterator[tuple[Executor | None, int]]:
 
 
 def _count_at_least(folder: Path, count: int) -> bool:
-    for seen, _ in enumerate(folder.rglob("*.md"), start=1):
-        if seen >= count:
-            return True
-    return False
+    return any(seen >= count for seen, _ in enumerate(folder.rglob("*.md"), start=1))
 
 
 @contextlib.contextmanager
@@ -364,13 +360,18 @@ def _new_generation(index_dir: Path, copy_from: Path | None = None) -> Iterator[
 
 def _write_snapshot(folder, name, library, related, fingerprints, seconds, problems,
                     stats=None) -> Manifest:
-    with (folder / "snapshot.pickle").open("wb") as handle:
-        pickle.dump((library, related), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    store.write(folder, library, related)
+    return _write_manifest(folder, name, len(library.articles), fingerprints, seconds,
+                           problems, stats)
+
+
+def _write_manifest(folder, name, documents, fingerprints, seconds, problems,
+                    stats=None) -> Manifest:
     manifest = Manifest(
         generation=name,
         built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         seconds=round(seconds, 3),
-        documents=len(library.articles),
+        documents=documents,
         fingerprints=fingerprints,
         problems=problems,
         stats=stats or {},

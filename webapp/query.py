@@ -19,13 +19,13 @@ from whoosh import query as wq
 from whoosh.analysis import (
     STOP_WORDS,
     Analyzer,
-    Token,
     CharsetFilter,
     Filter,
     LowercaseFilter,
     RegexTokenizer,
     StemFilter,
     StopFilter,
+    Token,
 )
 from whoosh.support.charset import accent_map
 
@@ -36,9 +36,9 @@ MIN_PREFIX = 2
 # The word being typed completes to at most this many of its most frequent words in the body
 # (and terms in titles and tags): a short prefix over a large vocabulary is what makes
 # as-you-type slow.
-MAX_COMPLETIONS = 50
-TITLE_COMPLETIONS = 30
-TAG_COMPLETIONS = 10
+MAX_COMPLETIONS = 25
+TITLE_COMPLETIONS = 15
+TAG_COMPLETIONS = 5
 # "Did you mean": only words of a sensible length are corrected (a Levenshtein automaton
 # over a 200-letter "word" is expensive), and the first letter is taken as right.
 MAX_CORRECTED_WORD = 24

@@ -13,7 +13,7 @@ import html
 import math
 import threading
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -39,6 +39,8 @@ MLT_POSTINGS = 100  # per key term: the documents it scores highest in (see _Bod
 TOPIC_CANDIDATES = 50  # per topic, newest first, so a topic on every article stays cheap
 TOPIC_BONUS = 0.4  # per shared topic, at most two counted
 MIN_COVERAGE = 0.2  # share of the article's key-term weight a text-only match must reach
+# Document numbers kept in SearchIndex's per-term sets: bounds the memory (~60 bytes each).
+MAX_CACHED_DOCNUMS = 400_000
 TAG_SEPARATOR = "\n"  # tag names are one line each (content.topic_for collapses whitespace)
 
 
@@ -259,12 +261,18 @@ def _containing(reader, field: str, term: str, docnums: list[int]):
             yield docnum, postings
 
 
-def _body_snippets(reader, q: wq.Query, hits) -> dict[int, str]:
+def _body_snippets(reader, q: wq.Query, hits, term_docs=None) -> dict[int, str]:
     """Return each hit's best two body fragments with the query's body terms marked."""
     docnums = sorted(hit.docnum for hit in hits)
     tokens: dict[int, list[Token]] = {docnum: [] for docnum in docnums}
     for term in {text for field, text in q.iter_all_terms() if field == "body"}:
-        for docnum, postings in _containing(reader, "body", term, docnums):
+        within = docnums
+        if term_docs is not None:  # open postings only for terms some hit holds
+            holders = term_docs("body", term)
+            within = [d for d in docnums if d in holders]
+            if not within:
+                continue
+        for docnum, postings in _containing(reader, "body", term, within):
             tokens[docnum] += [
                 Token(text=term, pos=pos, startchar=start, endchar=end, matched=True)
                 for pos, start, end in postings.value_as("characters")
@@ -315,6 +323,10 @@ class SearchIndex:
         self._searcher = self._index.searcher()
         self._analyzer = self._searcher.schema["body"].analyzer
         self._lock = threading.Lock()  # the dev server is threaded; a searcher is not
+        # Document sets of recently used terms, for exact result counts without running a
+        # query twice (Whoosh's len(results) does) and to skip snippet terms a hit lacks.
+        self._sets: OrderedDict[tuple[str, str], set[int]] = OrderedDict()
+        self._set_sizes = 0
         # The index behind a searcher never changes (a new index is a new directory), so
         # completions can be cached for its lifetime.
         self._completions = lru_cache(maxsize=1024)(
@@ -343,13 +355,54 @@ class SearchIndex:
                 if suggestion is None and sum(1 for u in parsed.units if u.terms) > 1:
                     q = query.build(parsed, self._completions, match_all=False)
                     results = self._searcher.search(q, limit=wanted * page_size)
-            total = len(results)
+            # Fewer hits than asked for means every match was collected; otherwise count
+            # the matches from cached document sets rather than running the query again.
+            scored = results.scored_length()
+            total = scored if scored < wanted * page_size else self._count(q)
             pages = math.ceil(total / page_size)
             page = min(wanted, pages) or 1
             shown = results[(page - 1) * page_size : page * page_size]
-            snippets = _body_snippets(self._searcher.reader(), q, shown)
+            snippets = _body_snippets(self._searcher.reader(), q, shown, self._term_docs)
             hits = [self._hit(hit, snippets[hit.docnum]) for hit in shown]
             return SearchResults(parsed.shown, hits, total, page, pages, suggestion)
+
+    def _term_docs(self, field: str, text: str) -> set[int]:
+        """Return the live documents whose field has the term (cached, bounded in size)."""
+        key = (field, text)
+        found = self._sets.get(key)
+        if found is not None:
+            self._sets.move_to_end(key)
+            return found
+        reader = self._searcher.reader()
+        found = set(reader.postings(field, text).all_ids()) if key in reader else set()
+        self._sets[key] = found
+        self._set_sizes += len(found)
+        while self._set_sizes > MAX_CACHED_DOCNUMS and len(self._sets) > 1:
+            _, dropped = self._sets.popitem(last=False)
+            self._set_sizes -= len(dropped)
+        return found
+
+    def _docs(self, q: wq.Query) -> set[int]:
+        """Return the documents a query matches (terms from the cache; sets are not shared)."""
+        if isinstance(q, wq.Term):
+            return set(self._term_docs(q.fieldname, q.text))
+        if isinstance(q, wq.Or):
+            found: set[int] = set()
+            for sub in q.subqueries:
+                found |= self._term_docs(sub.fieldname, sub.text) if isinstance(
+                    sub, wq.Term) else self._docs(sub)  # fmt: skip
+            return found
+        if isinstance(q, wq.And):
+            parts = sorted((self._docs(sub) for sub in q.subqueries), key=len)
+            found = parts[0] if parts else set()
+            for part in parts[1:]:
+                found &= part
+            return found
+        return set(q.docs(self._searcher))  # phrases: Whoosh checks positions
+
+    def _count(self, q: wq.Query) -> int:
+        """Return the exact number of documents the query matches."""
+        return len(self._docs(q))
 
     def doc_count(self) -> int:
         """Return how many articles the index holds."""
@@ -382,22 +435,23 @@ class SearchIndex:
 
 
 @dataclass(frozen=True)
-class _RelatedInput:
-    """What related scoring needs of one article: its text, topics and date (picklable)."""
+class RelatedInput:
+    """What related scoring needs of one article: its text, topics and date (picklable).
+
+    The text is needed only for the articles whose lists are being computed.
+    """
 
     text: str
     topics: frozenset[str]
     ordinal: int
 
 
-def _related_inputs(articles: Mapping[str, Article]) -> dict[str, _RelatedInput]:
+def related_input(article: Article, with_text: bool = True) -> RelatedInput:
+    """Return an article's RelatedInput, with or without its text."""
     # The title is repeated so its words weigh more among the key terms.
-    return {
-        s: _RelatedInput(f"{a.title}\n{a.title}\n{a.summary}\n{a.body_text}",
-                         frozenset(t.slug for t in a.topics), a.date.toordinal())
-        for s, a in articles.items()
-        if not a.draft
-    }  # fmt: skip
+    text = f"{article.title}\n{article.title}\n{article.summary}\n{article.body_text}"
+    return RelatedInput(text if with_text else "", frozenset(t.slug for t in article.topics),
+                        article.date.toordinal())  # fmt: skip
 
 
 def compute_related(
@@ -420,31 +474,45 @@ def compute_related(
     More-like-this is Whoosh's own recipe computed straight from the index statistics: the
     key terms are the article's top KEY_TERMS by Bo1 (`whoosh.classify.Expander`), and
     candidates are the best MLT_CANDIDATES by BM25F over the body for those terms, boosted
-    by their Bo1 weights, as `searcher.search(Or([...]))` would rank them. Scoring every
-    document that holds a key term from cached postings, with statistics read once, costs a
-    fraction of a search per article. With an `executor`, slugs are shared out between
-    `workers` processes.
+    by their Bo1 weights, as `searcher.search(Or([...]))` ranks them, gathered from each
+    key term's best MLT_POSTINGS documents. Postings and statistics are read once and
+    shared by all articles. With an `executor`, slugs are shared out between `workers`
+    processes.
     """
-    public = _related_inputs(articles)
+    public = {s: a for s, a in articles.items() if not a.draft}
     wanted = list(public if slugs is None else slugs)
-    if executor is not None and workers > 1 and len(wanted) >= 2 * workers:
-        step = -(-len(wanted) // workers)
-        shards = [wanted[i : i + step] for i in range(0, len(wanted), step)]
+    need = set(wanted)
+    inputs = {s: related_input(a, s in need) for s, a in public.items()}
+    return related_lists(directory, inputs, wanted, limit, executor, workers)
+
+
+def related_lists(
+    directory: Path,
+    inputs: Mapping[str, RelatedInput],
+    slugs: list[str],
+    limit: int = 4,
+    executor: Executor | None = None,
+    workers: int = 1,
+) -> dict[str, list[str]]:
+    """Return related lists for `slugs`, given every public article's RelatedInput."""
+    if executor is not None and workers > 1 and len(slugs) >= 2 * workers:
+        step = -(-len(slugs) // workers)
+        shards = [slugs[i : i + step] for i in range(0, len(slugs), step)]
         # Each process gets the text of its own slugs only; topics and dates of all.
-        light = {s: _RelatedInput("", r.topics, r.ordinal) for s, r in public.items()}
+        light = {s: RelatedInput("", r.topics, r.ordinal) for s, r in inputs.items()}
         jobs = []
         for shard in shards:
-            inputs = dict(light)
-            inputs.update((s, public[s]) for s in shard if s in public)
-            jobs.append(executor.submit(_related_for, str(directory), inputs, shard, limit))
+            mine = dict(light)
+            mine.update((s, inputs[s]) for s in shard if s in inputs)
+            jobs.append(executor.submit(_related_for, str(directory), mine, shard, limit))
         related: dict[str, list[str]] = {}
         for job in jobs:
             related.update(job.result())
-        return {s: related[s] for s in wanted}
-    return _related_for(str(directory), public, wanted, limit)
+        return {s: related[s] for s in slugs}
+    return _related_for(str(directory), dict(inputs), slugs, limit)
 
 
-def _related_for(directory: str, public: dict[str, _RelatedInput], slugs: list[str],
+def _related_for(directory: str, public: dict[str, RelatedInput], slugs: list[str],
                  limit: int) -> dict[str, list[str]]:  # fmt: skip
     by_topic: dict[str, list[str]] = defaultdict(list)
     for slug, item in sorted(public.items(), key=lambda kv: (-kv[1].ordinal, kv[0])):
