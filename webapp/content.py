@@ -25,6 +25,8 @@ import frontmatter
 import markdown
 import nh3
 import yaml
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
 from slugify import slugify
 
 WORDS_PER_MINUTE = 200
@@ -364,7 +366,71 @@ def render_markdown(text: str) -> tuple[str, tuple[Heading, ...]]:
     return sanitise(raw), headings
 
 
+class _FastSmarty(Treeprocessor):
+    """Python-Markdown's `smarty` quotes, dashes and ellipses, with the same output, faster.
+
+    The extension runs its fifteen-odd patterns through a second InlineProcessor, whose
+    per-pattern, per-node bookkeeping was over half of all rendering time. This applies the
+    extension's own patterns and replacements, in its order and with its rules (each match
+    becomes an opaque placeholder, the search restarts, entities go to the HTML stash), to
+    the same text and tails, using plain regex searches; nodes with no quote, dash or dot
+    are skipped outright.
+    """
+
+    CANDIDATE = re.compile(r"['\"\-.]")
+
+    def __init__(self, md: markdown.Markdown, patterns):
+        super().__init__(md)
+        self.patterns = [(p.getCompiledRegExp(), p.replace) for p in patterns]
+
+    def run(self, root):
+        """Educate the text and tail of every element below the root."""
+        self.stashed: list[str] = []
+        for element in root.iter():
+            if element is root:
+                continue
+            text = element.text
+            if text and not isinstance(text, AtomicString):
+                element.text = self.educate(text)
+            tail = element.tail
+            if tail and not isinstance(tail, AtomicString):
+                element.tail = self.educate(tail)
+        return None
+
+    def educate(self, data: str) -> str:
+        """Return the text as smarty's InlineProcessor would leave it."""
+        if not self.CANDIDATE.search(data):
+            return data
+        stash = self.stashed
+        changed = False
+        for regex, replace in self.patterns:
+            match = regex.search(data)
+            while match is not None:
+                result = "".join(
+                    match.group(part) if isinstance(part, int) else self.md.htmlStash.store(part)
+                    for part in replace
+                )
+                stash.append(result)
+                placeholder = f"\x02klzzwxh:{len(stash) - 1}\x03"
+                data = data[: match.start()] + placeholder + data[match.end() :]
+                changed = True
+                match = regex.search(data)
+        if not changed:
+            return data
+        return _PLACEHOLDER.sub(lambda m: stash[int(m.group(1))], data)
+
+
+_PLACEHOLDER = re.compile("\x02klzzwxh:([0-9]+)\x03")
+
+
 def _new_renderer() -> markdown.Markdown:
+    md = _slow_renderer()
+    smarty = md.treeprocessors["smarty"]
+    md.treeprocessors.register(_FastSmarty(md, smarty.inlinePatterns), "smarty", 6)
+    return md
+
+
+def _slow_renderer() -> markdown.Markdown:
     return markdown.Markdown(
         extensions=["toc", "smarty", "tables", "fenced_code", "sane_lists"],
         extension_configs={
