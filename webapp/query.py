@@ -356,7 +356,10 @@ def completions(reader, analyzer: Analyzer, prefix: str) -> tuple[tuple[str, str
 
     pairs = {("title", t): None for t in most_frequent("title", TITLE_COMPLETIONS)}
     pairs |= {("tags", t): None for t in most_frequent("tags", TAG_COMPLETIONS)}
-    for word in most_frequent("words", MAX_COMPLETIONS):
+    # A short prefix is a passing state while typing and its words are the commonest, with
+    # the longest postings: it completes to fewer of them (10 for two letters, 5 more per
+    # letter after, up to MAX_COMPLETIONS).
+    for word in most_frequent("words", min(MAX_COMPLETIONS, 5 * len(prefix))):
         pairs |= {("body", token.text): None for token in analyzer(word, mode="query")}
     return tuple(pairs)
 
