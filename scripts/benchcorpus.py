@@ -40,16 +40,16 @@ ROFF_REQUEST = re.compile(r"^[.'].*$", re.M)
 ROFF_ESCAPE = re.compile(
     r"\\f[BIRP1-4]|\\f\(..|\\f\[[^\]]*\]|\\\(..|\\\*\(..|\\\*.|\\[&|^%e\-]|\\s[-+]?\d"
 )
-STOP = set(
-    """a about above after again against all also an and any are as at be because been before
+_STOP_TEXT = """a about above after again against all also an and any are as at be because
+    been before
     being below between both but by can could did do does doing down during each either every
     few for from further given had has have having he her here hers him his how however i if
     in into is it its itself just may me might more most must my no nor not now of off on once
     one only or other our ours out over own same she should so some such than that the their
     them then there these they this those through to too two under until up upon us use used
     uses using very was we were what when where which while who whom why will with within
-    without would you your set sets returns return value values true false none new""".split()
-)
+    without would you your set sets returns return value values true false none new"""
+STOP = set(_STOP_TEXT.split())
 TITLE_TEMPLATES = [
     "Understanding {a}", "{A} and {b}", "When {a} meets {b}", "A guide to {a}",
     "{A}: what helps", "Living with {a}", "Notes on {a} and {b}", "Why {a} matters",
@@ -88,8 +88,10 @@ def _manual_page(path: str) -> list[str]:
 
 def _files() -> list[tuple[str, str]]:
     found = []
-    for label, root in (("py", sysconfig.get_paths()["stdlib"]),
-                        ("py", sysconfig.get_paths()["purelib"])):
+    for label, root in (
+        ("py", sysconfig.get_paths()["stdlib"]),
+        ("py", sysconfig.get_paths()["purelib"]),
+    ):
         for folder, dirs, files in os.walk(root):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
             found += [(label, os.path.join(folder, f)) for f in sorted(files) if f.endswith(".py")]
@@ -226,9 +228,11 @@ def write_corpus(content_dir: Path, count: int, seed: int = 8, pool=None) -> lis
             f"date: {date.isoformat()}",
         ]
         if rng.random() < 0.3:
-            lines.append(f"updated: {(date + dt.timedelta(days=rng.randrange(1, 300))).isoformat()}")
+            updated = date + dt.timedelta(days=rng.randrange(1, 300))
+            lines.append(f"updated: {updated.isoformat()}")
         if rng.random() < 0.5:
-            lines.append(f"reviewed: {(date + dt.timedelta(days=rng.randrange(0, 400))).isoformat()}")
+            reviewed = date + dt.timedelta(days=rng.randrange(0, 400))
+            lines.append(f"reviewed: {reviewed.isoformat()}")
         lines.append("tags: [" + ", ".join(tags) + "]")
         lines.append(f"author: {rng.choice(list(AUTHORS))}")
         draft = rng.random() < 0.01
@@ -264,8 +268,10 @@ if __name__ == "__main__":
 
     started = time.perf_counter()
     pool = sources()
-    print(f"{len(pool)} sources, {sum(len(s) for _, s in pool)} sentences "
-          f"in {time.perf_counter() - started:.1f} s")
+    print(
+        f"{len(pool)} sources, {sum(len(s) for _, s in pool)} sentences "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
     target = Path(sys.argv[1])
     slugs = write_corpus(target, int(sys.argv[2]), pool=pool)
     print(f"{len(slugs)} public articles in {time.perf_counter() - started:.1f} s")

@@ -31,8 +31,9 @@ def test_fragment_and_page_have_distinct_etags_and_keep_vary(client):
         assert "HX-Request" in response.headers["Vary"]
         assert "HX-History-Restore-Request" in response.headers["Vary"]
     # The page's ETag does not validate the fragment: htmx gets the fragment, not a 304.
-    cross = client.get(f"{ARTICLE}/related",
-                       headers=htmx_headers(**{"If-None-Match": page.headers["ETag"]}))
+    cross = client.get(
+        f"{ARTICLE}/related", headers=htmx_headers(**{"If-None-Match": page.headers["ETag"]})
+    )
     assert cross.status_code == 200 and "<html" not in cross.get_data(as_text=True)
 
 
@@ -90,8 +91,9 @@ def test_rebuild_reuses_unchanged_articles_and_renders_changed_ones(content_dir,
     index.rebuild(content_dir, index_dir)
     first = index.load_snapshot(index_dir)
     path = content_dir / "articles" / "understanding-anxiety.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\nA new line about *otters*.\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nA new line about *otters*.\n", encoding="utf-8"
+    )
     index.rebuild(content_dir, index_dir)
     second = index.load_snapshot(index_dir)
     try:

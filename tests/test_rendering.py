@@ -35,15 +35,25 @@ def test_indexing_fast_path_gives_the_filter_chains_postings():
 
     schema = search.make_schema()
     texts = [p.read_text(encoding="utf-8") for p in (SAMPLE_CONTENT / "articles").glob("*.md")]
-    texts += ["", "the of a", "Ｒｅｌａｔｉｏｎｓｈｉｐ café naïve ﬁne ßtraße e\u0301t\u00e9",
-              "behavior colors organizing counseling Behaviour", "x" * 50 + " ok", "_a_ 12 3"]
+    texts += [
+        "",
+        "the of a",
+        "Ｒｅｌａｔｉｏｎｓｈｉｐ café naïve ﬁne ßtraße e\u0301t\u00e9",
+        "behavior colors organizing counseling Behaviour",
+        "x" * 50 + " ok",
+        "_a_ 12 3",
+    ]
     for name in ("title", "summary", "body", "tags", "words"):
         field = schema[name]
         for text in texts:
             assert sorted(field.index(text)) == sorted(TEXT.index(field, text)), (name, text)
             analyzer = field.analyzer
-            fast = [(t.text, t.pos, t.startchar, t.endchar)
-                    for t in analyzer(text, positions=True, chars=True, mode="index")]
-            chain = [(t.text, t.pos, t.startchar, t.endchar)
-                     for t in analyzer.chain(text, positions=True, chars=True, mode="index")]
+            fast = [
+                (t.text, t.pos, t.startchar, t.endchar)
+                for t in analyzer(text, positions=True, chars=True, mode="index")
+            ]
+            chain = [
+                (t.text, t.pos, t.startchar, t.endchar)
+                for t in analyzer.chain(text, positions=True, chars=True, mode="index")
+            ]
             assert fast == chain, (name, text)

@@ -10,18 +10,22 @@ def test_update_rewrites_only_touched_chunks_and_matches_a_rebuild(content_dir, 
     index.rebuild(content_dir, index_dir)
     live = index_dir / index.current_generation(index_dir)
     path = content_dir / "articles" / "understanding-anxiety.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\nA line about *herons*.\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nA line about *herons*.\n", encoding="utf-8"
+    )
     (content_dir / "articles" / "quiet-walks.md").write_text(
         "---\ntitle: Quiet walks\nsummary: Walking and anxiety.\ndate: 2026-05-01\n"
         "tags: [anxiety]\n---\nWalking can ease anxiety and worry for some people.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     index.update(content_dir, index_dir)
     updated = index_dir / index.current_generation(index_dir)
     touched = {store.chunk_of("understanding-anxiety"), store.chunk_of("quiet-walks")}
     for number in range(store.CHUNKS):
-        same_file = (store._chunk_path(live, number).stat().st_ino
-                     == store._chunk_path(updated, number).stat().st_ino)
+        same_file = (
+            store._chunk_path(live, number).stat().st_ino
+            == store._chunk_path(updated, number).stat().st_ino
+        )
         assert same_file == (number not in touched)
     library, related = store.read(updated)
     assert "<em>herons</em>" in library.articles["understanding-anxiety"].body_html

@@ -107,8 +107,13 @@ def cached_url_for(endpoint: str, **values: Any) -> str:
         return url_for(endpoint, **values)
     try:
         environ = context.request.environ
-        key = (environ.get("SCRIPT_NAME"), environ.get("HTTP_HOST"),
-               environ.get("wsgi.url_scheme"), endpoint, *sorted(values.items()))
+        key = (
+            environ.get("SCRIPT_NAME"),
+            environ.get("HTTP_HOST"),
+            environ.get("wsgi.url_scheme"),
+            endpoint,
+            *sorted(values.items()),
+        )
         hash(key)
     except TypeError:  # a list or other unhashable value: build it as usual
         return url_for(endpoint, **values)
