@@ -35,7 +35,7 @@ TAGS_BOOST = 2.0
 # Related articles: key terms per article, candidates looked at, and the score parts.
 KEY_TERMS = 10
 MLT_CANDIDATES = 20
-MLT_POSTINGS = 100  # per key term: the documents it scores highest in (see _BodyStats)
+MLT_POSTINGS = 50  # per key term: the documents it scores highest in (see _BodyStats)
 TOPIC_CANDIDATES = 50  # per topic, newest first, so a topic on every article stays cheap
 TOPIC_BONUS = 0.4  # per shared topic, at most two counted
 MIN_COVERAGE = 0.2  # share of the article's key-term weight a text-only match must reach
@@ -585,6 +585,7 @@ class _BodyStats:
         self.names = reader.column_reader("slug") if reader.has_column("slug") else {}
         self._lengths: dict[int, int] = {}
         self._postings: dict[str, dict[int, float]] = {}
+        self._lengths_by_segment: dict[int, tuple[object, list[int]]] = {}
         self._champions: dict[str, list[tuple[int, float]]] = {}
         self._terms: dict[str, tuple[float, int]] | None = None
         if bulk:  # one pass over the term list beats thousands of single look-ups
@@ -612,15 +613,28 @@ class _BodyStats:
         if found is None:
             n, avg, k1, b = self.doc_count, self.avg_length, 1.2, 0.75
             idf = math.log(n / (self.term(term)[1] + 1)) + 1
+            norm = k1 * (1 - b)
+            per_length = k1 * b / avg
             found = {}
-            matcher = self.reader.postings("body", term)
-            while matcher.is_active():
-                docnum, tf = matcher.id(), matcher.weight()
-                length = self.length(docnum)
-                found[docnum] = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * length / avg)))
-                matcher.next()
+            for segment, offset in self.reader.leaf_readers():
+                if ("body", term) not in segment:
+                    continue
+                lengths = self._segment_lengths(segment)
+                for ids, weights in _posting_blocks(segment.postings("body", term)):
+                    for docnum, tf in zip(ids, weights):
+                        found[docnum + offset] = idf * (
+                            (tf * (k1 + 1)) / (tf + norm + per_length * lengths[docnum])
+                        )
             self._postings[term] = found
         return found
+
+    def _segment_lengths(self, segment) -> list[int]:
+        key = id(segment)
+        cached = self._lengths_by_segment.get(key)
+        if cached is None or cached[0] is not segment:
+            lengths = [segment.doc_field_length(d, "body") for d in range(segment.doc_count_all())]
+            cached = self._lengths_by_segment[key] = (segment, lengths)
+        return cached[1]
 
     def champions(self, term: str) -> list[tuple[int, float]]:
         """Return the MLT_POSTINGS documents the term scores highest in (all, if fewer).
@@ -646,6 +660,30 @@ class _BodyStats:
         if found is None:
             found = self._lengths[docnum] = self.reader.doc_field_length(docnum, "body")
         return found
+
+
+def _posting_blocks(matcher):
+    """Yield a term's postings as (document numbers, weights) lists, block by block.
+
+    Whoosh's per-posting calls (id, weight, next) are most of the cost of reading a long
+    posting list; a segment's own matcher decodes whole blocks, which are read here
+    directly. Any other matcher (one filtering deleted documents, say) is read the slow,
+    public way.
+    """
+    leaf = all(hasattr(matcher, a) for a in ("_read_ids", "_read_weights", "_next_block"))
+    if leaf and type(matcher).__name__ == "W3LeafMatcher":
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            yield matcher._ids[matcher._i :], matcher._weights[matcher._i :]
+            matcher._next_block()
+        return
+    ids, weights = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    yield ids, weights
 
 
 def _key_terms(stats: _BodyStats, text: str) -> list[tuple[str, float]]:
