@@ -621,7 +621,7 @@ class _BodyStats:
                     continue
                 lengths = self._segment_lengths(segment)
                 for ids, weights in _posting_blocks(segment.postings("body", term)):
-                    for docnum, tf in zip(ids, weights):
+                    for docnum, tf in zip(ids, weights, strict=True):
                         found[docnum + offset] = idf * (
                             (tf * (k1 + 1)) / (tf + norm + per_length * lengths[docnum])
                         )
