@@ -44,6 +44,7 @@ import benchcorpus  # noqa: E402
 from webapp import index, search  # noqa: E402
 
 SIZES = (1_000, 10_000)
+NOTES = "## Analysis (written by hand; kept when the benchmark rewrites this page)"
 ROUNDS = 3
 HTTP_SECONDS = 10.0  # per route, in slices of SLICE seconds taken in turn
 SLICE = 0.5
@@ -521,6 +522,11 @@ def main() -> None:
     report = render_report(about, sizes, results, queries, elapsed)
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
+    # Hand-written analysis below the NOTES heading survives a rerun.
+    with contextlib.suppress(OSError):
+        old = args.output.read_text(encoding="utf-8")
+        if NOTES in old:
+            report = report.rstrip("\n") + "\n\n" + NOTES + old.split(NOTES, 1)[1]
     args.output.write_text(report, encoding="utf-8")
     print(f"Wrote {args.output} in {elapsed:.0f} s")
     with contextlib.suppress(OSError):
