@@ -177,9 +177,13 @@ DAMAGE: dict[str, tuple[Callable[[Path, Path], None], str]] = {
         "is damaged",
     ),
     "whoosh-files-gone": (lambda ix, gen: shutil.rmtree(gen / "whoosh"), "is missing"),
-    "snapshot-garbage": (
-        lambda ix, gen: (gen / "snapshot.pickle").write_bytes(b"\x80\x05garbage"),
-        "snapshot.pickle is damaged",
+    "content-meta-garbage": (
+        lambda ix, gen: (gen / "library" / "meta.pickle").write_bytes(b"\x80\x05garbage"),
+        "library/meta.pickle is damaged",
+    ),
+    "content-chunk-garbage": (
+        lambda ix, gen: next((gen / "library").glob("articles-*.pickle")).write_bytes(b"\x80\x05garbage"),
+        "is damaged",
     ),
     "manifest-garbage": (
         lambda ix, gen: (gen / "manifest.json").write_text("{"),

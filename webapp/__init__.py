@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from htmx_flask import Htmx
 
-from . import assets, cli, errors, live, meta, privacy, security, settings, views
+from . import assets, caching, cli, errors, live, meta, privacy, security, settings, views
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -21,6 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     Htmx(app)
+    caching.init_app(app)  # first, so its after-request hook runs last
     settings.init_app(app)
     live.init_app(app)
     security.init_app(app)

@@ -7,12 +7,15 @@ gets a new URL and browsers may keep each version for a year.
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from functools import cache
 from pathlib import Path
 
 from flask import Flask, Response, current_app, request, url_for
 
 HTMX_FILE = "vendor/htmx.min.js"
+RECHECK_SECONDS = 1.0
 
 
 @cache
@@ -22,13 +25,26 @@ def _fingerprint(path: Path, mtime_ns: int) -> str:
 
 def asset_url(name: str) -> str:
     """Return the fingerprinted URL of a file in `webapp/static`."""
-    path = Path(current_app.static_folder or "") / name
+    # Every page links three assets: their URLs are built once per file version and the
+    # file is looked at again at most once a second, so a changed file still gets a new URL
+    # (within a second) without a stat and url_for on every page.
+    urls = current_app.extensions.setdefault("asset_urls", {})
+    now = time.monotonic()
+    found = urls.get(name)
+    if found is not None and now - found[1] < RECHECK_SECONDS:
+        return found[0]
+    path = os.path.join(current_app.static_folder or "", name)
     try:
-        version = _fingerprint(path, path.stat().st_mtime_ns)
+        mtime = os.stat(path).st_mtime_ns
     except FileNotFoundError:
         current_app.logger.error("static file %s is missing: run 'make assets'", name)
-        version = "missing"
-    return url_for("static", filename=name, v=version)
+        return url_for("static", filename=name, v="missing")
+    if found is None or found[2] != mtime:
+        url = url_for("static", filename=name, v=_fingerprint(Path(path), mtime))
+    else:
+        url = found[0]
+    urls[name] = (url, now, mtime)
+    return url
 
 
 def cache_static(response: Response) -> Response:

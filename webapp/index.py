@@ -21,28 +21,32 @@ import fcntl
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
-import pickle
 import re
 import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import search
-from .content import Library, load_library, read_article
+from . import search, store
+from .content import RENDER_VERSION, Article, Library, load_library, read_article
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # bump when the snapshot layout changes; older generations are then rebuilt
+FORMAT = 4  # bump when the snapshot layout changes; older generations are then rebuilt
 CURRENT = "CURRENT"
 LOCK = ".lock"
 GENERATION_NAME = re.compile(r"gen-[0-9]{8}T[0-9]{12}")
 PAUSE_ENV = "WEBAPP_TEST_PAUSE_AT"
 PAUSE_STAGES = ("locked", "indexing", "before-swap", "before-pointer")
+# Below this many articles a build runs in one process: starting workers would cost more.
+PARALLEL_MIN = 300
+MAX_WORKERS = 8
 
 
 class IndexProblem(Exception):
@@ -65,6 +69,10 @@ class Manifest:
     problems: list[str] = field(default_factory=list)
     format: int = FORMAT
     checksums: dict[str, str] = field(default_factory=dict)  # file in generation -> sha256
+    # content file -> [size, mtime_ns] when it was hashed, so `update` and `status` re-read
+    # only files whose size or time changed (git's index does the same).
+    stats: dict[str, list[int]] = field(default_factory=dict)
+    render_version: str = ""  # content.RENDER_VERSION of the build
 
 
 @dataclass
@@ -91,15 +99,43 @@ class BuildReport:
     problems: list[str]
 
 
-def content_fingerprints(content_dir: Path) -> dict[str, str]:
-    """Return a hash of every content file, keyed by its path relative to `content_dir`."""
-    prints = {}
-    for path in sorted(content_dir.rglob("*")):
-        if path.is_file() and path.suffix in {".md", ".yml", ".yaml"}:
-            prints[str(path.relative_to(content_dir))] = hashlib.sha256(
-                path.read_bytes()
-            ).hexdigest()
-    return prints
+def content_fingerprints(content_dir: Path, known: Manifest | None = None) -> dict[str, str]:
+    """Return a hash of every content file, keyed by its path relative to `content_dir`.
+
+    With `known` (an earlier manifest), a file whose size and modification time are those
+    recorded there keeps its recorded hash instead of being read again.
+    """
+    return _fingerprints(content_dir, known)[0]
+
+
+def _fingerprints(
+    content_dir: Path, known: Manifest | None = None
+) -> tuple[dict[str, str], dict[str, list[int]]]:
+    prints: dict[str, str] = {}
+    stats: dict[str, list[int]] = {}
+    # A file changed within a second of being hashed might change again with the same time
+    # stamp and size: its stat is not recorded, so it is always read (git's "racy" rule).
+    settled = time.time_ns() - 2_000_000_000
+    old_prints = known.fingerprints if known else {}
+    old_stats = known.stats if known else {}
+    prefix = len(os.path.join(str(content_dir), ""))
+    for folder, dirs, files in os.walk(content_dir):
+        dirs.sort()
+        for name in sorted(files):
+            if os.path.splitext(name)[1] not in {".md", ".yml", ".yaml"}:
+                continue
+            path = os.path.join(folder, name)
+            relative = path[prefix:]
+            info = os.stat(path)
+            stat = [info.st_size, info.st_mtime_ns]
+            if old_stats.get(relative) == stat and relative in old_prints:
+                prints[relative] = old_prints[relative]
+            else:
+                with open(path, "rb") as handle:
+                    prints[relative] = hashlib.sha256(handle.read()).hexdigest()
+            if info.st_mtime_ns < settled:
+                stats[relative] = stat
+    return dict(sorted(prints.items())), stats
 
 
 def current_generation(index_dir: Path) -> str | None:
@@ -153,8 +189,18 @@ def load_snapshot(index_dir: Path) -> Snapshot:
 
 def _read_content(folder: Path, manifest: Manifest) -> tuple[Library, dict[str, list[str]]]:
     """Check every file of a generation against its manifest, then load its content."""
+    _verify_checksums(folder, manifest)
+    try:
+        return store.read(folder)
+    except Exception as error:
+        raise IndexProblem(f"{folder}: index files are damaged ({error!r})") from None
+
+
+def _verify_checksums(folder: Path, manifest: Manifest) -> None:
     # Whoosh reads most of its files lazily, so damage it would only meet in the middle of a
     # visitor's search is caught here; and nothing is unpickled before its checksum matches.
+    if store.META_PATH not in manifest.checksums:
+        raise IndexProblem(f"{folder}: manifest lists no content files")
     for name, expected in manifest.checksums.items():
         try:
             actual = _sha256(folder / name)
@@ -162,13 +208,6 @@ def _read_content(folder: Path, manifest: Manifest) -> tuple[Library, dict[str, 
             raise IndexProblem(f"{folder}: index file {name} is missing ({error})") from None
         if actual != expected:
             raise IndexProblem(f"{folder}: index file {name} is damaged (checksum differs)")
-    if "snapshot.pickle" not in manifest.checksums:
-        raise IndexProblem(f"{folder}: manifest lists no files")
-    try:
-        with (folder / "snapshot.pickle").open("rb") as handle:
-            return pickle.load(handle)
-    except Exception as error:
-        raise IndexProblem(f"{folder}: index files are damaged ({error!r})") from None
 
 
 def rebuild(
@@ -185,10 +224,11 @@ def rebuild(
     `allow_problems`, which the first start-up uses so a fresh site serves what it can.
     """
     started = time.perf_counter()
-    with _build_lock(index_dir):
+    with _build_lock(index_dir), _worker_pool(content_dir) as (pool, workers):
         _pause_point("locked")
-        fingerprints = content_fingerprints(content_dir)
-        library = load_library(content_dir)
+        fingerprints, stats = _fingerprints(content_dir)
+        known = _unchanged_articles(index_dir, content_dir, fingerprints)
+        library = load_library(content_dir, executor=pool, workers=workers, known=known)
         problems = [str(p) for p in library.problems]
         if problems and not allow_problems:
             raise IndexProblem(
@@ -204,12 +244,48 @@ def rebuild(
             _pause_point("indexing")
 
         with _new_generation(index_dir) as (folder, name):
-            documents = search.build_index(folder / "whoosh", library.articles.values(),
-                                           progress=step)
-            related = search.compute_related(folder / "whoosh", library.articles)
+            documents = search.build_index(
+                folder / "whoosh", library.articles.values(), progress=step,
+                executor=pool, workers=workers,
+            )
+            related = search.compute_related(folder / "whoosh", library.articles,
+                                             executor=pool, workers=workers)
             seconds = time.perf_counter() - started
-            _write_snapshot(folder, name, library, related, fingerprints, seconds, problems)
+            _write_snapshot(folder, name, library, related, fingerprints, seconds, problems,
+                            stats)
         return BuildReport(name, documents, seconds, problems)
+
+
+def _unchanged_articles(
+    index_dir: Path, content_dir: Path, fingerprints: dict[str, str]
+) -> dict[str, Article]:
+    """Return the live generation's Articles whose files are byte for byte the same now.
+
+    Rendering Markdown is most of a rebuild's work; an Article depends only on its file's
+    bytes and the renderer (content.RENDER_VERSION), so those are reused, not re-rendered.
+    Anything unreadable just means rendering everything.
+    """
+    generation = current_generation(index_dir)
+    if generation is None:
+        return {}
+    try:
+        manifest = read_manifest(index_dir, generation)
+        if manifest.format != FORMAT or manifest.render_version != RENDER_VERSION:
+            return {}
+        library, _ = store.read(index_dir / generation)
+    except Exception:  # noqa: BLE001 - a damaged old generation is simply not reused
+        return {}
+    known = {}
+    for article in [*library.articles.values(), *library.drafts.values()]:
+        source = Path(article.source)
+        if source.parts[0] != content_dir.name:  # sources name the content folder
+            continue
+        relative = str(source.relative_to(source.parts[0]))
+        if relative in fingerprints and fingerprints[relative] == manifest.fingerprints.get(
+            relative
+        ):
+            known[relative] = article
+    return known
 
 
 def update(content_dir: Path, index_dir: Path) -> BuildReport:
@@ -222,13 +298,15 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
         old = read_manifest(index_dir, generation)
         if old.format != FORMAT:
             raise IndexProblem("the index was built by an older version: run 'index rebuild'")
-        fingerprints = content_fingerprints(content_dir)
+        fingerprints, stats = _fingerprints(content_dir, old)
         changed_files = {p for p, h in fingerprints.items() if old.fingerprints.get(p) != h}
         removed_files = set(old.fingerprints) - set(fingerprints)
         if any(not p.startswith("articles/") for p in changed_files | removed_files):
             # Authors or site settings changed: every page may differ, so build it all.
             raise IndexProblem("authors or site settings changed: run 'index rebuild' instead")
-        library, related = _read_content(index_dir / generation, old)
+        live = index_dir / generation
+        _verify_checksums(live, old)
+        meta = store.read_meta(live)
         changed, removed = [], set()
         for relative in sorted(removed_files):
             removed.add(Path(relative).stem)
@@ -237,23 +315,24 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
             removed.add(article.slug)  # replaced or hidden as a draft
             if not article.draft:
                 changed.append(article)
-        for slug in removed:
-            library.articles.pop(slug, None)
-            library.drafts.pop(slug, None)
-        for article in changed:
-            library.articles[article.slug] = article
-        with _new_generation(index_dir, copy_from=index_dir / generation) as (folder, name):
+        public = {s for s in meta.order if s not in removed} | {a.slug for a in changed}
+        with _new_generation(index_dir, copy_from=live) as (folder, name):
             search.update_index(folder / "whoosh", changed, removed)
             touched = {a.slug for a in changed} | removed
+            related = {s: rel for s, rel in meta.related.items() if s not in removed}
             stale = {s for s, rel in related.items() if touched & set(rel)}
-            for slug in removed:
-                related.pop(slug, None)
-            related.update(
-                search.compute_related(folder / "whoosh", library.articles,
-                                       slugs=sorted((stale | touched) & set(library.articles)))
-            )
+            redo = sorted((stale | touched) & public)
+            # Related scoring needs every article's topics and date, and the text of only
+            # those being redone: the unchanged ones are read from their chunks.
+            inputs = {s: search.RelatedInput("", frozenset(t), d)
+                      for s, (t, d) in meta.light.items() if s not in removed}  # fmt: skip
+            texts = {a.slug: a for a in changed}
+            texts.update(store.read_articles(live, [s for s in redo if s not in texts]))
+            inputs.update((s, search.related_input(a)) for s, a in texts.items())
+            related.update(search.related_lists(folder / "whoosh", inputs, redo))
             seconds = time.perf_counter() - started
-            _write_snapshot(folder, name, library, related, fingerprints, seconds, [])
+            store.write_update(folder, live, meta, changed, removed, related)
+            _write_manifest(folder, name, len(public), fingerprints, seconds, [], stats)
         return BuildReport(name, len(touched), seconds, [])
 
 
@@ -262,10 +341,33 @@ def content_changed_since(content_dir: Path, index_dir: Path) -> bool | None:
     generation = current_generation(index_dir)
     if generation is None:
         return None
-    return read_manifest(index_dir, generation).fingerprints != content_fingerprints(content_dir)
+    manifest = read_manifest(index_dir, generation)
+    return manifest.fingerprints != content_fingerprints(content_dir, manifest)
 
 
 # --- building ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _worker_pool(content_dir: Path) -> Iterator[tuple[Executor | None, int]]:
+    """Yield a pool of worker processes for a large build, or (None, 1) for a small one.
+
+    Rendering Markdown, indexing and related scoring are pure Python: one process per core
+    is the only way to use more than one. Workers are spawned, not forked, so a build that
+    runs inside a threaded server (the first start) copies no locks or threads.
+    """
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    workers = min(workers, MAX_WORKERS)
+    articles = content_dir / "articles"
+    if workers < 2 or not articles.is_dir() or not _count_at_least(articles, PARALLEL_MIN):
+        yield None, 1
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool, workers
+
+
+def _count_at_least(folder: Path, count: int) -> bool:
+    return any(seen >= count for seen, _ in enumerate(folder.rglob("*.md"), start=1))
 
 
 @contextlib.contextmanager
@@ -318,16 +420,24 @@ def _new_generation(index_dir: Path, copy_from: Path | None = None) -> Iterator[
         raise
 
 
-def _write_snapshot(folder, name, library, related, fingerprints, seconds, problems) -> Manifest:
-    with (folder / "snapshot.pickle").open("wb") as handle:
-        pickle.dump((library, related), handle, protocol=pickle.HIGHEST_PROTOCOL)
+def _write_snapshot(folder, name, library, related, fingerprints, seconds, problems,
+                    stats=None) -> Manifest:
+    store.write(folder, library, related)
+    return _write_manifest(folder, name, len(library.articles), fingerprints, seconds,
+                           problems, stats)
+
+
+def _write_manifest(folder, name, documents, fingerprints, seconds, problems,
+                    stats=None) -> Manifest:
     manifest = Manifest(
         generation=name,
         built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         seconds=round(seconds, 3),
-        documents=len(library.articles),
+        documents=documents,
         fingerprints=fingerprints,
         problems=problems,
+        stats=stats or {},
+        render_version=RENDER_VERSION,
     )
     manifest.checksums = {
         str(path.relative_to(folder)): _sha256(path)
@@ -335,7 +445,7 @@ def _write_snapshot(folder, name, library, related, fingerprints, seconds, probl
         # Whoosh's lock file is shared (hard-linked) between generations and means nothing.
         if path.is_file() and not path.name.endswith("WRITELOCK")
     }
-    (folder / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=1), "utf-8")
+    (folder / "manifest.json").write_text(json.dumps(manifest.__dict__), "utf-8")
     return manifest
 
 

@@ -8,21 +8,24 @@ How visitor text becomes a query, and the word analysis the index shares with it
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import html
 import math
 import threading
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from whoosh import highlight, index
+from whoosh import highlight, index, scoring
 from whoosh import query as wq
 from whoosh.analysis import Token
-from whoosh.classify import Expander
 from whoosh.fields import ID, TEXT, Schema
+from whoosh.formats import Characters, Frequency, Positions
+from whoosh.system import pack_uint
 
 from . import query
 from .content import Article, Topic, topic_for
@@ -32,10 +35,40 @@ TAGS_BOOST = 2.0
 # Related articles: key terms per article, candidates looked at, and the score parts.
 KEY_TERMS = 10
 MLT_CANDIDATES = 20
+MLT_POSTINGS = 50  # per key term: the documents it scores highest in (see _BodyStats)
 TOPIC_CANDIDATES = 50  # per topic, newest first, so a topic on every article stays cheap
 TOPIC_BONUS = 0.4  # per shared topic, at most two counted
 MIN_COVERAGE = 0.2  # share of the article's key-term weight a text-only match must reach
+# Document numbers kept in SearchIndex's per-term sets: bounds the memory (~60 bytes each).
+MAX_CACHED_DOCNUMS = 400_000
 TAG_SEPARATOR = "\n"  # tag names are one line each (content.topic_for collapses whitespace)
+
+
+class FastText(TEXT):
+    """A TEXT field that indexes plain text straight from `CachedWordAnalyzer`'s word lists.
+
+    Whoosh's formats pull one Token at a time through the analyzer; for plain indexing the
+    postings (terms with their counts, positions or character spans) come out the same when
+    built from the analyzer's per-word cache in one loop, which is what indexing a large
+    library spends most of its time on. Values, weights and encodings are the formats' own.
+    """
+
+    def index(self, value, **kwargs):
+        """Return (term bytes, frequency, weight, encoded value) for each term in `value`."""
+        analyzer, fmt = self.analyzer, self.format
+        if (not isinstance(value, str) or not isinstance(analyzer, query.CachedWordAnalyzer)
+                or kwargs or type(fmt) not in (Frequency, Positions, Characters)):  # fmt: skip
+            yield from super().index(value, **kwargs)
+            return
+        boost = fmt.field_boost
+        if type(fmt) is Frequency:
+            for term, count in analyzer.counts(value).items():
+                yield term.encode("utf-8"), count, count * boost, pack_uint(count)
+            return
+        chars = type(fmt) is Characters
+        for term, found in analyzer.occurrences(value).items():
+            encoded = fmt.encode(found if chars else [p for p, _, _ in found])
+            yield term.encode("utf-8"), len(found), len(found) * boost, encoded
 
 
 def make_schema() -> Schema:
@@ -45,15 +78,15 @@ def make_schema() -> Schema:
         # A column too, so related articles map document numbers to slugs without loading
         # every stored body.
         slug=ID(stored=True, unique=True, sortable=True),
-        title=TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
-        summary=TEXT(analyzer=analyzer, stored=True),
+        title=FastText(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
+        summary=FastText(analyzer=analyzer, stored=True),
         # Character positions let highlighting find matches without re-analysing the body.
-        body=TEXT(analyzer=analyzer, stored=True, chars=True),
-        tags=TEXT(analyzer=analyzer, stored=True, field_boost=TAGS_BOOST),
+        body=FastText(analyzer=analyzer, stored=True, chars=True),
+        tags=FastText(analyzer=analyzer, stored=True, field_boost=TAGS_BOOST),
         date=ID(stored=True),
         # Real words as written, for "Did you mean" and as-you-type completions; no
         # positions needed, so it costs a fraction of the body field.
-        words=TEXT(analyzer=query.word_analyzer(), phrase=False),
+        words=FastText(analyzer=query.word_analyzer(), phrase=False),
     )
 
 
@@ -77,25 +110,65 @@ def build_index(
     directory: Path,
     articles: Iterable[Article],
     progress: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
+    workers: int = 1,
 ) -> int:
-    """Create a fresh index in `directory` from public articles; return documents written."""
+    """Create a fresh index in `directory` from public articles; return documents written.
+
+    With an `executor` (a pool of `workers` processes, started by the caller where that is
+    safe), each process writes one segment of a contiguous share of the articles, and the
+    segments are committed together; search reads them as one index.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     ix = index.create_in(str(directory), make_schema())
-    # One process: a multiprocessing writer forks, which is fragile in a threaded server.
-    writer = ix.writer(limitmb=128)
+    documents: list[dict[str, str]] = []
     seen: set[str] = set()
+    for article in articles:
+        if not article.draft and article.slug not in seen:
+            documents.append(_document(article))
+            seen.add(article.slug)
+        if progress and executor is None:
+            progress(1)
+    if executor is None or workers < 2 or len(documents) < 2 * workers:
+        writer = ix.writer(limitmb=128)
+        try:
+            for document in documents:
+                writer.add_document(**document)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        return len(documents)
+    writer = ix.writer()  # holds the index lock while the workers write their segments
     try:
-        for article in articles:
-            if not article.draft and article.slug not in seen:
-                writer.add_document(**_document(article))
-                seen.add(article.slug)
+        step = -(-len(documents) // workers)
+        jobs = [executor.submit(_write_segment, str(directory), documents[i : i + step])
+                for i in range(0, len(documents), step)]  # fmt: skip
+        segments = []
+        for job, start in zip(jobs, range(0, len(documents), step), strict=True):
+            segments.append(job.result())
             if progress:
-                progress(1)
+                progress(len(documents[start : start + step]))
+        writer._close_segment()  # noqa: SLF001 - as whoosh.multiproc.MpWriter commits
+        writer._commit_toc(segments)  # noqa: SLF001
+        writer._finish()  # noqa: SLF001
     except BaseException:
-        writer.cancel()
+        if not writer.is_closed:
+            writer.cancel()
         raise
-    writer.commit()
-    return len(seen)
+    return len(documents)
+
+
+def _write_segment(directory: str, documents: list[dict[str, str]]):
+    """Write documents into a new segment of the index; return the segment (in a worker)."""
+    from whoosh.writing import SegmentWriter
+
+    ix = index.open_dir(directory)
+    # The parent holds the lock; segments get unique names, so writers never collide.
+    writer = SegmentWriter(ix, _lk=False, limitmb=256)
+    for document in documents:
+        writer.add_document(**document)
+    return writer._finalize_segment()  # noqa: SLF001
 
 
 def update_index(directory: Path, changed: Iterable[Article], removed: Iterable[str]) -> None:
@@ -188,12 +261,18 @@ def _containing(reader, field: str, term: str, docnums: list[int]):
             yield docnum, postings
 
 
-def _body_snippets(reader, q: wq.Query, hits) -> dict[int, str]:
+def _body_snippets(reader, q: wq.Query, hits, term_docs=None) -> dict[int, str]:
     """Return each hit's best two body fragments with the query's body terms marked."""
     docnums = sorted(hit.docnum for hit in hits)
     tokens: dict[int, list[Token]] = {docnum: [] for docnum in docnums}
     for term in {text for field, text in q.iter_all_terms() if field == "body"}:
-        for docnum, postings in _containing(reader, "body", term, docnums):
+        within = docnums
+        if term_docs is not None:  # open postings only for terms some hit holds
+            holders = term_docs("body", term)
+            within = [d for d in docnums if d in holders]
+            if not within:
+                continue
+        for docnum, postings in _containing(reader, "body", term, within):
             tokens[docnum] += [
                 Token(text=term, pos=pos, startchar=start, endchar=end, matched=True)
                 for pos, start, end in postings.value_as("characters")
@@ -236,14 +315,55 @@ def _merge_overlaps(fragments: list[highlight.Fragment]) -> list[highlight.Fragm
     return merged
 
 
+class _PreloadedLengthsBM25F(scoring.BM25F):
+    """Whoosh's BM25F with each segment's field lengths read once into a list.
+
+    Scoring reads a document's field length for every posting it scores, and Whoosh reads
+    it from the column file each time (about two thirds of scoring). The values are the
+    same, so the ranking is the same.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._lengths: dict[tuple[int, str], tuple[object, list[int]]] = {}
+        self._lock = threading.Lock()
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        """Return Whoosh's scorer, reading lengths from the preloaded list."""
+        found = super().scorer(searcher, fieldname, text, qf=qf)
+        if isinstance(found, scoring.BM25FScorer):
+            found.dfl = self._field_lengths(searcher.reader(), fieldname).__getitem__
+        return found
+
+    def _field_lengths(self, reader, fieldname: str) -> list[int]:
+        key = (id(reader), fieldname)
+        cached = self._lengths.get(key)
+        if cached is None or cached[0] is not reader:
+            with self._lock:
+                lengths = [reader.doc_field_length(d, fieldname, 1)
+                           for d in range(reader.doc_count_all())]  # fmt: skip
+                cached = self._lengths[key] = (reader, lengths)
+        return cached[1]
+
+
 class SearchIndex:
     """An open index with one searcher, shared by all requests until closed."""
 
     def __init__(self, directory: Path):
         self._index = index.open_dir(str(directory))
-        self._searcher = self._index.searcher()
+        weighting = _PreloadedLengthsBM25F()
+        self._searcher = self._index.searcher(weighting=weighting)
+        # Read the field lengths now, while the generation is being opened, not during the
+        # first searches.
+        for reader, _ in self._searcher.reader().leaf_readers():
+            for field in query.FIELDS:
+                weighting._field_lengths(reader, field)
         self._analyzer = self._searcher.schema["body"].analyzer
         self._lock = threading.Lock()  # the dev server is threaded; a searcher is not
+        # Document sets of recently used terms, for exact result counts without running a
+        # query twice (Whoosh's len(results) does) and to skip snippet terms a hit lacks.
+        self._sets: OrderedDict[tuple[str, str], set[int]] = OrderedDict()
+        self._set_sizes = 0
         # The index behind a searcher never changes (a new index is a new directory), so
         # completions can be cached for its lifetime.
         self._completions = lru_cache(maxsize=1024)(
@@ -263,7 +383,12 @@ class SearchIndex:
             # Pages past the end are clamped; asking for a bounded number of hits keeps a
             # silly page number from costing more than the whole result list.
             wanted = min(max(1, page), 1 + self._searcher.doc_count() // page_size)
-            results = self._searcher.search(q, limit=wanted * page_size)
+            # A phrase is checked document by document against positions, for ranking and
+            # for counting alike: one pass that collects every match costs less than a
+            # top-N pass plus a counting pass.
+            phrases = any(unit.phrase for unit in parsed.units)
+            limit = None if phrases else wanted * page_size
+            results = self._searcher.search(q, limit=limit)
             suggestion = None
             if results.is_empty():
                 suggestion = query.suggest(self._searcher.reader(), parsed)
@@ -271,14 +396,55 @@ class SearchIndex:
                 # falls back to ranking by any word, rather than showing nothing at all.
                 if suggestion is None and sum(1 for u in parsed.units if u.terms) > 1:
                     q = query.build(parsed, self._completions, match_all=False)
-                    results = self._searcher.search(q, limit=wanted * page_size)
-            total = len(results)
+                    results = self._searcher.search(q, limit=limit)
+            # Fewer hits than asked for means every match was collected; otherwise count
+            # the matches from cached document sets rather than running the query again.
+            scored = results.scored_length()
+            total = scored if limit is None or scored < limit else self._count(q)
             pages = math.ceil(total / page_size)
             page = min(wanted, pages) or 1
             shown = results[(page - 1) * page_size : page * page_size]
-            snippets = _body_snippets(self._searcher.reader(), q, shown)
+            snippets = _body_snippets(self._searcher.reader(), q, shown, self._term_docs)
             hits = [self._hit(hit, snippets[hit.docnum]) for hit in shown]
             return SearchResults(parsed.shown, hits, total, page, pages, suggestion)
+
+    def _term_docs(self, field: str, text: str) -> set[int]:
+        """Return the live documents whose field has the term (cached, bounded in size)."""
+        key = (field, text)
+        found = self._sets.get(key)
+        if found is not None:
+            self._sets.move_to_end(key)
+            return found
+        reader = self._searcher.reader()
+        found = set(reader.postings(field, text).all_ids()) if key in reader else set()
+        self._sets[key] = found
+        self._set_sizes += len(found)
+        while self._set_sizes > MAX_CACHED_DOCNUMS and len(self._sets) > 1:
+            _, dropped = self._sets.popitem(last=False)
+            self._set_sizes -= len(dropped)
+        return found
+
+    def _docs(self, q: wq.Query) -> set[int]:
+        """Return the documents a query matches (terms from the cache; sets are not shared)."""
+        if isinstance(q, wq.Term):
+            return set(self._term_docs(q.fieldname, q.text))
+        if isinstance(q, wq.Or):
+            found: set[int] = set()
+            for sub in q.subqueries:
+                found |= self._term_docs(sub.fieldname, sub.text) if isinstance(
+                    sub, wq.Term) else self._docs(sub)  # fmt: skip
+            return found
+        if isinstance(q, wq.And):
+            parts = sorted((self._docs(sub) for sub in q.subqueries), key=len)
+            found = parts[0] if parts else set()
+            for part in parts[1:]:
+                found &= part
+            return found
+        return set(q.docs(self._searcher))  # phrases: Whoosh checks positions
+
+    def _count(self, q: wq.Query) -> int:
+        """Return the exact number of documents the query matches."""
+        return len(self._docs(q))
 
     def doc_count(self) -> int:
         """Return how many articles the index holds."""
@@ -310,11 +476,33 @@ class SearchIndex:
 # --- related articles ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RelatedInput:
+    """What related scoring needs of one article: its text, topics and date (picklable).
+
+    The text is needed only for the articles whose lists are being computed.
+    """
+
+    text: str
+    topics: frozenset[str]
+    ordinal: int
+
+
+def related_input(article: Article, with_text: bool = True) -> RelatedInput:
+    """Return an article's RelatedInput, with or without its text."""
+    # The title is repeated so its words weigh more among the key terms.
+    text = f"{article.title}\n{article.title}\n{article.summary}\n{article.body_text}"
+    return RelatedInput(text if with_text else "", frozenset(t.slug for t in article.topics),
+                        article.date.toordinal())  # fmt: skip
+
+
 def compute_related(
     directory: Path,
     articles: Mapping[str, Article],
     slugs: Iterable[str] | None = None,
     limit: int = 4,
+    executor: Executor | None = None,
+    workers: int = 1,
 ) -> dict[str, list[str]]:
     """Return, for each slug (all if None), the most related public article slugs, best first.
 
@@ -324,72 +512,242 @@ def compute_related(
     weight it contains, which unlike a BM25 score means the same in every index), plus a
     bonus per shared topic. Only candidates sharing a topic or reaching MIN_COVERAGE are
     kept, so an article with nothing in common gets no padding.
+
+    More-like-this is Whoosh's own recipe computed straight from the index statistics: the
+    key terms are the article's top KEY_TERMS by Bo1 (`whoosh.classify.Expander`), and
+    candidates are the best MLT_CANDIDATES by BM25F over the body for those terms, boosted
+    by their Bo1 weights, as `searcher.search(Or([...]))` ranks them, gathered from each
+    key term's best MLT_POSTINGS documents. Postings and statistics are read once and
+    shared by all articles. With an `executor`, slugs are shared out between `workers`
+    processes.
     """
     public = {s: a for s, a in articles.items() if not a.draft}
+    wanted = list(public if slugs is None else slugs)
+    need = set(wanted)
+    inputs = {s: related_input(a, s in need) for s, a in public.items()}
+    return related_lists(directory, inputs, wanted, limit, executor, workers)
+
+
+def related_lists(
+    directory: Path,
+    inputs: Mapping[str, RelatedInput],
+    slugs: list[str],
+    limit: int = 4,
+    executor: Executor | None = None,
+    workers: int = 1,
+) -> dict[str, list[str]]:
+    """Return related lists for `slugs`, given every public article's RelatedInput."""
+    if executor is not None and workers > 1 and len(slugs) >= 2 * workers:
+        step = -(-len(slugs) // workers)
+        shards = [slugs[i : i + step] for i in range(0, len(slugs), step)]
+        # Each process gets the text of its own slugs only; topics and dates of all.
+        light = {s: RelatedInput("", r.topics, r.ordinal) for s, r in inputs.items()}
+        jobs = []
+        for shard in shards:
+            mine = dict(light)
+            mine.update((s, inputs[s]) for s in shard if s in inputs)
+            jobs.append(executor.submit(_related_for, str(directory), mine, shard, limit))
+        related: dict[str, list[str]] = {}
+        for job in jobs:
+            related.update(job.result())
+        return {s: related[s] for s in slugs}
+    return _related_for(str(directory), dict(inputs), slugs, limit)
+
+
+def _related_for(directory: str, public: dict[str, RelatedInput], slugs: list[str],
+                 limit: int) -> dict[str, list[str]]:  # fmt: skip
     by_topic: dict[str, list[str]] = defaultdict(list)
-    for article in sorted(public.values(), key=lambda a: (-a.date.toordinal(), a.slug)):
-        for topic in article.topics:
-            by_topic[topic.slug].append(article.slug)
-    ix = index.open_dir(str(directory))
-    related: dict[str, list[str]] = {}
-    with ix.searcher() as searcher:
+    for slug, item in sorted(public.items(), key=lambda kv: (-kv[1].ordinal, kv[0])):
+        for topic in item.topics:
+            by_topic[topic].append(slug)
+    ix = index.open_dir(directory)
+    try:
+        with ix.searcher() as searcher:
+            stats = _BodyStats(searcher, bulk=len(slugs) > 50)
+            return {
+                slug: _related_to(stats, slug, public, by_topic, limit) if slug in public else []
+                for slug in slugs
+            }
+    finally:
+        ix.close()
+
+
+class _BodyStats:
+    """Body-field statistics and postings of one index, each read once, for related scoring."""
+
+    def __init__(self, searcher, bulk: bool):
         reader = searcher.reader()
+        self.reader = reader
+        self.analyzer = searcher.schema["body"].analyzer
+        self.doc_count = reader.doc_count_all()
+        self.avg_length = searcher.avg_field_length("body") or 1.0
         # An index with no documents has no columns at all.
-        names = reader.column_reader("slug") if reader.has_column("slug") else {}
-        for slug in public if slugs is None else slugs:
-            article = public.get(slug)
-            related[slug] = (
-                _related_to(searcher, names, article, public, by_topic, limit) if article else []
-            )
-    ix.close()
-    return related
+        self.names = reader.column_reader("slug") if reader.has_column("slug") else {}
+        self._lengths: dict[int, int] = {}
+        self._postings: dict[str, dict[int, float]] = {}
+        self._lengths_by_segment: dict[int, tuple[object, list[int]]] = {}
+        self._champions: dict[str, list[tuple[int, float]]] = {}
+        self._terms: dict[str, tuple[float, int]] | None = None
+        if bulk:  # one pass over the term list beats thousands of single look-ups
+            self._terms = {
+                (t.decode("utf-8") if isinstance(t, bytes) else t): (info.weight(),
+                                                                    info.doc_frequency())
+                for t, info in reader.iter_field("body")
+            }  # fmt: skip
+
+    def term(self, term: str) -> tuple[float, int] | None:
+        """Return (collection frequency, document frequency), or None if not in any body."""
+        if self._terms is not None:
+            return self._terms.get(term)
+        if ("body", term) not in self.reader:
+            return None
+        return self.reader.frequency("body", term), self.reader.doc_frequency("body", term)
+
+    def postings(self, term: str) -> dict[int, float]:
+        """Return {docnum: BM25F score of the term} for every live document holding it.
+
+        What a term scores in a document does not depend on the query, so it is computed
+        once per term and shared by every article that has the term among its key terms.
+        """
+        found = self._postings.get(term)
+        if found is None:
+            n, avg, k1, b = self.doc_count, self.avg_length, 1.2, 0.75
+            idf = math.log(n / (self.term(term)[1] + 1)) + 1
+            norm = k1 * (1 - b)
+            per_length = k1 * b / avg
+            found = {}
+            for segment, offset in self.reader.leaf_readers():
+                if ("body", term) not in segment:
+                    continue
+                lengths = self._segment_lengths(segment)
+                for ids, weights in _posting_blocks(segment.postings("body", term)):
+                    for docnum, tf in zip(ids, weights, strict=True):
+                        found[docnum + offset] = idf * (
+                            (tf * (k1 + 1)) / (tf + norm + per_length * lengths[docnum])
+                        )
+            self._postings[term] = found
+        return found
+
+    def _segment_lengths(self, segment) -> list[int]:
+        key = id(segment)
+        cached = self._lengths_by_segment.get(key)
+        if cached is None or cached[0] is not segment:
+            lengths = [segment.doc_field_length(d, "body") for d in range(segment.doc_count_all())]
+            cached = self._lengths_by_segment[key] = (segment, lengths)
+        return cached[1]
+
+    def champions(self, term: str) -> list[tuple[int, float]]:
+        """Return the MLT_POSTINGS documents the term scores highest in (all, if fewer).
+
+        Candidates are gathered from these alone: a document can only reach the top
+        MLT_CANDIDATES by scoring well for some key term, and capping each term's list keeps
+        the work per article constant as the library grows (all postings would make the
+        whole build quadratic). Coverage is still counted over all postings.
+        """
+        found = self._champions.get(term)
+        if found is None:
+            postings = self.postings(term)
+            if len(postings) <= MLT_POSTINGS:
+                found = list(postings.items())
+            else:
+                found = heapq.nlargest(MLT_POSTINGS, postings.items(), key=lambda x: (x[1], -x[0]))
+            self._champions[term] = found
+        return found
+
+    def length(self, docnum: int) -> int:
+        """Return the body length Whoosh scores the document with."""
+        found = self._lengths.get(docnum)
+        if found is None:
+            found = self._lengths[docnum] = self.reader.doc_field_length(docnum, "body")
+        return found
 
 
-def _related_to(searcher, names, article: Article, public, by_topic, limit: int) -> list[str]:
-    # The title is repeated so its words weigh more among the key terms. Counting terms with
-    # the analyzer alone skips the positions and characters that indexing would encode.
-    text = f"{article.title}\n{article.title}\n{article.summary}\n{article.body_text}"
-    expander = Expander(searcher.reader(), "body")
-    expander.add(Counter(t.text for t in searcher.schema["body"].analyzer(text)).items())
-    key_terms = expander.expanded_terms(KEY_TERMS)
+def _posting_blocks(matcher):
+    """Yield a term's postings as (document numbers, weights) lists, block by block.
+
+    Whoosh's per-posting calls (id, weight, next) are most of the cost of reading a long
+    posting list; a segment's own matcher decodes whole blocks, which are read here
+    directly. Any other matcher (one filtering deleted documents, say) is read the slow,
+    public way.
+    """
+    leaf = all(hasattr(matcher, a) for a in ("_read_ids", "_read_weights", "_next_block"))
+    if leaf and type(matcher).__name__ == "W3LeafMatcher":
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            yield matcher._ids[matcher._i :], matcher._weights[matcher._i :]
+            matcher._next_block()
+        return
+    ids, weights = [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    yield ids, weights
+
+
+def _key_terms(stats: _BodyStats, text: str) -> list[tuple[str, float]]:
+    """Return the text's KEY_TERMS most telling body terms, as Whoosh's Bo1 Expander does."""
+    analyzer = stats.analyzer
+    if isinstance(analyzer, query.CachedWordAnalyzer):
+        counts = analyzer.counts(text)
+    else:
+        counts = Counter(t.text for t in analyzer(text, mode="index"))
+    n = stats.doc_count or 1
+    scored = []
+    for term, weight in counts.items():
+        found = stats.term(term)
+        if found is None:
+            continue
+        f = found[0] / n
+        scored.append((weight * math.log((1.0 + f) / f, 2) + math.log(1.0 + f, 2), term))
+    if not scored:
+        return []
+    top = max(score for score, _ in scored)
+    f = top / n
+    norm = (top * math.log((1.0 + f) / f) + math.log(1.0 + f)) / math.log(2.0) or 1.0
+    scored = [(score / norm, term) for score, term in scored]
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    return [(term, weight) for weight, term in scored[:KEY_TERMS]]
+
+
+def _related_to(stats: _BodyStats, slug: str, public, by_topic, limit: int) -> list[str]:
+    article = public[slug]
+    key_terms = _key_terms(stats, article.text)
     total_weight = sum(weight for _, weight in key_terms) or 1.0
     # A key term only this article uses cannot find anything; it still counts towards the
     # total weight, so sharing one ordinary word does not look like strong similarity.
-    shared = [(t, w) for t, w in key_terms if searcher.doc_frequency("body", t) > 1]
+    shared = [(t, w) for t, w in key_terms if stats.term(t)[1] > 1]
     text_scores: dict[str, tuple[float, float]] = {}
     if shared:
-        # Body only: the title's words are among the key terms (it is in `text` twice), and
-        # every extra field doubles the postings read for each article.
-        q = wq.Or([wq.Term("body", t, boost=w) for t, w in shared])
-        # Without terms=True, Whoosh can skip blocks that cannot reach the top N: several
-        # times faster when key terms are common. Coverage is then looked up for the few
-        # candidates alone.
-        hits = [(hit.docnum, hit.score) for hit in searcher.search(q, limit=MLT_CANDIDATES + 1)]
-        best = max((score for d, score in hits if names[d] != article.slug), default=1.0)
-        coverage = _coverage(searcher.reader(), shared, sorted(d for d, _ in hits))
+        # BM25F over the body, as Whoosh scores Or([Term("body", t, boost=w), ...]).
+        postings = [(stats.postings(term), weight) for term, weight in shared]
+        candidates: set[int] = set()
+        for term, _ in shared:
+            candidates.update(docnum for docnum, _ in stats.champions(term))
+        scores = {
+            docnum: sum(weight * found.get(docnum, 0.0) for found, weight in postings)
+            for docnum in candidates
+        }
+        hits = heapq.nsmallest(MLT_CANDIDATES + 1, scores.items(), key=lambda x: (-x[1], x[0]))
+        names = stats.names
+        best = max((score for d, score in hits if names[d] != slug), default=1.0)
         for docnum, score in hits:
-            text_scores[names[docnum]] = (score / best, coverage[docnum] / total_weight)
-    own_topics = {t.slug for t in article.topics}
+            # Coverage: the share of key-term weight the candidate holds.
+            coverage = sum(weight for found, weight in postings if docnum in found)
+            text_scores[names[docnum]] = (score / best, coverage / total_weight)
+    own_topics = article.topics
     candidates = set(text_scores)
     for topic in own_topics:
         candidates.update(by_topic.get(topic, [])[:TOPIC_CANDIDATES])
     scored = []
-    for slug in candidates - {article.slug}:
-        other = public.get(slug)
+    for other_slug in candidates - {slug}:
+        other = public.get(other_slug)
         if other is None:
             continue
-        common = len(own_topics & {t.slug for t in other.topics})
-        mlt, coverage = text_scores.get(slug, (0.0, 0.0))
-        if common or coverage >= MIN_COVERAGE:
-            score = 0.5 * mlt + 0.5 * coverage + TOPIC_BONUS * min(common, 2)
-            scored.append((-round(score, 9), slug))
-    return [slug for _, slug in sorted(scored)[:limit]]
-
-
-def _coverage(reader, terms: list[tuple[str, float]], docnums: list[int]) -> dict[int, float]:
-    """Return, for each of the (sorted) docnums, the summed weight of the terms it contains."""
-    found = dict.fromkeys(docnums, 0.0)
-    for term, weight in terms:
-        for docnum, _ in _containing(reader, "body", term, docnums):
-            found[docnum] += weight
-    return found
+        common = len(own_topics & other.topics)
+        mlt, cover = text_scores.get(other_slug, (0.0, 0.0))
+        if common or cover >= MIN_COVERAGE:
+            score = 0.5 * mlt + 0.5 * cover + TOPIC_BONUS * min(common, 2)
+            scored.append((-round(score, 9), other_slug))
+    return [s for _, s in sorted(scored)[:limit]]

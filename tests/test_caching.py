@@ -1,0 +1,107 @@
+"""HTTP caching as a browser meets it: ETags and 304s, Cache-Control, gzip."""
+
+from __future__ import annotations
+
+import gzip
+import re
+
+from .conftest import htmx_headers
+
+ARTICLE = "/articles/the-therapeutic-relationship"
+GZIP = {"Accept-Encoding": "gzip, deflate, br"}
+
+
+def test_page_has_etag_and_cache_control_and_revalidates_to_304(client):
+    first = client.get(ARTICLE)
+    etag = first.headers["ETag"]
+    assert "max-age=" in first.headers["Cache-Control"]
+    again = client.get(ARTICLE, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert again.headers["ETag"] == etag
+    related = client.get(f"{ARTICLE}/related")
+    again = client.get(f"{ARTICLE}/related", headers={"If-None-Match": related.headers["ETag"]})
+    assert again.status_code == 304 and "HX-Request" in again.headers["Vary"]
+
+
+def test_fragment_and_page_have_distinct_etags_and_keep_vary(client):
+    page = client.get(f"{ARTICLE}/related")
+    fragment = client.get(f"{ARTICLE}/related", headers=htmx_headers())
+    assert page.headers["ETag"] != fragment.headers["ETag"]
+    for response in (page, fragment):
+        assert "HX-Request" in response.headers["Vary"]
+        assert "HX-History-Restore-Request" in response.headers["Vary"]
+    # The page's ETag does not validate the fragment: htmx gets the fragment, not a 304.
+    cross = client.get(
+        f"{ARTICLE}/related", headers=htmx_headers(**{"If-None-Match": page.headers["ETag"]})
+    )
+    assert cross.status_code == 200 and "<html" not in cross.get_data(as_text=True)
+
+
+def test_changed_page_gets_a_new_etag(client):
+    one = client.get(ARTICLE).headers["ETag"]
+    other = client.get("/articles/understanding-anxiety").headers["ETag"]
+    assert one != other
+
+
+def test_html_is_gzipped_for_clients_that_accept_it(client):
+    plain = client.get(ARTICLE)
+    packed = client.get(ARTICLE, headers=GZIP)
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.get_data()) == plain.get_data()
+    assert int(packed.headers["Content-Length"]) == len(packed.get_data())
+    for response in (plain, packed):
+        assert "Accept-Encoding" in response.headers["Vary"]
+    assert packed.headers["ETag"] != plain.headers["ETag"]
+    revalidated = client.get(ARTICLE, headers={**GZIP, "If-None-Match": packed.headers["ETag"]})
+    assert revalidated.status_code == 304
+
+
+def test_static_files_are_gzipped_and_cached_for_a_year(client):
+    html = client.get(ARTICLE).get_data(as_text=True)
+    for url in re.findall(r'(?:href|src)="(/static/[^"]+)"', html):
+        url = url.replace("&amp;", "&")
+        plain = client.get(url)
+        packed = client.get(url, headers=GZIP)
+        assert packed.headers["Content-Encoding"] == "gzip", url
+        assert gzip.decompress(packed.get_data()) == plain.get_data()
+        assert "immutable" in packed.headers["Cache-Control"]
+        assert "Accept-Encoding" in packed.headers["Vary"]
+        plain.close()
+        packed.close()
+
+
+def test_search_stays_private_and_small_responses_stay_plain(client):
+    search = client.get("/search?q=grief", headers=GZIP)
+    assert search.headers["Cache-Control"] == "no-store"
+    health = client.get("/healthz", headers=GZIP)
+    assert "Content-Encoding" not in health.headers  # under 1 KB: not worth compressing
+
+
+def test_errors_are_not_cached(client):
+    response = client.get("/articles/no-such-article")
+    assert response.status_code == 404
+    assert "ETag" not in response.headers
+
+
+def test_rebuild_reuses_unchanged_articles_and_renders_changed_ones(content_dir, tmp_path):
+    from webapp import index
+
+    index_dir = tmp_path / "ix"
+    index.rebuild(content_dir, index_dir)
+    first = index.load_snapshot(index_dir)
+    path = content_dir / "articles" / "understanding-anxiety.md"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nA new line about *otters*.\n", encoding="utf-8"
+    )
+    index.rebuild(content_dir, index_dir)
+    second = index.load_snapshot(index_dir)
+    try:
+        assert "<em>otters</em>" in second.library.articles["understanding-anxiety"].body_html
+        assert second.search.search("otters ").total == 1
+        for slug, article in first.library.articles.items():
+            if slug != "understanding-anxiety":
+                assert second.library.articles[slug] == article
+    finally:
+        first.close()
+        second.close()

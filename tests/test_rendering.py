@@ -1,0 +1,59 @@
+"""Fast paths give exactly what the libraries they stand in for give."""
+
+from __future__ import annotations
+
+import random
+
+from webapp import content
+
+from .conftest import SAMPLE_CONTENT
+
+PIECES = ['"', "'", "--", "---", "----", "...", "....", "word", "Word", " ", " ", "*em*",
+          "**strong**", '`co"de`', "&amp;", "&nbsp;", "'80s", '\\"', "\\'", "\n", "\n\n",
+          "\n\n## ", "\n\n- ", "(", ")", "[", "]", "-", ".", ",", "s", "1990", "“", "–",
+          "<b>x</b>", '[link](http://x.y/"q")', "&mdash;", "x", "?"]  # fmt: skip
+
+
+def _slow(text: str):
+    md = content._slow_renderer()
+    raw = md.convert(text)
+    return content.sanitise(raw), tuple(content._flatten_toc(md.toc_tokens))
+
+
+def test_typography_matches_python_markdowns_smarty():
+    rng = random.Random(8)
+    texts = [content._read_front_matter(p)[1] for p in (SAMPLE_CONTENT / "articles").glob("*.md")]
+    texts += ["".join(rng.choice(PIECES) for _ in range(rng.randint(1, 30))) for _ in range(1500)]
+    for text in texts:
+        assert content.render_markdown(text) == _slow(text), text
+
+
+def test_indexing_fast_path_gives_the_filter_chains_postings():
+    from whoosh.fields import TEXT
+
+    from webapp import search
+
+    schema = search.make_schema()
+    texts = [p.read_text(encoding="utf-8") for p in (SAMPLE_CONTENT / "articles").glob("*.md")]
+    texts += [
+        "",
+        "the of a",
+        "Ｒｅｌａｔｉｏｎｓｈｉｐ café naïve ﬁne ßtraße e\u0301t\u00e9",
+        "behavior colors organizing counseling Behaviour",
+        "x" * 50 + " ok",
+        "_a_ 12 3",
+    ]
+    for name in ("title", "summary", "body", "tags", "words"):
+        field = schema[name]
+        for text in texts:
+            assert sorted(field.index(text)) == sorted(TEXT.index(field, text)), (name, text)
+            analyzer = field.analyzer
+            fast = [
+                (t.text, t.pos, t.startchar, t.endchar)
+                for t in analyzer(text, positions=True, chars=True, mode="index")
+            ]
+            chain = [
+                (t.text, t.pos, t.startchar, t.endchar)
+                for t in analyzer.chain(text, positions=True, chars=True, mode="index")
+            ]
+            assert fast == chain, (name, text)

@@ -1,0 +1,41 @@
+"""An index update stores only what changed and serves the same library a rebuild would."""
+
+from __future__ import annotations
+
+from webapp import index, store
+
+
+def test_update_rewrites_only_touched_chunks_and_matches_a_rebuild(content_dir, tmp_path):
+    index_dir = tmp_path / "ix"
+    index.rebuild(content_dir, index_dir)
+    live = index_dir / index.current_generation(index_dir)
+    path = content_dir / "articles" / "understanding-anxiety.md"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nA line about *herons*.\n", encoding="utf-8"
+    )
+    (content_dir / "articles" / "quiet-walks.md").write_text(
+        "---\ntitle: Quiet walks\nsummary: Walking and anxiety.\ndate: 2026-05-01\n"
+        "tags: [anxiety]\n---\nWalking can ease anxiety and worry for some people.\n",
+        encoding="utf-8",
+    )
+    index.update(content_dir, index_dir)
+    updated = index_dir / index.current_generation(index_dir)
+    touched = {store.chunk_of("understanding-anxiety"), store.chunk_of("quiet-walks")}
+    for number in range(store.CHUNKS):
+        same_file = (
+            store._chunk_path(live, number).stat().st_ino
+            == store._chunk_path(updated, number).stat().st_ino
+        )
+        assert same_file == (number not in touched)
+    library, related = store.read(updated)
+    assert "<em>herons</em>" in library.articles["understanding-anxiety"].body_html
+    assert "quiet-walks" in library.articles and "quiet-walks" in related
+
+    rebuilt_dir = tmp_path / "rebuilt"
+    index.rebuild(content_dir, rebuilt_dir)
+    rebuilt, rebuilt_related = store.read(rebuilt_dir / index.current_generation(rebuilt_dir))
+    assert set(library.articles) == set(rebuilt.articles)
+    for slug, article in rebuilt.articles.items():
+        assert library.articles[slug] == article
+    assert library.authors == rebuilt.authors
+    assert set(related) == set(rebuilt_related)

@@ -1,0 +1,138 @@
+"""HTTP caching and compression for every response: ETag and 304, Cache-Control, gzip.
+
+- Pages and fragments get a strong ETag from a hash of their body, so the htmx fragment and
+  the whole page (different bodies) always get different ETags, and a browser revalidating
+  with `If-None-Match` gets a bodiless 304. The htmx `Vary` headers set in `htmx.py` stay.
+- HTML and XML pages without a Cache-Control of their own may be kept `PAGE_MAX_AGE`
+  seconds. Responses that set one (search: `no-store`; static files: a year) keep theirs.
+- Text responses of at least `MIN_COMPRESS` bytes are sent gzipped to clients that accept
+  it, with `Vary: Accept-Encoding`; the gzipped representation has its own ETag (`-gz`).
+  Static files are compressed once per version and kept in memory.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from functools import lru_cache
+from typing import Any
+
+from flask import Flask, Response, current_app, request, url_for
+from flask.globals import _cv_request  # the request context, without a proxy per lookup
+
+MIN_COMPRESS = 1024
+# On the fly, level 1 costs half of level 6 for 10% more bytes; static files are compressed
+# once per version, so they get the smallest output.
+COMPRESS_LEVEL = 1
+STATIC_COMPRESS_LEVEL = 9
+COMPRESSIBLE = {
+    "text/html", "text/css", "text/plain", "text/xml", "text/javascript",
+    "application/javascript", "application/json", "application/xml",
+    "application/atom+xml", "application/rss+xml", "image/svg+xml",
+}  # fmt: skip
+PAGE_TYPES = {"text/html", "application/xml", "text/xml", "application/atom+xml"}
+GZIP_SUFFIX = "-gz"
+URL_MEMO_SIZE = 100_000  # entries; about two per article and topic, emptied when full
+
+
+@lru_cache(maxsize=64)
+def _gzip_static(etag: str, data: bytes) -> bytes:  # noqa: ARG001 - the key is the version
+    return gzip.compress(data, STATIC_COMPRESS_LEVEL, mtime=0)
+
+
+def _accepts_gzip() -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+
+
+def finish(response: Response) -> Response:
+    """Add ETag, Cache-Control and compression; answer 304 when the client's copy is current."""
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    mimetype = response.mimetype or ""
+    compressible = mimetype in COMPRESSIBLE and "Content-Encoding" not in response.headers
+    static = request.endpoint == "static"
+    if response.is_streamed and not (static and compressible):
+        return response
+    if compressible:
+        vary = response.headers.get("Vary")
+        if not vary:
+            response.headers["Vary"] = "Accept-Encoding"
+        elif "accept-encoding" not in vary.lower():
+            response.headers["Vary"] = vary + ", Accept-Encoding"
+    if static:
+        if not compressible or not _accepts_gzip():
+            return response
+        etag, _ = response.get_etag()
+        response.direct_passthrough = False  # read the file so it can be compressed
+        data = response.get_data()
+        body = _gzip_static(etag or "", data) if etag else gzip.compress(data, mtime=0)
+    else:
+        data = response.get_data()
+        etag = hashlib.blake2b(data, digest_size=12).hexdigest()
+        if mimetype in PAGE_TYPES and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = (
+                f"public, max-age={current_app.config['PAGE_MAX_AGE']}"
+            )
+        body = None
+        if compressible and len(data) >= MIN_COMPRESS and _accepts_gzip():
+            body = gzip.compress(data, COMPRESS_LEVEL, mtime=0)
+    if body is not None:
+        etag = (etag or "") + GZIP_SUFFIX
+        response.set_data(body)
+        response.headers["Content-Encoding"] = "gzip"
+    if etag:
+        response.set_etag(etag)
+        if request.if_none_match.contains(etag):
+            return _not_modified(response)
+    return response
+
+
+def _not_modified(response: Response) -> Response:
+    response.status_code = 304
+    response.set_data(b"")
+    for name in ("Content-Length", "Content-Encoding", "Content-Type"):
+        response.headers.pop(name, None)
+    return response
+
+
+def cached_url_for(endpoint: str, **values: Any) -> str:
+    """Return `url_for(endpoint, **values)`, remembered per request root.
+
+    Templates build a URL for every topic and article they link (dozens a page), and
+    `url_for` costs tens of microseconds each; the same arguments always give the same URL
+    under one script root and host, so templates share a bounded memo.
+    """
+    context = _cv_request.get(None)
+    if context is None:
+        return url_for(endpoint, **values)
+    try:
+        environ = context.request.environ
+        key = (
+            environ.get("SCRIPT_NAME"),
+            environ.get("HTTP_HOST"),
+            environ.get("wsgi.url_scheme"),
+            endpoint,
+            *sorted(values.items()),
+        )
+        hash(key)
+    except TypeError:  # a list or other unhashable value: build it as usual
+        return url_for(endpoint, **values)
+    memo = current_app.extensions["url_memo"]
+    found = memo.get(key)
+    if found is None:
+        found = url_for(endpoint, **values)
+        if len(memo) >= URL_MEMO_SIZE:
+            memo.clear()
+        memo[key] = found
+    return found
+
+
+def init_app(app: Flask) -> None:
+    """Register the hook and the template URL memo.
+
+    Flask runs after-request hooks last-registered first, so register this before the
+    others: it then sees every header they set.
+    """
+    app.after_request(finish)
+    app.extensions["url_memo"] = {}
+    app.jinja_env.globals["url_for"] = cached_url_for

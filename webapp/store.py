@@ -1,0 +1,153 @@
+"""A generation's content on disk: the Library in chunks, so an update rewrites only a few.
+
+`library/meta.pickle` holds what is small and read as a whole: the order of the public
+articles, drafts, authors, problems, the related-articles lists and, per public article, its
+topics and date (what related scoring needs of every article). The public articles
+themselves, with their rendered HTML, are spread over CHUNKS files by a stable hash of their
+slug. An `index update` of one article loads the meta file and the one chunk that holds it,
+writes those two anew and hard-links every other chunk from the live generation (files are
+never changed in place, so links are safe, as with Whoosh's segments). Serving loads
+everything, as before. No Flask here.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .content import Article, Library
+
+FOLDER = "library"
+META = "meta.pickle"
+META_PATH = f"{FOLDER}/{META}"  # relative to a generation folder, as manifests name files
+CHUNKS = 64
+
+
+@dataclass
+class Meta:
+    """The small part of a stored library, read as a whole."""
+
+    order: list[str]  # public article slugs, in library order
+    light: dict[str, tuple[tuple[str, ...], int]]  # slug -> (topic slugs, date ordinal)
+    related: dict[str, list[str]]
+    drafts: dict[str, Article]
+    authors: dict
+    problems: list
+
+
+def chunk_of(slug: str) -> int:
+    """Return the chunk a slug's article is stored in."""
+    return zlib.crc32(slug.encode("utf-8")) % CHUNKS
+
+
+def _chunk_path(folder: Path, number: int) -> Path:
+    return folder / FOLDER / f"articles-{number:02}.pickle"
+
+
+def _dump(path: Path, value: object) -> None:
+    with path.open("wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _load(path: Path):
+    with path.open("rb") as handle:
+        return pickle.load(handle)
+
+
+def light(article: Article) -> tuple[tuple[str, ...], int]:
+    """Return what related scoring needs of an article besides its text."""
+    return tuple(t.slug for t in article.topics), article.date.toordinal()
+
+
+def write(folder: Path, library: Library, related: dict[str, list[str]]) -> None:
+    """Store a whole library and its related lists in a new generation's folder."""
+    (folder / FOLDER).mkdir()
+    chunks: list[dict[str, Article]] = [{} for _ in range(CHUNKS)]
+    for slug, article in library.articles.items():
+        chunks[chunk_of(slug)][slug] = article
+    for number, chunk in enumerate(chunks):
+        _dump(_chunk_path(folder, number), chunk)
+    _write_meta(folder, library, related)
+
+
+def _write_meta(folder: Path, library: Library, related: dict[str, list[str]]) -> None:
+    meta = Meta(
+        order=list(library.articles),
+        light={slug: light(a) for slug, a in library.articles.items()},
+        related=related,
+        drafts=library.drafts,
+        authors=library.authors,
+        problems=library.problems,
+    )
+    _dump(folder / FOLDER / META, meta)
+
+
+def read_meta(folder: Path) -> Meta:
+    """Return the small part of a generation's stored library."""
+    return _load(folder / FOLDER / META)
+
+
+def read_articles(folder: Path, slugs: Iterable[str]) -> dict[str, Article]:
+    """Return the stored public articles with these slugs (reading only their chunks)."""
+    wanted: dict[int, list[str]] = {}
+    for slug in slugs:
+        wanted.setdefault(chunk_of(slug), []).append(slug)
+    found = {}
+    for number, names in wanted.items():
+        chunk = _load(_chunk_path(folder, number))
+        found.update((s, chunk[s]) for s in names if s in chunk)
+    return found
+
+
+def read(folder: Path) -> tuple[Library, dict[str, list[str]]]:
+    """Return a generation's whole library and its related lists."""
+    meta = read_meta(folder)
+    everything: dict[str, Article] = {}
+    for number in range(CHUNKS):
+        everything.update(_load(_chunk_path(folder, number)))
+    library = Library(
+        articles={slug: everything[slug] for slug in meta.order},
+        drafts=meta.drafts,
+        authors=meta.authors,
+        problems=meta.problems,
+    )
+    return library, meta.related
+
+
+def write_update(
+    folder: Path,
+    old: Path,
+    meta: Meta,
+    changed: Iterable[Article],
+    removed: Iterable[str],
+    related: dict[str, list[str]],
+) -> None:
+    """Store the live generation's library with articles changed and removed, in `folder`.
+
+    `meta` is the live generation's (it is not modified). Chunks with no change are hard
+    links to the live generation's files.
+    """
+    changed = list(changed)
+    removed = set(removed)
+    touched = {chunk_of(s) for s in removed} | {chunk_of(a.slug) for a in changed}
+    (folder / FOLDER).mkdir()
+    for number in range(CHUNKS):
+        if number not in touched:
+            os.link(_chunk_path(old, number), _chunk_path(folder, number))
+            continue
+        chunk = dict(_load(_chunk_path(old, number)))
+        for slug in removed:
+            chunk.pop(slug, None)
+        chunk.update((a.slug, a) for a in changed if chunk_of(a.slug) == number)
+        _dump(_chunk_path(folder, number), chunk)
+    order = [s for s in meta.order if s not in removed]
+    order += [a.slug for a in changed]
+    new_light = {s: v for s, v in meta.light.items() if s not in removed}
+    new_light.update((a.slug, light(a)) for a in changed)
+    drafts = {s: a for s, a in meta.drafts.items() if s not in removed}
+    _dump(folder / FOLDER / META, Meta(order, new_light, related, drafts, meta.authors,
+                                       meta.problems))  # fmt: skip
