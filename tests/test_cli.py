@@ -24,8 +24,9 @@ def test_rebuild_shows_progress_and_a_summary(runner, index_dir):
     assert after != before and after in result.output
 
 
-def test_rebuild_with_bad_content_fails_and_old_index_keeps_serving(runner, client,
-                                                                    content_dir, index_dir):
+def test_rebuild_with_bad_content_fails_and_old_index_keeps_serving(
+    runner, client, content_dir, index_dir
+):
     before = index.current_generation(index_dir)
     (content_dir / "articles" / "bad-date.md").write_bytes((FIXTURES / "bad_date.md").read_bytes())
     result = runner.invoke(args=["index", "rebuild"])
@@ -52,8 +53,11 @@ def test_update_picks_up_a_new_article(runner, client, content_dir):
     result = runner.invoke(args=["content", "new", "Walking as a way to think"])
     assert result.exit_code == 0
     path = content_dir / "articles" / "walking-as-a-way-to-think.md"
-    path.write_text(path.read_text().replace("draft: true\n", "").replace(
-        "Start writing here.", "Walking helps some people untangle their thoughts."))
+    path.write_text(
+        path.read_text()
+        .replace("draft: true\n", "")
+        .replace("Start writing here.", "Walking helps some people untangle their thoughts.")
+    )
     assert runner.invoke(args=["index", "update"]).exit_code == 0
     assert client.get("/articles/walking-as-a-way-to-think").status_code == 200
     assert "Walking as a way to think" in client.get("/search?q=untangle").get_data(True)
@@ -80,7 +84,8 @@ def test_content_check_passes_on_sample_and_fails_naming_file_and_field(runner, 
     assert result.exit_code == 0, result.output
     assert "Checked 17 articles, 1 drafts and 2 authors: 0 problems." in result.output
     (content_dir / "articles" / "missing-title.md").write_bytes(
-        (FIXTURES / "missing_title.md").read_bytes())
+        (FIXTURES / "missing_title.md").read_bytes()
+    )
     result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 1
     assert "content/articles/missing-title.md: title: is required" in result.output
@@ -104,11 +109,14 @@ def test_content_new_scaffolds_a_draft_and_refuses_to_overwrite(runner, content_
 
 
 def _cli(content_dir: Path, index_dir: Path, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "FLASK_CONTENT_DIR": str(content_dir),
-           "FLASK_INDEX_DIR": str(index_dir)}
+    env = {**os.environ, "FLASK_CONTENT_DIR": str(content_dir), "FLASK_INDEX_DIR": str(index_dir)}
     return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 

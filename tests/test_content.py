@@ -70,8 +70,9 @@ def test_bad_slug_file_name_is_reported(content_dir):
 
 
 @pytest.mark.parametrize(("fixture", "field", "words"), BAD_FILES)
-def test_bad_file_leaves_site_serving_and_logs_it(content_dir, tmp_path, caplog, fixture,
-                                                  field, words):
+def test_bad_file_leaves_site_serving_and_logs_it(
+    content_dir, tmp_path, caplog, fixture, field, words
+):
     from webapp import create_app
 
     shown = add_article(content_dir, fixture)
@@ -96,8 +97,15 @@ def test_hostile_markup_is_removed(content_dir):
     add_article(content_dir, "hostile_markup.md")
     article = load_library(content_dir).articles["hostile-markup"]
     html = article.body_html.lower()
-    for forbidden in ("<script", "onerror", "onclick", "javascript:", "<iframe", "<style",
-                      "style="):
+    for forbidden in (
+        "<script",
+        "onerror",
+        "onclick",
+        "javascript:",
+        "<iframe",
+        "<style",
+        "style=",
+    ):
         assert forbidden not in html, forbidden
     assert "a heading" in html and "before" in html
 

@@ -182,7 +182,9 @@ DAMAGE: dict[str, tuple[Callable[[Path, Path], None], str]] = {
         "library/meta.pickle is damaged",
     ),
     "content-chunk-garbage": (
-        lambda ix, gen: next((gen / "library").glob("articles-*.pickle")).write_bytes(b"\x80\x05garbage"),
+        lambda ix, gen: next((gen / "library").glob("articles-*.pickle")).write_bytes(
+            b"\x80\x05garbage"
+        ),
         "is damaged",
     ),
     "manifest-garbage": (

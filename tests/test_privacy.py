@@ -20,9 +20,13 @@ from .conftest import ROOT
 
 def test_dev_server_request_lines_lose_their_query_string():
     record = logging.LogRecord(
-        "werkzeug", logging.INFO, __file__, 1,
-        '%s - - [%s] "%s" %s %s', ("127.0.0.1", "now", "GET /search?q=suicide+help HTTP/1.1",
-                                   "200", "-"), None,
+        "werkzeug",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - - [%s] "%s" %s %s',
+        ("127.0.0.1", "now", "GET /search?q=suicide+help HTTP/1.1", "200", "-"),
+        None,
     )
     DropQueryStrings().filter(record)
     message = record.getMessage()
@@ -32,27 +36,45 @@ def test_dev_server_request_lines_lose_their_query_string():
 
 # --- the production server's logs -----------------------------------------------------------
 
-SECRETS = ["zebrasecret", "quokkaprivate", "walrushidden", "okapiconfidential", "tapirquiet",
-           "narwhalsealed", "lemurunsaid", "ibexundisclosed", "sélfhärm"]
+SECRETS = [
+    "zebrasecret",
+    "quokkaprivate",
+    "walrushidden",
+    "okapiconfidential",
+    "tapirquiet",
+    "narwhalsealed",
+    "lemurunsaid",
+    "ibexundisclosed",
+    "sélfhärm",
+]
 
 
 @contextlib.contextmanager
 def gunicorn(content_dir: Path, index_dir: Path, access_log: Path, server_log: Path):
     """Run the production server (gunicorn.conf.py, one worker); yield its base URL."""
-    env = {**os.environ, "BIND": "127.0.0.1:0", "WEB_CONCURRENCY": "1",
-           "ACCESS_LOG": str(access_log), "FLASK_CONTENT_DIR": str(content_dir),
-           "FLASK_INDEX_DIR": str(index_dir)}
+    env = {
+        **os.environ,
+        "BIND": "127.0.0.1:0",
+        "WEB_CONCURRENCY": "1",
+        "ACCESS_LOG": str(access_log),
+        "FLASK_CONTENT_DIR": str(content_dir),
+        "FLASK_INDEX_DIR": str(index_dir),
+    }
     with server_log.open("wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     try:
         # Poll the server's own log for its port (it binds port 0, so no port can clash),
         # then /healthz until a worker answers; give up at the deadline or if it exits.
         deadline = time.monotonic() + 60
-        while not (found := re.search(r"Listening at: (http://127\.0\.0\.1:\d+)",
-                                       server_log.read_text())):
+        while not (
+            found := re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", server_log.read_text())
+        ):
             assert time.monotonic() < deadline, "gunicorn did not start:\n" + server_log.read_text()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 server.wait(timeout=0.05)

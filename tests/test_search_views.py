@@ -16,8 +16,9 @@ def get(client, query: str, **headers):
     return client.get("/search", query_string={"q": query}, headers=headers)
 
 
-@pytest.mark.parametrize("query", ["relationship", "relat", "therapeutic relationships",
-                                   "Relationship", "relationship "])
+@pytest.mark.parametrize(
+    "query", ["relationship", "relat", "therapeutic relationships", "Relationship", "relationship "]
+)
 def test_relationship_article_is_found(client, query):
     assert RELATIONSHIP in get(client, query).get_data(as_text=True)
 
@@ -51,7 +52,9 @@ def test_htmx_request_gets_only_the_fragment_with_vary(client):
     assert "HX-Request" in response.headers["Vary"]
     assert "HX-History-Restore-Request" in response.headers["Vary"]
     # The count reaches the always-present live region by an out-of-band swap.
-    assert re.search(r'id="search-status"[^>]*hx-swap-oob="innerHTML">\d+ results? for “grief”', html)
+    assert re.search(
+        r'id="search-status"[^>]*hx-swap-oob="innerHTML">\d+ results? for “grief”', html
+    )
 
 
 def test_history_restore_gets_the_whole_page(client):
@@ -92,8 +95,17 @@ def test_odd_page_numbers_give_a_sensible_page(client, page):
     assert "results for" in response.get_data(as_text=True)
 
 
-CRISIS = ["suicide", "I want to die", "self-harm", "selfharm", "how to kill myself",
-          "ending my life", "Overdose", "SUICIDAL thoughts", "don’t want to live"]
+CRISIS = [
+    "suicide",
+    "I want to die",
+    "self-harm",
+    "selfharm",
+    "how to kill myself",
+    "ending my life",
+    "Overdose",
+    "SUICIDAL thoughts",
+    "don’t want to live",
+]
 ORDINARY = ["self esteem", "self care", "safety", "life changes", "grief", "self-compassion"]
 
 
@@ -118,9 +130,26 @@ def test_ordinary_queries_do_not_show_the_crisis_panel(client, query):
     assert 'class="crisis"' not in get(client, query).get_data(as_text=True)
 
 
-HOSTILE = ['"unbalanced', "(((", "AND OR NOT", "title:grief", "*", "?", "~2", "^3",
-           "<script>alert(1)</script>", "\x00\x01\x1f", "x" * 5000, "🙂" * 50, "\u202etxet",
-           "a" * 3 + "*" * 300, "' OR 1=1 --", "%s%s%n", "\\", "&lt;b&gt;"]
+HOSTILE = [
+    '"unbalanced',
+    "(((",
+    "AND OR NOT",
+    "title:grief",
+    "*",
+    "?",
+    "~2",
+    "^3",
+    "<script>alert(1)</script>",
+    "\x00\x01\x1f",
+    "x" * 5000,
+    "🙂" * 50,
+    "\u202etxet",
+    "a" * 3 + "*" * 300,
+    "' OR 1=1 --",
+    "%s%s%n",
+    "\\",
+    "&lt;b&gt;",
+]
 
 
 @pytest.mark.parametrize("query", HOSTILE)

@@ -12,9 +12,20 @@ from .conftest import htmx_headers
 BANNER = "This is not an emergency service. In case of emergency call 112 or contact Samaritans"
 ARTICLE = "/articles/the-therapeutic-relationship"
 
-PAGES = ["/", ARTICLE, f"{ARTICLE}/related", "/search", "/search?q=grief", "/topics",
-         "/topics/relationships", "/authors/sam-example", "/no-such-page", "/quick-exit",
-         "/articles/recognising-an-unhealthy-relationship", "/search?q=zqxwv"]
+PAGES = [
+    "/",
+    ARTICLE,
+    f"{ARTICLE}/related",
+    "/search",
+    "/search?q=grief",
+    "/topics",
+    "/topics/relationships",
+    "/authors/sam-example",
+    "/no-such-page",
+    "/quick-exit",
+    "/articles/recognising-an-unhealthy-relationship",
+    "/search?q=zqxwv",
+]
 
 
 def text_of(html: str) -> str:
@@ -152,8 +163,9 @@ def test_related_fragment_for_htmx_and_page_otherwise(client):
     page = client.get(f"{ARTICLE}/related")
     assert "Related to: The therapeutic relationship" in page.get_data(as_text=True)
     assert "HX-Request" in page.headers["Vary"]
-    restore = client.get(f"{ARTICLE}/related",
-                         headers=htmx_headers(**{"HX-History-Restore-Request": "true"}))
+    restore = client.get(
+        f"{ARTICLE}/related", headers=htmx_headers(**{"HX-History-Restore-Request": "true"})
+    )
     assert "<html" in restore.get_data(as_text=True)
 
 

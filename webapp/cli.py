@@ -34,15 +34,18 @@ def rebuild_command() -> None:
         bar.__enter__()
 
     try:
-        report = index.rebuild(content_dir, index_dir, progress=lambda n: bar.update(n),
-                               on_start=start)
+        report = index.rebuild(
+            content_dir, index_dir, progress=lambda n: bar.update(n), on_start=start
+        )
     except index.IndexProblem as problem:
         raise click.ClickException(str(problem)) from None
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    click.echo(f"Indexed {report.documents} articles in {report.seconds:.1f} s, "
-               f"{len(report.problems)} problems. Now serving {report.generation}.")
+    click.echo(
+        f"Indexed {report.documents} articles in {report.seconds:.1f} s, "
+        f"{len(report.problems)} problems. Now serving {report.generation}."
+    )
 
 
 @index_cli.command("update")
@@ -57,8 +60,10 @@ def update_command() -> None:
         raise click.ClickException(
             f"{error}. The old index is still serving; run 'content check' for details."
         ) from None
-    click.echo(f"Updated {report.documents} articles in {report.seconds:.2f} s. "
-               f"Now serving {report.generation}.")
+    click.echo(
+        f"Updated {report.documents} articles in {report.seconds:.2f} s. "
+        f"Now serving {report.generation}."
+    )
 
 
 @index_cli.command("status")
@@ -73,8 +78,14 @@ def status_command() -> None:
     click.echo(f"Generation: {generation}")
     click.echo(f"Documents:  {manifest.documents}")
     click.echo(f"Built:      {manifest.built_at} in {manifest.seconds:.1f} s")
-    click.echo("Content:    " + ("changed since this build: run 'index update'" if changed
-                                 else "unchanged since this build"))
+    click.echo(
+        "Content:    "
+        + (
+            "changed since this build: run 'index update'"
+            if changed
+            else "unchanged since this build"
+        )
+    )
 
 
 @content_cli.command("check")
@@ -84,8 +95,10 @@ def check_command() -> None:
     library = load_library(content_dir)
     for problem in library.problems:
         click.echo(str(problem), err=True)
-    click.echo(f"Checked {len(library.articles)} articles, {len(library.drafts)} drafts and "
-               f"{len(library.authors)} authors: {len(library.problems)} problems.")
+    click.echo(
+        f"Checked {len(library.articles)} articles, {len(library.drafts)} drafts and "
+        f"{len(library.authors)} authors: {len(library.problems)} problems."
+    )
     if library.problems:
         raise SystemExit(1)
 

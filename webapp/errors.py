@@ -18,8 +18,9 @@ MESSAGES = {
 
 def _page(status: int) -> Response:
     title, advice = MESSAGES.get(status, ("Something went wrong", "Please try again shortly."))
-    return render("error.html", "_error.html", status=status, code=status, title=title,
-                  advice=advice)
+    return render(
+        "error.html", "_error.html", status=status, code=status, title=title, advice=advice
+    )
 
 
 def handle_http_error(error: HTTPException) -> Response:

@@ -245,14 +245,17 @@ def rebuild(
 
         with _new_generation(index_dir) as (folder, name):
             documents = search.build_index(
-                folder / "whoosh", library.articles.values(), progress=step,
-                executor=pool, workers=workers,
+                folder / "whoosh",
+                library.articles.values(),
+                progress=step,
+                executor=pool,
+                workers=workers,
             )
-            related = search.compute_related(folder / "whoosh", library.articles,
-                                             executor=pool, workers=workers)
+            related = search.compute_related(
+                folder / "whoosh", library.articles, executor=pool, workers=workers
+            )
             seconds = time.perf_counter() - started
-            _write_snapshot(folder, name, library, related, fingerprints, seconds, problems,
-                            stats)
+            _write_snapshot(folder, name, library, related, fingerprints, seconds, problems, stats)
         return BuildReport(name, documents, seconds, problems)
 
 
@@ -420,15 +423,18 @@ def _new_generation(index_dir: Path, copy_from: Path | None = None) -> Iterator[
         raise
 
 
-def _write_snapshot(folder, name, library, related, fingerprints, seconds, problems,
-                    stats=None) -> Manifest:
+def _write_snapshot(
+    folder, name, library, related, fingerprints, seconds, problems, stats=None
+) -> Manifest:
     store.write(folder, library, related)
-    return _write_manifest(folder, name, len(library.articles), fingerprints, seconds,
-                           problems, stats)
+    return _write_manifest(
+        folder, name, len(library.articles), fingerprints, seconds, problems, stats
+    )
 
 
-def _write_manifest(folder, name, documents, fingerprints, seconds, problems,
-                    stats=None) -> Manifest:
+def _write_manifest(
+    folder, name, documents, fingerprints, seconds, problems, stats=None
+) -> Manifest:
     manifest = Manifest(
         generation=name,
         built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

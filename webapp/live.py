@@ -33,8 +33,9 @@ class LiveIndex:
     searcher under it would fail that request.
     """
 
-    def __init__(self, content_dir: Path, index_dir: Path, check_interval: float,
-                 build_if_missing: bool):
+    def __init__(
+        self, content_dir: Path, index_dir: Path, check_interval: float, build_if_missing: bool
+    ):
         self.content_dir = content_dir
         self.index_dir = index_dir
         self.check_interval = check_interval
@@ -83,8 +84,11 @@ class LiveIndex:
                 self._first_open()
             else:
                 generation = index.current_generation(self.index_dir)
-                if (generation and generation != self._snapshot.manifest.generation
-                        and generation != self._failed_generation):
+                if (
+                    generation
+                    and generation != self._snapshot.manifest.generation
+                    and generation != self._failed_generation
+                ):
                     try:
                         self._open()
                     except IndexProblem as problem:
@@ -98,8 +102,11 @@ class LiveIndex:
 
     def _open(self) -> None:
         snapshot = index.load_snapshot(self.index_dir)
-        log.info("serving index generation %s (%d articles)",
-                 snapshot.manifest.generation, snapshot.manifest.documents)
+        log.info(
+            "serving index generation %s (%d articles)",
+            snapshot.manifest.generation,
+            snapshot.manifest.documents,
+        )
         if self._snapshot is not None:
             self._retired.append(self._snapshot)
         self._snapshot = snapshot

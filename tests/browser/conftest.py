@@ -163,9 +163,7 @@ class Watch:
 
     def problems(self) -> list[str]:
         """Return the unexpected errors and foreign requests."""
-        errors = [
-            e for e in self.errors if not any(f in e for f in self.allowed_error_fragments)
-        ]
+        errors = [e for e in self.errors if not any(f in e for f in self.allowed_error_fragments)]
         return errors + [f"request to another host: {u}" for u in self.foreign_requests]
 
 

@@ -46,7 +46,8 @@ def test_without_javascript_the_link_opens_the_related_page(watched, live_server
     page.goto(live_server.url + ARTICLE)
     page.get_by_role("link", name="See articles related to “The therapeutic relationship”").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Related to: The therapeutic relationship")
+        "Related to: The therapeutic relationship"
+    )
     expect(page.locator(".related-list li").first).to_be_visible()
 
 

@@ -64,7 +64,8 @@ def test_enter_submits_and_back_returns_a_full_styled_page(page, live_server):
     expect(page.get_by_role("searchbox", name="Search articles")).to_have_value("grief")
     expect(page.locator("#search-results .result").first).to_be_visible()
     background = page.evaluate(
-        "getComputedStyle(document.querySelector('.emergency')).backgroundColor")
+        "getComputedStyle(document.querySelector('.emergency')).backgroundColor"
+    )
     assert background not in ("rgba(0, 0, 0, 0)", "transparent")
 
 

@@ -41,8 +41,7 @@ def home():
     """Show the welcome, the latest articles (paginated) and the topics."""
     library = current_snapshot().library
     page = paginate(library.latest(), requested_page(), current_app.config["LIST_PAGE_SIZE"])
-    return render_template("home.html", page=page, topics=library.topics(),
-                           authors=library.authors)
+    return render_template("home.html", page=page, topics=library.topics(), authors=library.authors)
 
 
 @bp.get("/articles/<slug>")
@@ -98,8 +97,9 @@ def topic(slug: str):
     found = library.topic(slug)
     if found is None:
         abort(404)
-    page = paginate(library.articles_on(slug), requested_page(),
-                    current_app.config["LIST_PAGE_SIZE"])
+    page = paginate(
+        library.articles_on(slug), requested_page(), current_app.config["LIST_PAGE_SIZE"]
+    )
     return render_template("topic.html", topic=found, page=page, authors=library.authors)
 
 
