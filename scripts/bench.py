@@ -519,6 +519,9 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     elapsed = time.perf_counter() - started
+    with contextlib.suppress(OSError):
+        load_now = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+        about["load average at the end (1, 5, 15 min)"] = load_now
     report = render_report(about, sizes, results, queries, elapsed)
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
