@@ -629,7 +629,8 @@ def render_report(about, sizes, results, queries, elapsed) -> str:
         "# Performance",
         "",
         "Measured by `make bench` (`scripts/bench.py`); rerun it to refresh this page. Numbers "
-        "come from one run on a noisy shared machine, so expect some percent of jitter.",
+        "come from one run on a shared machine: while other work runs, times grow by up to "
+        "half or more (see the load averages), so compare rows of one run.",
         "",
         "## Machine",
         "",
