@@ -519,6 +519,9 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     elapsed = time.perf_counter() - started
+    with contextlib.suppress(OSError):
+        load_now = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+        about["load average at the end (1, 5, 15 min)"] = load_now
     report = render_report(about, sizes, results, queries, elapsed)
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -626,7 +629,8 @@ def render_report(about, sizes, results, queries, elapsed) -> str:
         "# Performance",
         "",
         "Measured by `make bench` (`scripts/bench.py`); rerun it to refresh this page. Numbers "
-        "come from one run on a noisy shared machine, so expect some percent of jitter.",
+        "come from one run on a shared machine: while other work runs, times grow by up to "
+        "half or more (see the load averages), so compare rows of one run.",
         "",
         "## Machine",
         "",

@@ -105,3 +105,32 @@ def test_rebuild_reuses_unchanged_articles_and_renders_changed_ones(content_dir,
     finally:
         first.close()
         second.close()
+
+
+def test_repeat_views_come_from_the_page_cache_unchanged(app, client):
+    first = client.get(ARTICLE, headers=GZIP)
+    cache = app.extensions["page_cache"]
+    assert cache._entries  # stored after the first view
+    second = client.get(ARTICLE, headers=GZIP)
+    assert second.get_data() == first.get_data()
+    assert dict(second.headers) == dict(first.headers)
+    revalidated = client.get(ARTICLE, headers={**GZIP, "If-None-Match": first.headers["ETag"]})
+    assert revalidated.status_code == 304
+    # The fragment and the page are cached apart, each with its own ETag.
+    page = client.get(f"{ARTICLE}/related")
+    fragment = client.get(f"{ARTICLE}/related", headers=htmx_headers())
+    assert client.get(f"{ARTICLE}/related").get_data() == page.get_data()
+    again = client.get(f"{ARTICLE}/related", headers=htmx_headers())
+    assert again.get_data() == fragment.get_data() and "<html" not in again.get_data(True)
+    assert page.headers["ETag"] != fragment.headers["ETag"]
+
+
+def test_a_new_generation_is_never_served_from_the_old_pages(client, content_dir, index_dir):
+    from webapp import index
+
+    assert "kingfishers" not in client.get(ARTICLE).get_data(as_text=True)
+    path = content_dir / "articles" / "the-therapeutic-relationship.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nA line about kingfishers.\n",
+                    encoding="utf-8")  # fmt: skip
+    index.update(content_dir, index_dir)
+    assert "kingfishers" in client.get(ARTICLE).get_data(as_text=True)

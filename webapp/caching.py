@@ -8,17 +8,27 @@
 - Text responses of at least `MIN_COMPRESS` bytes are sent gzipped to clients that accept
   it, with `Vary: Accept-Encoding`; the gzipped representation has its own ETag (`-gz`).
   Static files are compressed once per version and kept in memory.
+- Article pages and related panels, which change only with the index generation, are kept
+  as finished responses (body compressed, headers set) in a per-process cache bounded in
+  bytes, keyed by generation, path, fragment or page, and encoding: a repeat view costs a
+  dictionary look-up instead of a render and a compression.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
-from flask import Flask, Response, current_app, request, url_for
+from flask import Flask, Response, current_app, g, request, url_for
 from flask.globals import _cv_request  # the request context, without a proxy per lookup
+
+from .htmx import wants_fragment
+from .index import IndexProblem
+from .live import current_snapshot
 
 MIN_COMPRESS = 1024
 # On the fly, level 1 costs half of level 6 for 10% more bytes; static files are compressed
@@ -33,6 +43,66 @@ COMPRESSIBLE = {
 PAGE_TYPES = {"text/html", "application/xml", "text/xml", "application/atom+xml"}
 GZIP_SUFFIX = "-gz"
 URL_MEMO_SIZE = 100_000  # entries; about two per article and topic, emptied when full
+CACHED_ENDPOINTS = {"articles.article", "articles.related"}
+PAGE_CACHE_BYTES = 32 * 2**20  # per process; most entries are a few KB of gzipped HTML
+
+
+class PageCache:
+    """Finished responses, least recently used dropped first, bounded in total bytes."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self._entries: OrderedDict[tuple, tuple[bytes, list[tuple[str, str]]]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> tuple[bytes, list[tuple[str, str]]] | None:
+        """Return the stored body and headers, or None."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, body: bytes, headers: list[tuple[str, str]]) -> None:
+        """Store a response, dropping the least recently used ones beyond the limit."""
+        if len(body) > self.limit // 16:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= len(old[0])
+            self._entries[key] = (body, headers)
+            self._size += len(body)
+            while self._size > self.limit and self._entries:
+                _, (dropped, _) = self._entries.popitem(last=False)
+                self._size -= len(dropped)
+
+
+def _page_key() -> tuple | None:
+    if request.method != "GET" or request.endpoint not in CACHED_ENDPOINTS:
+        return None
+    if request.query_string or request.headers.get("If-Modified-Since"):
+        return None
+    try:
+        generation = current_snapshot().manifest.generation
+    except IndexProblem:
+        return None
+    return (generation, request.path, wants_fragment(), _accepts_gzip())
+
+
+def serve_cached() -> Response | None:
+    """Answer from the page cache when this exact representation is there."""
+    key = _page_key()
+    g.page_key = key
+    if key is None:
+        return None
+    found = current_app.extensions["page_cache"].get(key)
+    if found is None:
+        return None
+    body, headers = found
+    g.page_cached = True
+    return Response(body, status=200, headers=headers)
 
 
 @lru_cache(maxsize=64)
@@ -47,6 +117,11 @@ def _accepts_gzip() -> bool:
 def finish(response: Response) -> Response:
     """Add ETag, Cache-Control and compression; answer 304 when the client's copy is current."""
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    if g.get("page_cached"):  # finished before it was stored
+        etag, _ = response.get_etag()
+        if etag and request.if_none_match.contains(etag):
+            return _not_modified(response)
         return response
     mimetype = response.mimetype or ""
     compressible = mimetype in COMPRESSIBLE and "Content-Encoding" not in response.headers
@@ -82,8 +157,13 @@ def finish(response: Response) -> Response:
         response.headers["Content-Encoding"] = "gzip"
     if etag:
         response.set_etag(etag)
-        if request.if_none_match.contains(etag):
-            return _not_modified(response)
+    key = g.get("page_key")
+    if key is not None and not static:
+        current_app.extensions["page_cache"].put(
+            key, response.get_data(), list(response.headers.items())
+        )
+    if etag and request.if_none_match.contains(etag):
+        return _not_modified(response)
     return response
 
 
@@ -134,5 +214,9 @@ def init_app(app: Flask) -> None:
     others: it then sees every header they set.
     """
     app.after_request(finish)
+    app.before_request(serve_cached)
+    app.extensions["page_cache"] = PageCache(
+        int(app.config.get("PAGE_CACHE_BYTES", PAGE_CACHE_BYTES))
+    )
     app.extensions["url_memo"] = {}
     app.jinja_env.globals["url_for"] = cached_url_for
