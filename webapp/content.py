@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -194,14 +195,26 @@ class Library:
     authors: dict[str, Author] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
+    # A served library never changes, and home, topic, feed and every search page ask for
+    # these lists: sort and count once per library, not once per request. (Nothing reads
+    # them while `load_library` is still filling the library in.)
+
+    @cached_property
+    def _latest(self) -> tuple[Article, ...]:
+        return tuple(sorted(self.articles.values(), key=lambda a: (-a.date.toordinal(), a.title)))
+
+    @cached_property
+    def _topics(self) -> tuple[tuple[Topic, int], ...]:
+        counts = Counter(t for a in self.articles.values() for t in a.topics)
+        return tuple(sorted(counts.items(), key=lambda item: item[0].name))
+
     def latest(self) -> list[Article]:
         """Return public articles, newest first, ties broken by title for a stable order."""
-        return sorted(self.articles.values(), key=lambda a: (-a.date.toordinal(), a.title))
+        return list(self._latest)
 
     def topics(self) -> list[tuple[Topic, int]]:
         """Return every topic used by a public article with its article count, by name."""
-        counts = Counter(t for a in self.articles.values() for t in a.topics)
-        return sorted(counts.items(), key=lambda item: item[0].name)
+        return list(self._topics)
 
     def topic(self, slug: str) -> Topic | None:
         """Return the topic with this slug, if any public article uses it."""
