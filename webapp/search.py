@@ -13,7 +13,7 @@ import html
 import math
 import threading
 import unicodedata
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -28,7 +28,7 @@ from whoosh.formats import Characters, Frequency, Positions
 from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
-from . import query
+from . import query, ranking
 from .content import Article, Topic, topic_for
 
 TITLE_BOOST = 3.0
@@ -40,8 +40,6 @@ MLT_POSTINGS = 50  # per key term: the documents it scores highest in (see _Body
 TOPIC_CANDIDATES = 50  # per topic, newest first, so a topic on every article stays cheap
 TOPIC_BONUS = 0.4  # per shared topic, at most two counted
 MIN_COVERAGE = 0.2  # share of the article's key-term weight a text-only match must reach
-# Document numbers kept in SearchIndex's per-term sets: bounds the memory (~60 bytes each).
-MAX_CACHED_DOCNUMS = 400_000
 TAG_SEPARATOR = "\n"  # tag names are one line each (content.topic_for collapses whitespace)
 
 
@@ -281,31 +279,14 @@ _SUMMARY_HIGHLIGHTER = highlight.Highlighter(
 )
 
 
-def _containing(reader, field: str, term: str, docnums: list[int]):
-    """Yield (docnum, postings) for each of the sorted docnums whose field has the term."""
-    if (field, term) not in reader:
-        return
-    postings = reader.postings(field, term)
-    for docnum in docnums:
-        if not postings.is_active():
-            return
-        postings.skip_to(docnum)
-        if postings.is_active() and postings.id() == docnum:
-            yield docnum, postings
-
-
-def _body_snippets(reader, q: wq.Query, hits, term_docs=None) -> dict[int, str]:
+def _body_snippets(ranker: ranking.Ranker, q: wq.Query, hits) -> dict[int, str]:
     """Return each hit's best two body fragments with the query's body terms marked."""
     docnums = sorted(hit.docnum for hit in hits)
     tokens: dict[int, list[Token]] = {docnum: [] for docnum in docnums}
     for term in {text for field, text in q.iter_all_terms() if field == "body"}:
-        within = docnums
-        if term_docs is not None:  # open postings only for terms some hit holds
-            holders = term_docs("body", term)
-            within = [d for d in docnums if d in holders]
-            if not within:
-                continue
-        for docnum, postings in _containing(reader, "body", term, within):
+        holders = ranker.term_scores("body", term)  # open postings only where a hit has it
+        within = [d for d in docnums if d in holders]
+        for docnum, postings in ranker.postings_at("body", term, within):
             tokens[docnum] += [
                 Token(text=term, pos=pos, startchar=start, endchar=end, matched=True)
                 for pos, start, end in postings.value_as("characters")
@@ -393,10 +374,7 @@ class SearchIndex:
                 weighting._field_lengths(reader, field)
         self._analyzer = self._searcher.schema["body"].analyzer
         self._lock = threading.Lock()  # the dev server is threaded; a searcher is not
-        # Document sets of recently used terms, for exact result counts without running a
-        # query twice (Whoosh's len(results) does) and to skip snippet terms a hit lacks.
-        self._sets: OrderedDict[tuple[str, str], set[int]] = OrderedDict()
-        self._set_sizes = 0
+        self._ranker = ranking.Ranker(self._searcher, weighting._field_lengths)
         # The index behind a searcher never changes (a new index is a new directory), so
         # completions can be cached for its lifetime.
         self._completions = lru_cache(maxsize=1024)(
@@ -413,71 +391,24 @@ class SearchIndex:
             q = query.build(parsed, self._completions)
             if q is None:
                 return SearchResults(parsed.shown, [], 0, 1, 0, None)
-            # Pages past the end are clamped; asking for a bounded number of hits keeps a
-            # silly page number from costing more than the whole result list.
+            # Pages past the end are clamped; the ranker scores every match either way, and
+            # only the hits up to the wanted page are sorted.
             wanted = min(max(1, page), 1 + self._searcher.doc_count() // page_size)
-            # A phrase is checked document by document against positions, for ranking and
-            # for counting alike: one pass that collects every match costs less than a
-            # top-N pass plus a counting pass.
-            phrases = any(unit.phrase for unit in parsed.units)
-            limit = None if phrases else wanted * page_size
-            results = self._searcher.search(q, limit=limit)
+            results, total = self._ranker.search(q, limit=wanted * page_size)
             suggestion = None
-            if results.is_empty():
+            if not total:
                 suggestion = query.suggest(self._searcher.reader(), parsed)
                 # A multi-word query with no misspelling that finds nothing with every word
                 # falls back to ranking by any word, rather than showing nothing at all.
                 if suggestion is None and sum(1 for u in parsed.units if u.terms) > 1:
                     q = query.build(parsed, self._completions, match_all=False)
-                    results = self._searcher.search(q, limit=limit)
-            # Fewer hits than asked for means every match was collected; otherwise count
-            # the matches from cached document sets rather than running the query again.
-            scored = results.scored_length()
-            total = scored if limit is None or scored < limit else self._count(q)
+                    results, total = self._ranker.search(q, limit=wanted * page_size)
             pages = math.ceil(total / page_size)
             page = min(wanted, pages) or 1
             shown = results[(page - 1) * page_size : page * page_size]
-            snippets = _body_snippets(self._searcher.reader(), q, shown, self._term_docs)
+            snippets = _body_snippets(self._ranker, q, shown)
             hits = [self._hit(hit, snippets[hit.docnum]) for hit in shown]
             return SearchResults(parsed.shown, hits, total, page, pages, suggestion)
-
-    def _term_docs(self, field: str, text: str) -> set[int]:
-        """Return the live documents whose field has the term (cached, bounded in size)."""
-        key = (field, text)
-        found = self._sets.get(key)
-        if found is not None:
-            self._sets.move_to_end(key)
-            return found
-        reader = self._searcher.reader()
-        found = set(reader.postings(field, text).all_ids()) if key in reader else set()
-        self._sets[key] = found
-        self._set_sizes += len(found)
-        while self._set_sizes > MAX_CACHED_DOCNUMS and len(self._sets) > 1:
-            _, dropped = self._sets.popitem(last=False)
-            self._set_sizes -= len(dropped)
-        return found
-
-    def _docs(self, q: wq.Query) -> set[int]:
-        """Return the documents a query matches (terms from the cache; sets are not shared)."""
-        if isinstance(q, wq.Term):
-            return set(self._term_docs(q.fieldname, q.text))
-        if isinstance(q, wq.Or):
-            found: set[int] = set()
-            for sub in q.subqueries:
-                found |= self._term_docs(sub.fieldname, sub.text) if isinstance(
-                    sub, wq.Term) else self._docs(sub)  # fmt: skip
-            return found
-        if isinstance(q, wq.And):
-            parts = sorted((self._docs(sub) for sub in q.subqueries), key=len)
-            found = parts[0] if parts else set()
-            for part in parts[1:]:
-                found &= part
-            return found
-        return set(q.docs(self._searcher))  # phrases: Whoosh checks positions
-
-    def _count(self, q: wq.Query) -> int:
-        """Return the exact number of documents the query matches."""
-        return len(self._docs(q))
 
     def doc_count(self) -> int:
         """Return how many articles the index holds."""
@@ -653,7 +584,7 @@ class _BodyStats:
                 if ("body", term) not in segment:
                     continue
                 lengths = self._segment_lengths(segment)
-                for ids, weights in _posting_blocks(segment.postings("body", term)):
+                for ids, weights in ranking.posting_blocks(segment.postings("body", term)):
                     for docnum, tf in zip(ids, weights, strict=True):
                         found[docnum + offset] = idf * (
                             (tf * (k1 + 1)) / (tf + norm + per_length * lengths[docnum])
@@ -693,30 +624,6 @@ class _BodyStats:
         if found is None:
             found = self._lengths[docnum] = self.reader.doc_field_length(docnum, "body")
         return found
-
-
-def _posting_blocks(matcher):
-    """Yield a term's postings as (document numbers, weights) lists, block by block.
-
-    Whoosh's per-posting calls (id, weight, next) are most of the cost of reading a long
-    posting list; a segment's own matcher decodes whole blocks, which are read here
-    directly. Any other matcher (one filtering deleted documents, say) is read the slow,
-    public way.
-    """
-    leaf = all(hasattr(matcher, a) for a in ("_read_ids", "_read_weights", "_next_block"))
-    if leaf and type(matcher).__name__ == "W3LeafMatcher":
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            yield matcher._ids[matcher._i :], matcher._weights[matcher._i :]
-            matcher._next_block()
-        return
-    ids, weights = [], []
-    while matcher.is_active():
-        ids.append(matcher.id())
-        weights.append(matcher.weight())
-        matcher.next()
-    yield ids, weights
 
 
 def _key_terms(stats: _BodyStats, text: str) -> list[tuple[str, float]]:

@@ -1,0 +1,124 @@
+"""The site's own query evaluation ranks and counts exactly as Whoosh's searcher would, also
+after updates have left deleted documents behind, and phrases match only words side by side."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from whoosh import query as wq
+
+from webapp import query, ranking, search
+from webapp.content import Article, topic_for
+
+WORDS = """anxiety sleep worry breathing therapist session counsellor trust habit routine
+evening morning panic grief loss family partner work stress body calm walk talk notice
+feeling thought pattern change small step kind patient listen support""".split()
+
+
+def article(number: int, rng: random.Random) -> Article:
+    body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(20, 120)))
+    return Article(
+        slug=f"article-{number}",
+        title=" ".join(rng.choice(WORDS) for _ in range(3)).capitalize(),
+        summary=" ".join(rng.choice(WORDS) for _ in range(8)).capitalize() + ".",
+        date=dt.date(2026, 1, 1) + dt.timedelta(days=number),
+        body_html="",
+        body_text=body,
+        source=f"content/articles/article-{number}.md",
+        topics=(topic_for(rng.choice(["Sleep", "Worry", "Grief"])),),
+    )
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    """An index of two segments, the first with deleted (replaced and removed) documents."""
+    rng = random.Random(7)
+    directory = tmp_path_factory.mktemp("ranking")
+    search.build_index(directory, [article(n, rng) for n in range(150)])
+    changed = [article(n, rng) for n in range(0, 150, 7)] + [article(200, rng)]
+    search.update_index(directory, changed, removed=["article-3", "article-11"])
+    found = search.SearchIndex(directory)
+    yield found
+    found.close()
+
+
+def terms(word: str) -> list[str]:
+    return [token.text for token in query.text_analyzer()(word, mode="query")]
+
+
+def any_field(word: str) -> wq.Query:
+    return wq.Or([wq.Term(field, terms(word)[0]) for field in query.FIELDS])
+
+
+def phrase(*words: str) -> wq.Query:
+    stems = [terms(word)[0] for word in words]
+    return wq.Or([wq.Phrase(field, stems) for field in query.FIELDS])
+
+
+QUERIES = {
+    "one word": any_field("anxiety"),
+    "common word": any_field("sleep"),
+    "two words": wq.And([any_field("panic"), any_field("breathing")]),
+    "either word": wq.Or([any_field("grief"), any_field("routine")]),
+    "phrase": phrase("panic", "breathing"),
+    "three-word phrase": phrase("small", "kind", "step"),
+    "word and phrase": wq.And([any_field("trust"), phrase("evening", "walk")]),
+    "word being typed": wq.Or([wq.Term("body", t) for t in ("talk", "therapist", "trust")]),
+    "unknown word": any_field("zebra"),
+}
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_ranking_and_total_are_whooshs_own(index, name):
+    q = QUERIES[name]
+    expected = index._searcher.search(q, limit=None)
+    results, total = index._ranker.search(q, limit=10)
+    assert total == len(expected)
+    assert [hit.docnum for hit in results] == [hit.docnum for hit in expected[:10]]
+    assert [hit.score for hit in results] == pytest.approx([hit.score for hit in expected[:10]])
+    if name != "unknown word":
+        assert total > 0, "the query set should exercise matches"
+
+
+def test_deleted_and_replaced_articles_are_never_found(index):
+    q = wq.Or([wq.Term("title", t) for w in WORDS for t in terms(w)])
+    results, total = index._ranker.search(q, limit=None)
+    slugs = [hit["slug"] for hit in results]
+    assert "article-3" not in slugs and "article-11" not in slugs
+    assert len(slugs) == len(set(slugs)) == total  # a replaced article once, its new version
+
+
+def test_a_phrase_needs_its_words_side_by_side_and_in_order(tmp_path):
+    texts = {
+        "together": "Slow breathing helps when panic rises.",
+        "apart": "Breathing is slow when you sleep, and panic fades.",
+        "reversed": "Helps breathing slow, not the other way round.",
+    }
+    articles = [
+        Article(slug=slug, title="Notes", summary="Notes.", date=dt.date(2026, 1, 1),
+                body_html="", body_text=text, source=f"{slug}.md")
+        for slug, text in texts.items()
+    ]  # fmt: skip
+    search.build_index(tmp_path, articles)
+    found = search.SearchIndex(tmp_path)
+    try:
+        results, total = found._ranker.search(phrase("slow", "breathing"), limit=None)
+        assert [hit["slug"] for hit in results] == ["together"]
+        assert total == 1
+    finally:
+        found.close()
+
+
+def test_score_tables_stay_within_their_bound(index, monkeypatch):
+    monkeypatch.setattr(ranking, "MAX_CACHED_POSTINGS", 50)
+    ranker = ranking.Ranker(index._searcher, index._searcher.weighting._field_lengths)
+    for word in WORDS:
+        ranker.term_scores("body", terms(word)[0])
+    assert ranker._cached <= 50 or len(ranker._tables) == 1
+    # A dropped table is read again, with the same scores.
+    again = ranker.term_scores("body", terms(WORDS[0])[0])
+    assert again == ranking.Ranker(index._searcher, ranker._field_lengths).term_scores(
+        "body", terms(WORDS[0])[0]
+    )

@@ -1,0 +1,227 @@
+"""Ranking search results: which documents a query matches and their BM25F scores.
+
+Whoosh scores a query by walking a tree of matchers one posting at a time, in Python, at one
+to two microseconds a posting; a two-letter prefix expanded to a dozen common words touches
+tens of thousands. The queries this site builds have few shapes (terms, phrases, and OR or
+AND of those, see `query.build`), so they are evaluated here on whole posting lists instead:
+
+- a term's BM25F score in a document does not depend on the query, so each term's scores are
+  computed once per open index, a block of postings at a time, and kept (bounded in size);
+- OR adds and AND intersects those score tables, which are plain dictionaries;
+- a phrase is first the AND of its words, then checked against stored positions, only in the
+  documents that have every word.
+
+Scores follow Whoosh's BM25F exactly (the same formula, statistics and document lengths, and
+field boosts are already in the posting weights), so results rank as Whoosh would rank them,
+and a full table of matches gives the exact total without a second counting pass. No Flask.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+
+from whoosh import query as wq
+from whoosh.searching import Results
+
+# Document entries kept in score tables per open index (about 100 bytes each): bounds memory.
+MAX_CACHED_POSTINGS = 400_000
+
+Scores = dict[int, float]
+
+
+class Ranker:
+    """Evaluates queries against one open searcher; not thread-safe (callers hold a lock)."""
+
+    def __init__(self, searcher, field_lengths: Callable[[object, str], list[int]]):
+        self._searcher = searcher
+        self._field_lengths = field_lengths
+        weighting = searcher.weighting
+        self._b, self._k1 = weighting.B, weighting.K1
+        self._leaves = list(searcher.reader().leaf_readers())
+        self._tables: OrderedDict[tuple[str, str], Scores] = OrderedDict()
+        self._cached = 0
+
+    def search(self, q: wq.Query, limit: int | None) -> tuple[Results, int]:
+        """Return Whoosh Results holding the best `limit` hits (all if None), and the total."""
+        scores = self.evaluate(q)
+        if limit is None or limit >= len(scores):
+            best = sorted(scores.items(), key=_rank)
+        else:
+            best = heapq.nsmallest(limit, scores.items(), key=_rank)
+        top_n = [(score, docnum) for docnum, score in best]
+        return Results(self._searcher, q, top_n), len(scores)
+
+    def evaluate(self, q: wq.Query) -> Scores:
+        """Return {document number: score} for every live document the query matches.
+
+        The result may be a cached table: callers must not change it.
+        """
+        if isinstance(q, wq.Term):
+            return self.term_scores(q.fieldname, q.text)
+        if isinstance(q, wq.Phrase):
+            return self._phrase(q.fieldname, list(q.words))
+        if isinstance(q, wq.Or):
+            return _union([self.evaluate(sub) for sub in q.subqueries])
+        if isinstance(q, wq.And):
+            return _intersection([self.evaluate(sub) for sub in q.subqueries])
+        raise TypeError(f"query.build makes no {type(q).__name__} queries")
+
+    def term_scores(self, field: str, text: str) -> Scores:
+        """Return the term's BM25F score in every live document whose field has it."""
+        key = (field, text)
+        found = self._tables.get(key)
+        if found is not None:
+            self._tables.move_to_end(key)
+            return found
+        found = self._read_term(field, text)
+        self._tables[key] = found
+        self._cached += len(found)
+        while self._cached > MAX_CACHED_POSTINGS and len(self._tables) > 1:
+            _, dropped = self._tables.popitem(last=False)
+            self._cached -= len(dropped)
+        return found
+
+    def _read_term(self, field: str, text: str) -> Scores:
+        searcher = self._searcher
+        found: Scores = {}
+        if (field, text) not in searcher.reader():
+            return found
+        # Whoosh's BM25F: idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average)).
+        idf = searcher.idf(field, text)
+        k1 = self._k1
+        numerator = idf * (k1 + 1)
+        base = k1 * (1 - self._b)
+        per_length = k1 * self._b / (searcher.avg_field_length(field) or 1)
+        for segment, offset in self._leaves:
+            if (field, text) not in segment:
+                continue
+            lengths = self._field_lengths(segment, field)
+            for ids, weights in posting_blocks(segment.postings(field, text)):
+                for docnum, tf in zip(ids, weights, strict=True):
+                    found[docnum + offset] = (
+                        numerator * tf / (tf + base + per_length * lengths[docnum])
+                    )
+        return found
+
+    def postings_at(self, field: str, text: str, docnums: list[int]):
+        """Yield (document number, matcher on its posting) for each of the sorted live
+        documents whose field has the term."""
+        for segment, offset in self._leaves:
+            end = offset + segment.doc_count_all()
+            local = [d - offset for d in docnums if offset <= d < end]
+            if not local or (field, text) not in segment:
+                continue
+            matcher = segment.postings(field, text)
+            if type(matcher).__name__ == "FilterMatcher":
+                # Whoosh's wrapper only skips deleted documents, and these are all live.
+                matcher = matcher.child
+            for docnum in local:
+                if not matcher.is_active():
+                    break
+                matcher.skip_to(docnum)
+                if matcher.is_active() and matcher.id() == docnum:
+                    yield docnum + offset, matcher
+
+    def _phrase(self, field: str, words: list[str]) -> Scores:
+        # Whoosh scores a phrase match as the AND of its words; only the matching differs.
+        candidates = _intersection([self.term_scores(field, word) for word in words])
+        if not candidates:
+            return candidates
+        return {docnum: candidates[docnum] for docnum in self._with_phrase(field, words,
+                                                                        candidates)}  # fmt: skip
+
+    def _with_phrase(self, field: str, words: list[str], candidates: Iterable[int]):
+        """Yield the candidates in which the words stand next to each other, in order."""
+        wanted = set(candidates)
+        for segment, offset in self._leaves:
+            local = {d - offset for d in wanted if offset <= d < offset + segment.doc_count_all()}
+            if not local:
+                continue
+            decode = segment.schema[field].format.decoder("positions")
+            starts: dict[int, set[int]] | None = None
+            # The rarest word first: it leaves the fewest documents to look at for the rest.
+            by_rarity = sorted(enumerate(words), key=lambda w: len(self.term_scores(field, w[1])))
+            for shift, word in by_rarity:
+                found: dict[int, set[int]] = {}
+                for ids, _, values in posting_blocks(segment.postings(field, word), True):
+                    for i, docnum in enumerate(ids):
+                        if docnum in local:
+                            found[docnum] = {p - shift for p in decode(values[i])}
+                # Where the phrase can still start, document by document.
+                if starts is None:
+                    starts = found
+                else:
+                    starts = {d: s & found[d] for d, s in starts.items() if d in found}
+                    starts = {d: s for d, s in starts.items() if s}
+                local = set(starts)
+                if not local:
+                    break
+            for docnum in starts or ():
+                yield docnum + offset
+
+
+def _rank(item: tuple[int, float]) -> tuple[float, int]:
+    # Best score first; equal scores in document order, as Whoosh's collector breaks ties.
+    docnum, score = item
+    return -score, docnum
+
+
+def _union(tables: list[Scores]) -> Scores:
+    tables = [t for t in tables if t]
+    if not tables:
+        return {}
+    tables.sort(key=len, reverse=True)
+    merged = dict(tables[0])
+    get = merged.get
+    for table in tables[1:]:
+        for docnum, score in table.items():
+            merged[docnum] = get(docnum, 0.0) + score
+    return merged
+
+
+def _intersection(tables: list[Scores]) -> Scores:
+    if not tables or not all(tables):
+        return {}
+    if len(tables) == 1:
+        return tables[0]
+    tables = sorted(tables, key=len)
+    common = set(tables[0]).intersection(*tables[1:])
+    return {docnum: sum(table[docnum] for table in tables) for docnum in common}
+
+
+def posting_blocks(matcher, values: bool = False):
+    """Yield a term's postings as (document numbers, weights[, values]) lists, a block at a time.
+
+    Whoosh's per-posting calls (id, weight, next) are most of the cost of reading a long
+    posting list; a segment's own matcher decodes whole blocks, which are read here directly,
+    leaving out deleted documents where Whoosh wraps the matcher to skip them. Any other
+    matcher is read the slow, public way.
+    """
+    deleted: frozenset[int] | set[int] = frozenset()
+    if type(matcher).__name__ == "FilterMatcher" and matcher._exclude and matcher.boost == 1:  # noqa: SLF001
+        deleted, matcher = matcher._ids, matcher.child  # noqa: SLF001
+    if type(matcher).__name__ == "W3LeafMatcher":
+        while matcher.is_active():
+            start = matcher._i  # noqa: SLF001 - see the docstring
+            matcher._read_ids()  # noqa: SLF001
+            matcher._read_weights()  # noqa: SLF001
+            block = [matcher._ids[start:], matcher._weights[start:]]  # noqa: SLF001
+            if values:
+                matcher._read_values()  # noqa: SLF001
+                block.append(matcher._values[start:])  # noqa: SLF001
+            if deleted:
+                kept = [i for i, docnum in enumerate(block[0]) if docnum not in deleted]
+                block = [[column[i] for i in kept] for column in block]
+            yield tuple(block)
+            matcher._next_block()  # noqa: SLF001
+        return
+    columns: tuple[list, ...] = ([], [], []) if values else ([], [])
+    while matcher.is_active():
+        columns[0].append(matcher.id())
+        columns[1].append(matcher.weight())
+        if values:
+            columns[2].append(matcher.value())
+        matcher.next()
+    yield columns
