@@ -41,7 +41,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
 import benchcorpus  # noqa: E402
 
-from webapp import index, search  # noqa: E402
+from webapp import create_app, index, prerender, search  # noqa: E402
 
 SIZES = (1_000, 10_000)
 NOTES = "## Analysis (written by hand; kept when the benchmark rewrites this page)"
@@ -126,10 +126,24 @@ def time_rebuild(content_dir: Path, index_dir: Path) -> float:
     return time.perf_counter() - started
 
 
-def time_updates(content_dir: Path, index_dir: Path, slugs: list[str]) -> list[float]:
-    """Change one article at a time and return the seconds each `index update` takes."""
+def time_prerender(content_dir: Path, index_dir: Path) -> prerender.PrerenderReport:
+    """Pre-render the live generation's pages, as `flask index rebuild` and `update` do next."""
+    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir),
+                      "BUILD_INDEX_IF_MISSING": False})  # fmt: skip
+    report = prerender.render_pages(app)
+    if report is None:
+        raise SystemExit("pages were not pre-rendered")
+    return report
+
+
+def time_updates(
+    content_dir: Path, index_dir: Path, slugs: list[str]
+) -> tuple[list[float], prerender.PrerenderReport]:
+    """Change one article at a time; return the seconds each `index update` takes and what
+    the last pre-rendering after one did (the CLI pre-renders after every update)."""
     rng = random.Random(88)
     seconds = []
+    report = None
     for slug in rng.sample(slugs, ROUNDS):
         path = content_dir / "articles" / f"{slug}.md"
         path.write_text(path.read_text("utf-8") + "\nAn added sentence about quiet harbours.\n",
@@ -137,7 +151,8 @@ def time_updates(content_dir: Path, index_dir: Path, slugs: list[str]) -> list[f
         started = time.perf_counter()
         index.update(content_dir, index_dir)
         seconds.append(time.perf_counter() - started)
-    return seconds
+        report = time_prerender(content_dir, index_dir)
+    return seconds, report
 
 
 # --- searching in process -----------------------------------------------------------------
@@ -435,6 +450,23 @@ def bench_http(content_dir: Path, index_dir: Path, slugs: list[str], folder: Pat
         "search fragment": (searches, {**gzip_ok, **htmx}),
     }
     found: dict = {}
+    # First with the pre-rendered pages hidden, so every article page and panel is rendered
+    # on request, as right after a build before pre-rendering has finished.
+    pages = index_dir / index.current_generation(index_dir) / prerender.INDEX_FILE
+    hidden = pages.with_name(pages.name + ".hidden")
+    cold = {"constant route, no pre-rendered pages": routes["constant route"],
+            "article page, rendered on request": routes["article page"],
+            "related fragment, rendered on request": routes["related fragment"]}  # fmt: skip
+    pages.rename(hidden)
+    try:
+        with served(content_dir, index_dir, folder) as (port, _):
+            load(port, [(paths[:50], headers) for paths, headers in cold.values()], SLICE)
+            for name, m in zip(cold, load(port, list(cold.values()), HTTP_SECONDS), strict=True):
+                found[name] = m
+                print(f"  {name}: {m['rps']:.0f} req/s, p50 {m['p50']:.1f} ms, "
+                      f"p95 {m['p95']:.1f} ms, {m['errors']} errors", flush=True)  # fmt: skip
+    finally:
+        hidden.rename(pages)
     # Search is two orders of magnitude slower than the rest: interleaved, its requests
     # would still occupy the workers at the start of the next route's slice. It is loaded
     # on its own after the others.
@@ -503,10 +535,15 @@ def main() -> None:
             found: dict = {"words": words / size}
             found["rebuild"] = time_rebuild(content_dir, index_dir)
             print(f"  rebuild {found['rebuild']:.1f} s", flush=True)
+            found["prerender"] = time_prerender(content_dir, index_dir)
+            print(f"  pre-render {found['prerender']}", flush=True)
             found["rebuild again"] = time_rebuild(content_dir, index_dir)
             print(f"  rebuild, content unchanged {found['rebuild again']:.1f} s", flush=True)
-            found["update"] = time_updates(content_dir, index_dir, slugs)
+            found["prerender again"] = time_prerender(content_dir, index_dir)
+            print(f"  pre-render {found['prerender again']}", flush=True)
+            found["update"], found["prerender update"] = time_updates(content_dir, index_dir, slugs)
             print(f"  update {', '.join(f'{s:.2f}' for s in found['update'])} s", flush=True)
+            print(f"  pre-render {found['prerender update']}", flush=True)
             found["whoosh"] = time_whoosh(index_dir, queries)
             found["fts5 build"] = build_fts5(content_dir, folder / "fts5.db")
             found["fts5"] = time_fts5(folder / "fts5.db", queries)
@@ -551,16 +588,24 @@ def render_report(about, sizes, results, queries, elapsed) -> str:
         return "" if ok is None else ("yes" if ok else "**no**")
 
     rebuild = results[big]["rebuild"]
+
+    def prerendered(key: str) -> list[str]:
+        return [f"{results[s][key].seconds:.1f} ({results[s][key].rendered:,} rendered, "
+                f"{results[s][key].reused:,} copied)" for s in sizes]  # fmt: skip
+
     row(
         "full `index rebuild` from scratch, s",
         [f"{results[s]['rebuild']:.1f}" for s in sizes],
         "≤ 30",
         verdict(rebuild <= 30),
     )
+    row("then pre-rendering pages (the site already serves the new generation), s",
+        prerendered("prerender"))  # fmt: skip
     row(
         "full `index rebuild` again, content unchanged (rendered Markdown reused), s",
         [f"{results[s]['rebuild again']:.1f}" for s in sizes],
     )
+    row("then pre-rendering pages, s", prerendered("prerender again"))
     update = max(results[big]["update"])
     row(
         "`index update` of one changed article, s (worst of 3)",
@@ -568,6 +613,7 @@ def render_report(about, sizes, results, queries, elapsed) -> str:
         "≤ 1",
         verdict(update <= 1),
     )
+    row("then pre-rendering pages, s", prerendered("prerender update"))
     kinds = list(dict.fromkeys(kind for kind, _, _ in queries))
     for kind in [*kinds, "all"]:
 
@@ -593,7 +639,6 @@ def render_report(about, sizes, results, queries, elapsed) -> str:
     http = results[big].get("http")
     blank = [""] * (len(sizes) - 1)
     if http:
-        constant = http["constant route"]["rps"]
         for name, goal in (
             ("constant route", None),
             ("article page", 0.7),
@@ -601,9 +646,15 @@ def render_report(about, sizes, results, queries, elapsed) -> str:
             ("article page, one article again and again", 0.7),
             ("related fragment, one article again and again", 0.7),
             ("search fragment", None),
+            ("constant route, no pre-rendered pages", None),
+            ("article page, rendered on request", None),
+            ("related fragment, rendered on request", None),
         ):
             m = http[name]
-            ratio = m["rps"] / constant
+            # Each run's routes against that run's constant route.
+            first_run = "no pre-rendered" in name or "on request" in name
+            constant = http["constant route" + (", no pre-rendered pages" if first_run else "")]
+            ratio = m["rps"] / constant["rps"]
             text = (
                 f"{m['rps']:.0f} req/s ({ratio:.2f}×), p50 {m['p50']:.1f} ms, p95 {m['p95']:.1f} ms"
             )
@@ -657,7 +708,9 @@ def render_report(about, sizes, results, queries, elapsed) -> str:
         "empty index folder, then again over it with nothing changed, when Articles whose "
         "file bytes are unchanged are reused rather than rendered again (the index and the "
         "related lists are still built from scratch). Update: "
-        f"`webapp.index.update` after appending a sentence to one article, {ROUNDS} times.",
+        f"`webapp.index.update` after appending a sentence to one article, {ROUNDS} times. "
+        "Pre-rendering: `webapp.prerender.render_pages`, which the CLI runs after either, "
+        "timed after each (for updates, the last).",
         f"- Search: {len(queries)} queries (words, two words, phrases, 2-5 letter prefixes of "
         f"the last word), {ROUNDS} rounds, each round with a newly opened searcher. Whoosh: "
         "`SearchIndex.search`, which returns the total, the first page and its snippets. FTS5: "
@@ -670,9 +723,12 @@ def render_report(about, sizes, results, queries, elapsed) -> str:
         "routes alike; the search fragment, far slower, is loaded on its own after them), "
         "requests "
         "with `Accept-Encoding: gzip`. Article and related URLs cycle through every public "
-        "article in a shuffled order, so each worker renders nearly every page it serves (the "
-        "per-process page cache rarely holds it yet); the 'again and again' rows request one "
-        "article, as a popular page is, and are answered from that cache; search cycles "
+        "article in a shuffled order, so a worker has rarely served a page before (its "
+        "per-process page cache rarely holds it): the article and related rows are answered "
+        "from the generation's pre-rendered pages, the 'rendered on request' rows (a first "
+        "server run, with the pre-rendered pages hidden, against its own constant route) "
+        "render each page as a request arrives; the 'again and again' rows request one "
+        "article, as a popular page is, and are answered from the page cache; search cycles "
         "through the query set with "
         "`HX-Request: true`. The constant route is added by a wrapper module the script "
         "writes to its temporary folder; it goes through the same app, hooks and headers. "

@@ -12,9 +12,42 @@ from whoosh import query as wq
 from webapp import query, ranking, search
 from webapp.content import Article, topic_for
 
-WORDS = """anxiety sleep worry breathing therapist session counsellor trust habit routine
-evening morning panic grief loss family partner work stress body calm walk talk notice
-feeling thought pattern change small step kind patient listen support""".split()
+WORDS = [
+    "anxiety",
+    "sleep",
+    "worry",
+    "breathing",
+    "therapist",
+    "session",
+    "counsellor",
+    "trust",
+    "habit",
+    "routine",
+    "evening",
+    "morning",
+    "panic",
+    "grief",
+    "loss",
+    "family",
+    "partner",
+    "work",
+    "stress",
+    "body",
+    "calm",
+    "walk",
+    "talk",
+    "notice",
+    "feeling",
+    "thought",
+    "pattern",
+    "change",
+    "small",
+    "step",
+    "kind",
+    "patient",
+    "listen",
+    "support",
+]
 
 
 def article(number: int, rng: random.Random) -> Article:

@@ -11,7 +11,8 @@
 - Article pages and related panels, which change only with the index generation, are kept
   as finished responses (body compressed, headers set) in a per-process cache bounded in
   bytes, keyed by generation, path, fragment or page, and encoding: a repeat view costs a
-  dictionary look-up instead of a render and a compression.
+  dictionary look-up instead of a render and a compression. Before that first view, they
+  may come ready-made from the generation's pre-rendered pages (`prerender.py`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request, url_for
@@ -29,6 +31,7 @@ from flask.globals import _cv_request  # the request context, without a proxy pe
 from .htmx import wants_fragment
 from .index import IndexProblem
 from .live import current_snapshot
+from .prerender import PagePacks
 
 MIN_COMPRESS = 1024
 # On the fly, level 1 costs half of level 6 for 10% more bytes; static files are compressed
@@ -88,16 +91,20 @@ def _page_key() -> tuple | None:
         generation = current_snapshot().manifest.generation
     except IndexProblem:
         return None
-    return (generation, request.path, wants_fragment(), _accepts_gzip())
+    return (generation, request.script_root, request.path, wants_fragment(), _accepts_gzip())
 
 
 def serve_cached() -> Response | None:
-    """Answer from the page cache when this exact representation is there."""
+    """Answer from the page cache, or from the generation's pre-rendered pages, when this
+    exact representation is there."""
     key = _page_key()
     g.page_key = key
     if key is None:
         return None
     found = current_app.extensions["page_cache"].get(key)
+    generation, mounted_at, path, fragment, gzipped = key
+    if found is None and gzipped and not mounted_at:
+        found = current_app.extensions["page_packs"].get(generation, (path, fragment))
     if found is None:
         return None
     body, headers = found
@@ -217,6 +224,9 @@ def init_app(app: Flask) -> None:
     app.before_request(serve_cached)
     app.extensions["page_cache"] = PageCache(
         int(app.config.get("PAGE_CACHE_BYTES", PAGE_CACHE_BYTES))
+    )
+    app.extensions["page_packs"] = PagePacks(
+        app, Path(app.config["INDEX_DIR"]), float(app.config["INDEX_CHECK_INTERVAL"])
     )
     app.extensions["url_memo"] = {}
     app.jinja_env.globals["url_for"] = cached_url_for

@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import index
+from . import index, prerender
 from .content import load_library, scaffold_article
 
 index_cli = AppGroup("index", help="Build and inspect the search index.")
@@ -46,6 +46,7 @@ def rebuild_command() -> None:
         f"Indexed {report.documents} articles in {report.seconds:.1f} s, "
         f"{len(report.problems)} problems. Now serving {report.generation}."
     )
+    _prerender()
 
 
 @index_cli.command("update")
@@ -64,6 +65,22 @@ def update_command() -> None:
         f"Updated {report.documents} articles in {report.seconds:.2f} s. "
         f"Now serving {report.generation}."
     )
+    _prerender()
+
+
+def _prerender() -> None:
+    # The new generation already serves; pages it lacks are rendered on request meanwhile,
+    # so a failure here is reported but does not fail the command.
+    try:
+        report = prerender.render_pages(current_app._get_current_object())  # noqa: SLF001
+    except Exception as error:  # noqa: BLE001
+        click.echo(f"Pages were not pre-rendered ({error!r}); they render on request.", err=True)
+        return
+    if report is not None:
+        click.echo(
+            f"Pre-rendered {report.rendered} pages ({report.reused} unchanged, copied) "
+            f"in {report.seconds:.1f} s."
+        )
 
 
 @index_cli.command("status")

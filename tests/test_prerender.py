@@ -1,0 +1,153 @@
+"""Pre-rendered article pages and related panels: what visitors get is byte for byte what a
+live render gives, never older than the content, and anything unusual renders as before."""
+
+from __future__ import annotations
+
+import gzip
+from urllib.parse import urlsplit
+
+import pytest
+
+from webapp import htmx, prerender
+from webapp.views import articles
+
+from .conftest import change_site_settings, htmx_headers, make_app
+
+GZIP = {"Accept-Encoding": "gzip"}
+ARTICLE = "/articles/choosing-a-counsellor"
+
+
+def body(response) -> str:
+    """Return the response's text, gzipped or not (small panels are sent as they are)."""
+    data = response.data
+    return (gzip.decompress(data) if response.headers.get("Content-Encoding") else data).decode()
+
+
+def page_urls(client):
+    """Return the path of every public article, from the sitemap."""
+    sitemap = client.get("/sitemap.xml").get_data(True)
+    paths = [urlsplit(loc.split("</loc>")[0]).path for loc in sitemap.split("<loc>")[1:]]
+    return [path for path in paths if path.startswith("/articles/")]
+
+
+@pytest.fixture
+def prerendered(runner):
+    result = runner.invoke(args=["index", "rebuild"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def no_rendering(monkeypatch):
+    """Make any template rendering of article pages and related panels fail loudly."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("rendered on request")
+
+    monkeypatch.setattr(articles, "render_template", refuse)
+    monkeypatch.setattr(htmx, "render_template", refuse)
+
+
+def test_rebuild_prerenders_every_article_page_and_related_panel(prerendered, client):
+    articles_count = len(page_urls(client))
+    assert f"Pre-rendered {2 * articles_count} pages (0 unchanged, copied)" in prerendered
+
+
+def test_prerendered_pages_are_served_without_rendering(prerendered, client, no_rendering):
+    page = client.get(ARTICLE, headers=GZIP)
+    assert page.status_code == 200
+    assert "<h1>Choosing a counsellor</h1>" in body(page)
+    panel = client.get(f"{ARTICLE}/related", headers={**GZIP, **htmx_headers()})
+    assert panel.status_code == 200
+    assert 'class="related-list"' in body(panel)
+    # A revalidating browser still gets its 304, with the security headers.
+    again = client.get(ARTICLE, headers={**GZIP, "If-None-Match": page.headers["ETag"]})
+    assert again.status_code == 304
+    assert "Content-Security-Policy" in again.headers
+
+
+def test_prerendered_pages_equal_a_live_render(prerendered, content_dir, index_dir):
+    served = make_app(content_dir, index_dir, PAGE_CACHE_BYTES=0).test_client()
+    live_app = make_app(content_dir, index_dir, PAGE_CACHE_BYTES=0)
+    live_app.extensions["page_packs"].get = lambda *args: None
+    live = live_app.test_client()
+    for path in page_urls(served):
+        for url, headers in ((path, GZIP), (f"{path}/related", {**GZIP, **htmx_headers()})):
+            ours, theirs = served.get(url, headers=headers), live.get(url, headers=headers)
+            assert ours.status_code == theirs.status_code == 200, url
+            assert body(ours) == body(theirs), url
+            assert sorted(ours.headers.items()) == sorted(theirs.headers.items()), url
+
+
+def test_an_update_shows_the_edited_article_and_panels_listing_it(
+    prerendered, runner, client, content_dir
+):
+    path = content_dir / "articles" / "choosing-a-counsellor.md"
+    path.write_text(
+        path.read_text().replace("title: Choosing a counsellor", "title: Finding a counsellor")
+    )
+    result = runner.invoke(args=["index", "update"])
+    assert result.exit_code == 0, result.output
+    assert "unchanged, copied" in result.output
+    page = body(client.get(ARTICLE, headers=GZIP))
+    assert "<h1>Finding a counsellor</h1>" in page
+    listing = [
+        url
+        for url in page_urls(client)
+        if "Finding a counsellor" in client.get(f"{url}/related", headers=htmx_headers()).text
+    ]
+    assert listing, "some related panel should list the edited article"
+    for url in listing:
+        panel = client.get(f"{url}/related", headers={**GZIP, **htmx_headers()})
+        assert "Finding a counsellor" in body(panel)
+        assert "Choosing a counsellor" not in body(panel)
+
+
+def test_only_pages_whose_content_changed_are_rendered_again(prerendered, runner, content_dir):
+    path = content_dir / "authors" / "robin-sample.md"
+    path.write_text(path.read_text().replace("made-up author", "invented author"))
+    result = runner.invoke(args=["index", "rebuild"])
+    assert result.exit_code == 0, result.output
+    robins = len(list((content_dir / "articles").glob("*.md")))  # an upper bound
+    rendered = int(result.output.split("Pre-rendered ", 1)[1].split(" ", 1)[0])
+    assert 0 < rendered < robins  # Robin's public articles, not every page
+
+
+def test_author_change_reaches_their_prerendered_articles(prerendered, runner, client, content_dir):
+    path = content_dir / "authors" / "robin-sample.md"
+    path.write_text(path.read_text().replace("made-up author", "invented author"))
+    assert runner.invoke(args=["index", "rebuild"]).exit_code == 0
+    page = client.get("/articles/setting-healthy-boundaries", headers=GZIP)
+    assert "invented author" in body(page)
+
+
+def test_a_server_with_other_settings_ignores_the_pages(prerendered, content_dir, index_dir):
+    change_site_settings(content_dir, name="Another Sample Practice")
+    client = make_app(content_dir, index_dir).test_client()
+    page = body(client.get(ARTICLE, headers=GZIP))
+    assert "Another Sample Practice" in page
+
+
+@pytest.mark.parametrize("damage", ["index", "pack"])
+def test_damaged_pages_are_rendered_on_request(prerendered, content_dir, index_dir, damage):
+    folder = index_dir / (index_dir / "CURRENT").read_text().strip()
+    if damage == "index":
+        (folder / prerender.INDEX_FILE).write_bytes(b"not a pickle")
+    else:
+        for pack in folder.glob("pages-*.pack"):
+            pack.write_bytes(b"")
+    client = make_app(content_dir, index_dir).test_client()
+    page = client.get(ARTICLE, headers=GZIP)
+    assert page.status_code == 200
+    assert "<h1>Choosing a counsellor</h1>" in body(page)
+
+
+def test_a_site_mounted_under_a_path_gets_its_own_links(prerendered, client):
+    page = client.get(ARTICLE, headers=GZIP, base_url="http://localhost/help/")
+    assert 'href="/help/articles/choosing-a-counsellor/related"' in body(page)
+
+
+def test_clients_without_gzip_get_plain_html(prerendered, client):
+    page = client.get(ARTICLE)
+    assert page.status_code == 200 and "Content-Encoding" not in page.headers
+    assert "<h1>Choosing a counsellor</h1>" in page.get_data(True)

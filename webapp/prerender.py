@@ -1,0 +1,289 @@
+"""Article pages and related panels rendered once per index generation, before visitors ask.
+
+An article page and its related panel are the same for every visitor until the content
+changes, so after `index rebuild` or `index update` makes a generation live, `render_pages`
+requests each of them from the app itself (so body and headers are exactly what a visit
+would get, gzipped) and keeps them in the generation's folder: the bodies one after another
+in a pack file, and an index of where each starts. A worker then answers those URLs with one
+file read instead of rendering (see `caching.serve_cached`).
+
+- Pages whose inputs (the article and its author; the related list and the articles on it)
+  are unchanged since the previous generation are copied from its pack, not rendered again.
+- The pack records a fingerprint of everything else that decides the bytes: the site's code,
+  templates and static files, the site settings and the config that pages show. A server
+  whose fingerprint differs (new code deployed, settings edited) ignores the pack and
+  renders as usual, as it also does for any URL the pack lacks or a pack it cannot read.
+- Only what a plain request gets is kept: no query string, gzip accepted, the site mounted
+  at the root. Anything else is rendered on request.
+
+No visitor-facing behaviour depends on the pack; it only saves the work of rendering.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import threading
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+INDEX_FILE = "pages.index"  # names its pack file, so a reader never mixes two packs
+PACK_PREFIX = "pages-"
+# Config that shows in pages or their headers; anything else does not change their bytes.
+PAGE_CONFIG = ("PAGE_MAX_AGE", "SEARCH_MAX_QUERY_LENGTH")
+DROPPED_HEADERS = {"date", "content-length"}  # set per response by the server
+FORMAT = 1
+
+PageKey = tuple[str, bool]  # (path, htmx fragment)
+
+
+@dataclass(frozen=True)
+class PrerenderReport:
+    """What `render_pages` did, for the CLI's summary."""
+
+    rendered: int
+    reused: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class _Entry:
+    offset: int
+    length: int
+    headers: int  # position in the pack's list of distinct header lists
+    digest: bytes  # of the page's inputs
+
+
+def fingerprint(app: Flask) -> str:
+    """Return the digest of what, besides an article's content, decides its page's bytes."""
+    settings = pickle.dumps(
+        (app.extensions["site_settings"], [app.config.get(name) for name in PAGE_CONFIG])
+    )
+    return _code_digest() + "-" + hashlib.blake2b(settings, digest_size=8).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    package = Path(__file__).resolve().parent
+    digest = hashlib.blake2b(digest_size=12)
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+def render_pages(app: Flask) -> PrerenderReport | None:
+    """Pre-render the live generation's article pages and related panels into its folder.
+
+    Returns None when there is no live generation, or it was removed while rendering (two
+    newer builds went live meanwhile; the newest renders its own).
+    """
+    from . import create_app  # the factory imports this module's users
+
+    started = time.perf_counter()
+    index_dir = Path(app.config["INDEX_DIR"])
+    # A private app pinned to the generation live now: it never looks for a newer one, and
+    # keeps no page cache of its own.
+    renderer = create_app(
+        {**app.config, "INDEX_CHECK_INTERVAL": float("inf"), "PAGE_CACHE_BYTES": 0}
+    )
+    live = renderer.extensions["live_index"]
+    try:
+        snapshot = live.snapshot()
+    except Exception as problem:  # noqa: BLE001 - no usable generation: nothing to render
+        log.warning("no pages pre-rendered: %s", problem)
+        return None
+    generation = snapshot.manifest.generation
+    folder = index_dir / generation
+    stamp = fingerprint(renderer)
+    previous = _previous_pack(index_dir, generation, stamp)
+    client = renderer.test_client()
+    pages: dict[PageKey, _Entry] = {}
+    header_lists: list[tuple[tuple[str, str], ...]] = []
+    header_ids: dict[tuple[tuple[str, str], ...], int] = {}
+    rendered = reused = 0
+    pack_name = f"{PACK_PREFIX}{os.getpid()}-{time.time_ns()}.pack"
+    try:
+        with (folder / pack_name).open("wb") as pack:
+            for key, digest in _page_inputs(snapshot):
+                body, headers = previous.read(key, digest) if previous else (None, None)
+                if body is None:
+                    body, headers = _render(client, key)
+                    if body is None:
+                        continue
+                    rendered += 1
+                else:
+                    reused += 1
+                if headers not in header_ids:
+                    header_ids[headers] = len(header_lists)
+                    header_lists.append(headers)
+                pages[key] = _Entry(pack.tell(), len(body), header_ids[headers], digest)
+                pack.write(body)
+        _write_index(folder, pack_name, stamp, generation, pages, header_lists)
+    except OSError as error:  # the generation was replaced and removed meanwhile, say
+        log.warning("pages not pre-rendered: %s", error)
+        (folder / pack_name).unlink(missing_ok=True)
+        return None
+    finally:
+        snapshot.close()
+    for old in folder.glob(f"{PACK_PREFIX}*.pack"):
+        if old.name != pack_name:
+            old.unlink(missing_ok=True)
+    return PrerenderReport(rendered, reused, time.perf_counter() - started)
+
+
+def _page_inputs(snapshot):
+    """Yield (page key, digest of everything from the content the page shows)."""
+    library = snapshot.library
+    for slug, article in library.articles.items():
+        author = library.authors.get(article.author or "")
+        related = [library.articles[s] for s in snapshot.related.get(slug, [])
+                   if s in library.articles]  # fmt: skip
+        path = f"/articles/{slug}"
+        yield (path, False), _digest((article, author))
+        yield (f"{path}/related", True), _digest((slug, related))
+
+
+def _digest(inputs: Any) -> bytes:
+    return hashlib.blake2b(pickle.dumps(inputs, protocol=5), digest_size=16).digest()
+
+
+def _render(client, key: PageKey) -> tuple[bytes | None, tuple[tuple[str, str], ...]]:
+    path, fragment = key
+    headers = {"Accept-Encoding": "gzip"}
+    if fragment:
+        headers["HX-Request"] = "true"
+    response = client.get(path, headers=headers)
+    if response.status_code != 200:
+        return None, ()
+    kept = tuple(
+        (name, value)
+        for name, value in response.headers.items()
+        if name.lower() not in DROPPED_HEADERS
+    )
+    return response.get_data(), kept
+
+
+def _write_index(folder: Path, pack_name: str, stamp: str, generation: str, pages, header_lists):
+    data = {
+        "format": FORMAT,
+        "pack": pack_name,
+        "fingerprint": stamp,
+        "generation": generation,
+        "headers": header_lists,
+        "pages": {key: (e.offset, e.length, e.headers, e.digest) for key, e in pages.items()},
+    }
+    temporary = folder / f".{INDEX_FILE}.{os.getpid()}"
+    temporary.write_bytes(pickle.dumps(data, protocol=5))
+    os.replace(temporary, folder / INDEX_FILE)
+
+
+def _previous_pack(index_dir: Path, generation: str, stamp: str) -> PagePack | None:
+    """Return the newest other generation's pack rendered by the same code and settings."""
+    for folder in sorted(index_dir.glob("gen-*"), reverse=True):
+        if folder.name != generation:
+            found = PagePack.open(folder, stamp)
+            if found is not None:
+                return found
+    return None
+
+
+# --- reading ----------------------------------------------------------------------------
+
+
+class PagePack:
+    """One generation's pre-rendered pages, read one at a time from its pack file."""
+
+    def __init__(self, folder: Path, data: dict):
+        self.generation = data["generation"]
+        self._pack = folder / data["pack"]
+        self._headers = data["headers"]
+        self._pages = data["pages"]
+
+    @classmethod
+    def open(cls, folder: Path, stamp: str) -> PagePack | None:
+        """Return the folder's pack if the same code and settings rendered it, else None."""
+        try:
+            data = pickle.loads((folder / INDEX_FILE).read_bytes())  # noqa: S301 - our own file
+            if data.get("format") != FORMAT or data.get("generation") != folder.name:
+                return None
+        except FileNotFoundError:
+            return None
+        except Exception as error:  # noqa: BLE001 - a damaged pack only costs speed
+            log.warning("%s: pre-rendered pages unreadable, rendering on request: %r",
+                        folder, error)  # fmt: skip
+            return None
+        return cls(folder, data) if data.get("fingerprint") == stamp else None
+
+    def get(self, key: PageKey) -> tuple[bytes, tuple[tuple[str, str], ...]] | None:
+        """Return the stored body and headers of a page (as sent to a client accepting
+        gzip), or None."""
+        entry = self._pages.get(key)
+        if entry is None:
+            return None
+        return self._read(entry)
+
+    def read(self, key: PageKey, digest: bytes):
+        """Return (body, headers) if the page was rendered from the same inputs, else
+        (None, None)."""
+        entry = self._pages.get(key)
+        if entry is None or entry[3] != digest:
+            return None, None
+        return self._read(entry) or (None, None)
+
+    def _read(self, entry) -> tuple[bytes, tuple[tuple[str, str], ...]] | None:
+        offset, length, headers, _ = entry
+        try:
+            # Opened per read: nothing to close when a generation is replaced, and a replaced
+            # pack file that was removed is simply not found.
+            with self._pack.open("rb") as pack:
+                body = os.pread(pack.fileno(), length, offset)
+        except OSError as error:
+            log.warning("%s: pre-rendered page unreadable: %r", self._pack, error)
+            return None
+        if len(body) != length:
+            return None
+        return body, self._headers[headers]
+
+
+class PagePacks:
+    """The pack of the generation a worker serves, opened once and looked for again (every
+    `check_interval` seconds) while it is missing: it is written after the generation goes
+    live."""
+
+    def __init__(self, app: Flask, index_dir: Path, check_interval: float):
+        self._app = app
+        self._index_dir = index_dir
+        self._interval = check_interval
+        self._generation: str | None = None
+        self._pack: PagePack | None = None
+        self._checked_at = -float("inf")
+        self._lock = threading.Lock()
+
+    def get(self, generation: str, key: PageKey):
+        """Return (body, headers) of a pre-rendered page of the generation, or None."""
+        with self._lock:
+            if generation != self._generation:
+                self._generation, self._pack, self._checked_at = generation, None, -float("inf")
+            if self._pack is None:
+                now = time.monotonic()
+                if now - self._checked_at < self._interval:
+                    return None
+                self._checked_at = now
+                self._pack = PagePack.open(self._index_dir / generation, fingerprint(self._app))
+                if self._pack is None:
+                    return None
+            pack = self._pack
+        return pack.get(key)
