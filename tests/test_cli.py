@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +62,32 @@ def test_update_picks_up_a_new_article(runner, client, content_dir):
     assert runner.invoke(args=["index", "update"]).exit_code == 0
     assert client.get("/articles/walking-as-a-way-to-think").status_code == 200
     assert "Walking as a way to think" in client.get("/search?q=untangle").get_data(True)
+
+
+def did_you_mean(client, words: str) -> str | None:
+    """Return the word a visitor is offered under "Did you mean", or None."""
+    html = client.get("/search", query_string={"q": words}).get_data(True)
+    found = re.search(r"Did you mean <a [^>]*>([^<]*)</a>", html)
+    return found and found.group(1)
+
+
+def test_update_forgets_the_words_of_a_removed_article(runner, client, content_dir):
+    # "bewildering" is in this article alone.
+    assert did_you_mean(client, "bewilderimg") == "bewildering"
+    (content_dir / "articles" / "living-with-grief.md").unlink()
+    assert runner.invoke(args=["index", "update"]).exit_code == 0
+    assert client.get("/articles/living-with-grief").status_code == 404
+    assert did_you_mean(client, "bewilderimg") != "bewildering"
+
+
+def test_update_offers_and_completes_a_newly_written_word(runner, client, content_dir):
+    assert did_you_mean(client, "zanzibarqill") is None
+    path = content_dir / "articles" / "the-therapeutic-relationship.md"
+    path.write_text(path.read_text() + "\nA word: zanzibarquill.\n")
+    assert runner.invoke(args=["index", "update"]).exit_code == 0
+    assert did_you_mean(client, "zanzibarqill") == "zanzibarquill"
+    # As the visitor types it, before the word is whole.
+    assert "The therapeutic relationship" in client.get("/search?q=zanzib").get_data(True)
 
 
 def test_status_reports_documents_and_whether_content_changed(runner, content_dir):

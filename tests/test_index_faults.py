@@ -187,6 +187,14 @@ DAMAGE: dict[str, tuple[Callable[[Path, Path], None], str]] = {
         ),
         "is damaged",
     ),
+    "vocabulary-garbage": (
+        lambda ix, gen: (gen / "whoosh" / "vocabulary.bin").write_bytes(b"garbage"),
+        "whoosh/vocabulary.bin is damaged",
+    ),
+    "vocabulary-gone": (
+        lambda ix, gen: (gen / "whoosh" / "vocabulary.bin").unlink(),
+        "whoosh/vocabulary.bin is missing",
+    ),
     "manifest-garbage": (
         lambda ix, gen: (gen / "manifest.json").write_text("{"),
         "manifest is unreadable",

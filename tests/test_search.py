@@ -255,7 +255,8 @@ def test_prefix_expansion_is_bounded(tmp_path):
     search.build_index(tmp_path / "ix", docs)
     opened = search.SearchIndex(tmp_path / "ix")
     try:
-        pairs = query.completions(opened._searcher.reader(), query.text_analyzer(), "ab")
+        reader = opened._searcher.reader()
+        pairs = query.completions(reader, opened._vocabulary, query.text_analyzer(), "ab")
         fields = [field for field, _ in pairs]
         assert fields.count("body") <= query.MAX_COMPLETIONS
         assert fields.count("title") <= query.TITLE_COMPLETIONS

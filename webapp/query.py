@@ -1,8 +1,9 @@
 """Turn what a visitor types into a Whoosh query that cannot fail, and the word analysis
 that the index and queries share (stemming, British and American spellings meeting).
 
-No Flask here. Whoosh readers come in from `search.py`, which owns opening the index: this
-module only reads terms from them (completions of the word being typed, "Did you mean").
+No Flask here. Whoosh readers and the index's vocabulary of real words come in from
+`search.py`, which owns opening the index: this module only reads terms from them
+(completions of the word being typed, "Did you mean").
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from heapq import nlargest
+from typing import TYPE_CHECKING
 
 from whoosh import query as wq
 from whoosh.analysis import (
@@ -28,6 +30,9 @@ from whoosh.analysis import (
     Token,
 )
 from whoosh.support.charset import accent_map
+
+if TYPE_CHECKING:  # vocabulary.py uses this module's word analysis
+    from .vocabulary import Vocabulary
 
 # Every text field takes part in every term: a word may match title OR summary OR body OR tags.
 FIELDS = ("title", "summary", "body", "tags")
@@ -340,55 +345,62 @@ def prefix_forms(prefix: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
-def completions(reader, analyzer: Analyzer, prefix: str) -> tuple[tuple[str, str], ...]:
+def completions(
+    reader, vocabulary: Vocabulary, analyzer: Analyzer, prefix: str
+) -> tuple[tuple[str, str], ...]:
     """Return the (field, term) pairs the word being typed may complete to.
 
-    Title and tags terms are taken as indexed; body terms come from the most frequent real
-    words (the unstemmed `words` field) with the prefix, analysed, so "therapeuti" still
-    reaches the stem "therapeut". Each field is capped, most frequent first.
+    Title and tags terms are taken as indexed (from the Whoosh reader); body terms come from
+    the most frequent real words of the vocabulary with the prefix, analysed, so
+    "therapeuti" still reaches the stem "therapeut". Each field is capped, most frequent
+    first.
     """
     forms = prefix_forms(prefix)
 
-    def most_frequent(field: str, limit: int) -> list[str]:
-        found = [pair for form in forms for pair in reader.most_frequent_terms(field, limit, form)]
+    def most_frequent(lookup: Callable[[int, str], Iterable[tuple]], limit: int) -> list[str]:
+        found = [pair for form in forms for pair in lookup(limit, form)]
         top = [term for _, term in nlargest(limit, found)]
         return [t.decode("utf-8") if isinstance(t, bytes) else t for t in top]
 
-    pairs = {("title", t): None for t in most_frequent("title", TITLE_COMPLETIONS)}
-    pairs |= {("tags", t): None for t in most_frequent("tags", TAG_COMPLETIONS)}
+    def in_reader(field: str) -> Callable[[int, str], Iterable[tuple]]:
+        return partial(reader.most_frequent_terms, field)
+
+    pairs = {("title", t): None for t in most_frequent(in_reader("title"), TITLE_COMPLETIONS)}
+    pairs |= {("tags", t): None for t in most_frequent(in_reader("tags"), TAG_COMPLETIONS)}
     # A short prefix is a passing state while typing and its words are the commonest, with
     # the longest postings: it completes to fewer of them (10 for two letters, 5 more per
     # letter after, up to MAX_COMPLETIONS).
-    for word in most_frequent("words", min(MAX_COMPLETIONS, 5 * len(prefix))):
+    limit = min(MAX_COMPLETIONS, 5 * len(prefix))
+    for word in most_frequent(vocabulary.most_frequent, limit):
         pairs |= {("body", token.text): None for token in analyzer(word, mode="query")}
     return tuple(pairs)
 
 
-def suggest(reader, parsed: ParsedQuery) -> str | None:
+def suggest(vocabulary: Vocabulary, parsed: ParsedQuery) -> str | None:
     """Return the query with unknown words replaced by the nearest real words, or None."""
     changed = False
     shown = []
     for unit in parsed.units:
         words = []
         for word in unit.words:
-            better = _correct(reader, word) if unit.terms else None
+            better = _correct(vocabulary, word) if unit.terms else None
             changed |= better is not None
             words.append(better or word)
         shown.append(f'"{" ".join(words)}"' if unit.phrase else words[0])
     return " ".join(shown) if changed else None
 
 
-def _correct(reader, word: str) -> str | None:
-    word = word.translate(accent_map)  # as the `words` field stores it
+def _correct(vocabulary: Vocabulary, word: str) -> str | None:
+    word = word.translate(accent_map)  # as the vocabulary stores it
     if not 3 <= len(word) <= MAX_CORRECTED_WORD or word.isdigit() or word in STOP_WORDS:
         return None
-    if reader.doc_frequency("words", word):
+    if vocabulary.doc_frequency(word):
         return None
     # Nearest first, then the most common; the first letter is taken as typed.
     for distance in (1, 2) if len(word) > 4 else (1,):
-        candidates = set(reader.terms_within("words", word, distance, prefix=1)) - {word}
+        candidates = vocabulary.within(word, distance, prefix=1) - {word}
         if candidates:
-            return min(candidates, key=lambda w: (-reader.doc_frequency("words", w), w))
+            return min(candidates, key=lambda w: (-vocabulary.doc_frequency(w), w))
     return None
 
 

@@ -2,7 +2,8 @@
 and "Did you mean …?", and related articles. No Flask here.
 
 How visitor text becomes a query, and the word analysis the index shares with it, live in
-`query.py`.
+`query.py`; the real words behind "Did you mean" and completions, kept beside the Whoosh
+index, in `vocabulary.py`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from whoosh.formats import Characters, Frequency, Positions
 from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
-from . import query, ranking
+from . import query, ranking, vocabulary
 from .content import Article, Topic, topic_for
 
 TITLE_BOOST = 3.0
@@ -105,7 +106,7 @@ class _SegmentWriter(SegmentWriter):
 
 
 def make_schema() -> Schema:
-    """Return the schema: stemmed, spelling-normalised text fields plus unstemmed `words`."""
+    """Return the schema: stemmed, spelling-normalised text fields, stored for results."""
     analyzer = query.text_analyzer()
     return Schema(
         # A column too, so related articles map document numbers to slugs without loading
@@ -117,9 +118,6 @@ def make_schema() -> Schema:
         body=FastText(analyzer=analyzer, stored=True, chars=True),
         tags=FastText(analyzer=analyzer, stored=True, field_boost=TAGS_BOOST),
         date=ID(stored=True),
-        # Real words as written, for "Did you mean" and as-you-type completions; no
-        # positions needed, so it costs a fraction of the body field.
-        words=FastText(analyzer=query.word_analyzer(), phrase=False),
     )
 
 
@@ -135,8 +133,14 @@ def _document(article: Article) -> dict[str, str]:
         "body": text(article.body_text),
         "tags": text(tags),
         "date": article.date.isoformat(),
-        "words": text(f"{article.title}\n{article.summary}\n{tags}\n{article.body_text}"),
     }
+
+
+def _words(fields: Mapping[str, str]) -> str:
+    """Return the text whose words go in the vocabulary, from a document or its stored fields."""
+    # Newlines keep the parts' words apart and, in NFC, never compose with a neighbour, so
+    # this is the same text whether the parts were normalised apart or together.
+    return "\n".join(fields[name] for name in ("title", "summary", "tags", "body"))
 
 
 def build_index(
@@ -146,11 +150,13 @@ def build_index(
     executor: Executor | None = None,
     workers: int = 1,
 ) -> int:
-    """Create a fresh index in `directory` from public articles; return documents written.
+    """Create a fresh index and its vocabulary in `directory` from public articles; return
+    documents written.
 
     With an `executor` (a pool of `workers` processes, started by the caller where that is
-    safe), each process writes one segment of a contiguous share of the articles, and the
-    segments are committed together; search reads them as one index.
+    safe), each process writes one segment of a contiguous share of the articles and counts
+    its share's words; the segments are committed together (search reads them as one
+    index) and the counts are added up into one vocabulary.
     """
     directory.mkdir(parents=True, exist_ok=True)
     ix = index.create_in(str(directory), make_schema())
@@ -171,6 +177,7 @@ def build_index(
             writer.cancel()
             raise
         writer.commit()
+        vocabulary.write(directory / vocabulary.FILE, vocabulary.count(map(_words, documents)))
         return len(documents)
     writer = ix.writer()  # holds the index lock while the workers write their segments
     try:
@@ -178,8 +185,11 @@ def build_index(
         jobs = [executor.submit(_write_segment, str(directory), documents[i : i + step])
                 for i in range(0, len(documents), step)]  # fmt: skip
         segments = []
+        words = vocabulary.Tally()
         for job, start in zip(jobs, range(0, len(documents), step), strict=True):
-            segments.append(job.result())
+            segment, tally = job.result()
+            segments.append(segment)
+            words.add(tally)
             if progress:
                 progress(len(documents[start : start + step]))
         writer._close_segment()  # noqa: SLF001 - as whoosh.multiproc.MpWriter commits
@@ -189,36 +199,49 @@ def build_index(
         if not writer.is_closed:
             writer.cancel()
         raise
+    vocabulary.write(directory / vocabulary.FILE, words)
     return len(documents)
 
 
 def _write_segment(directory: str, documents: list[dict[str, str]]):
-    """Write documents into a new segment of the index; return the segment (in a worker)."""
+    """Write documents into a new segment of the index; return the segment and the
+    documents' word counts (in a worker)."""
     ix = index.open_dir(directory)
     # The parent holds the lock; segments get unique names, so writers never collide.
     writer = _SegmentWriter(ix, _lk=False, limitmb=256)
     for document in documents:
         writer.add_document(**document)
-    return writer._finalize_segment()  # noqa: SLF001
+    return writer._finalize_segment(), vocabulary.count(map(_words, documents))  # noqa: SLF001
 
 
 def update_index(directory: Path, changed: Iterable[Article], removed: Iterable[str]) -> None:
-    """Replace or add the changed articles and delete the removed slugs, in one commit."""
+    """Replace or add the changed articles and delete the removed slugs, in one commit, and
+    change the vocabulary to match."""
     latest = {article.slug: article for article in changed}  # a slug listed twice: last wins
     ix = index.open_dir(str(directory))
     writer = ix.writer(timeout=10.0)
+    gone: list[str] = []
+    added: list[str] = []
     try:
+        searcher = writer.searcher()
         # A slug both changed and removed (the caller may list a replaced file in both) is
         # deleted first and written again, so the new version wins.
         for slug in set(removed) | set(latest):
+            # The stored fields are the text the deleted version's words were counted from.
+            gone += [
+                _words(searcher.stored_fields(d)) for d in searcher.document_numbers(slug=slug)
+            ]
             writer.delete_by_term("slug", slug)
         for article in latest.values():
             if not article.draft:
-                writer.add_document(**_document(article))
+                document = _document(article)
+                writer.add_document(**document)
+                added.append(_words(document))
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
+    vocabulary.update(directory / vocabulary.FILE, gone, added)
 
 
 # --- searching ----------------------------------------------------------------------------
@@ -364,6 +387,8 @@ class SearchIndex:
     """An open index with one searcher, shared by all requests until closed."""
 
     def __init__(self, directory: Path):
+        # First: a vocabulary that fails to load then leaves no Whoosh files open.
+        self._vocabulary = vocabulary.read(Path(directory) / vocabulary.FILE)
         self._index = index.open_dir(str(directory))
         weighting = _PreloadedLengthsBM25F()
         self._searcher = self._index.searcher(weighting=weighting)
@@ -378,7 +403,9 @@ class SearchIndex:
         # The index behind a searcher never changes (a new index is a new directory), so
         # completions can be cached for its lifetime.
         self._completions = lru_cache(maxsize=1024)(
-            lambda prefix: query.completions(self._searcher.reader(), self._analyzer, prefix)
+            lambda prefix: query.completions(
+                self._searcher.reader(), self._vocabulary, self._analyzer, prefix
+            )
         )
 
     def search(
@@ -397,7 +424,7 @@ class SearchIndex:
             results, total = self._ranker.search(q, limit=wanted * page_size)
             suggestion = None
             if not total:
-                suggestion = query.suggest(self._searcher.reader(), parsed)
+                suggestion = query.suggest(self._vocabulary, parsed)
                 # A multi-word query with no misspelling that finds nothing with every word
                 # falls back to ranking by any word, rather than showing nothing at all.
                 if suggestion is None and sum(1 for u in parsed.units if u.terms) > 1:
