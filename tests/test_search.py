@@ -343,6 +343,7 @@ def test_snippet_falls_back_to_the_summary_then_to_nothing(ix):
         ('"the therapeutc relationship"', '"the therapeutic relationship"'),
         ("Anxeity", "anxiety"),
         ("the compots", "the compost"),
+        ("bnod", "bond"),  # swapped letters in a short word
     ],
 )
 def test_did_you_mean_suggests_real_words(ix, typed, suggested):

@@ -399,9 +399,17 @@ def _correct(vocabulary: Vocabulary, word: str) -> str | None:
     # Nearest first, then the most common; the first letter is taken as typed.
     for distance in (1, 2) if len(word) > 4 else (1,):
         candidates = vocabulary.within(word, distance, prefix=1) - {word}
+        if distance == 1:
+            # Two neighbouring letters swapped ("bnod") is one slip, though two edits.
+            candidates |= {w for w in _swapped(word) if vocabulary.doc_frequency(w)}
         if candidates:
             return min(candidates, key=lambda w: (-vocabulary.doc_frequency(w), w))
     return None
+
+
+def _swapped(word: str) -> set[str]:
+    """Return the word with each pair of neighbouring letters swapped, the first kept."""
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)}
 
 
 # --- parsed query -> Whoosh query ---------------------------------------------------------
