@@ -211,6 +211,7 @@ class PagePack:
         self._pack = folder / data["pack"]
         self._headers = data["headers"]
         self._pages = data["pages"]
+        self._broken = False
 
     @classmethod
     def open(cls, folder: Path, stamp: str) -> PagePack | None:
@@ -244,16 +245,21 @@ class PagePack:
         return self._read(entry) or (None, None)
 
     def _read(self, entry) -> tuple[bytes, tuple[tuple[str, str], ...]] | None:
+        if self._broken:
+            return None
         offset, length, headers, _ = entry
         try:
             # Opened per read: nothing to close when a generation is replaced, and a replaced
             # pack file that was removed is simply not found.
             with self._pack.open("rb") as pack:
                 body = os.pread(pack.fileno(), length, offset)
+            if len(body) != length:
+                raise OSError(f"{length} bytes expected at {offset}, {len(body)} found")
         except OSError as error:
-            log.warning("%s: pre-rendered page unreadable: %r", self._pack, error)
-            return None
-        if len(body) != length:
+            # Logged once: every page of the pack would fail alike.
+            self._broken = True
+            log.warning("%s: pre-rendered pages unreadable, rendering on request: %r",
+                        self._pack, error)  # fmt: skip
             return None
         return body, self._headers[headers]
 
