@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
 import benchcorpus  # noqa: E402
+from serving import GUNICORN, serving  # noqa: E402
 
 from webapp import create_app, index, prerender, search  # noqa: E402
 
@@ -241,55 +242,21 @@ app.register_blueprint(bp)
 '''
 
 
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextlib.contextmanager
 def served(content_dir: Path, index_dir: Path, folder: Path):
-    """Run gunicorn with the production config on a free local port; yield (port, process)."""
+    """Run gunicorn with the production config on a local port; yield (port, process)."""
     (folder / "benchwsgi.py").write_text(BENCH_WSGI, encoding="utf-8")
-    port = free_port()
     env = {
         **os.environ,
         "WEB_CONCURRENCY": str(WORKERS),
-        "BIND": f"127.0.0.1:{port}",
         "ACCESS_LOG": str(folder / "access.log"),
         "FLASK_CONTENT_DIR": str(content_dir),
         "FLASK_INDEX_DIR": str(index_dir),
         "FLASK_BUILD_INDEX_IF_MISSING": "false",
         "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT)]),
     }
-    log = (folder / "gunicorn.log").open("wb")
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"),
-         "benchwsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if server.poll() is not None:
-                raise SystemExit(f"gunicorn exited; see {folder / 'gunicorn.log'}")
-            with contextlib.suppress(OSError):
-                status, _, _ = http_get(port, "/healthz")
-                if status == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not answer within 120 s")
-            time.sleep(0.2)
-        yield port, server
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+    with serving([*GUNICORN, "benchwsgi:app"], env, folder / "gunicorn.log", timeout=120) as up:
+        yield up
 
 
 def http_get(port: int, path: str, headers: dict[str, str] | None = None, timeout: float = 10.0):

@@ -23,7 +23,6 @@ requests share one process's snapshots).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import os
 import random
@@ -36,12 +35,15 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from serving import DEV, GUNICORN, serving  # noqa: E402
+
 PYTHON = sys.executable
 DURATION = 40.0
 MAX_DURATION = 120.0
@@ -209,51 +211,7 @@ def rebuild_loop(
         stop.wait(max(0.0, REBUILD_EVERY - (time.monotonic() - started)))
 
 
-SERVERS = {
-    # Production: gunicorn.conf.py, sync workers. It logs "Listening at: http://…:port".
-    "gunicorn": [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-    # Flask's threaded development server. It logs "Running on http://…:port".
-    "dev": [PYTHON, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", "0"],
-}
-LISTENING = re.compile(r"(?:Listening at:|Running on) http://127\.0\.0\.1:(\d+)")
-
-
-@contextlib.contextmanager
-def serving(kind: str, env: dict[str, str], log: Path, workers: int) -> Iterator[int]:
-    """Run the server on a kernel-chosen loopback port; yield the port."""
-    env = {**env, "BIND": "127.0.0.1:0", "WEB_CONCURRENCY": str(workers)}
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            SERVERS[kind],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while not (found := LISTENING.search(log.read_text())):
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start:\n" + log.read_text())
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                server.wait(timeout=0.1)
-        port = int(found.group(1))
-        while True:
-            with contextlib.suppress(OSError):
-                if get(port, "/healthz")[0] == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("no worker answered /healthz:\n" + log.read_text())
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                server.wait(timeout=0.1)
-        yield port
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+SERVERS = {"gunicorn": [*GUNICORN, "wsgi:app"], "dev": DEV}
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -307,7 +265,8 @@ def main() -> int:
 
         stats, rebuilds, stop = Stats(), Rebuilds(), threading.Event()
         server_log = work / "server.log"
-        with serving(options.server, env, server_log, options.workers) as port:
+        env = {**env, "WEB_CONCURRENCY": str(options.workers)}
+        with serving(SERVERS[options.server], env, server_log) as (port, _):
             # The topics as the site names them, from its own topics page.
             topics = sorted(
                 set(re.findall(rb'href="/topics/([a-z0-9-]+)"', get(port, "/topics")[1]))

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from webapp.content import load_library, render_markdown, scaffold_article
+from webapp.content import load_library, scaffold_article
 from webapp.index import rebuild
+from webapp.rendering import render_markdown
 
 from .conftest import FIXTURES
 

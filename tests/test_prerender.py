@@ -151,3 +151,18 @@ def test_clients_without_gzip_get_plain_html(prerendered, client):
     page = client.get(ARTICLE)
     assert page.status_code == 200 and "Content-Encoding" not in page.headers
     assert "<h1>Choosing a counsellor</h1>" in page.get_data(True)
+
+
+def test_pages_from_other_settings_are_read_once_not_at_every_request(
+    prerendered, content_dir, index_dir, monkeypatch
+):
+    change_site_settings(content_dir, name="Another Sample Practice")
+    client = make_app(content_dir, index_dir).test_client()  # checks for pages every request
+    opened = []
+    real_open = prerender.PagePack.open
+    monkeypatch.setattr(
+        prerender.PagePack, "open", lambda *args: opened.append(args) or real_open(*args)
+    )
+    for _ in range(3):
+        assert "Another Sample Practice" in body(client.get(ARTICLE, headers=GZIP))
+    assert len(opened) == 1

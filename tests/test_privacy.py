@@ -6,16 +6,16 @@ import contextlib
 import http.client
 import logging
 import os
-import re
-import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from webapp.privacy import DropQueryStrings
 
 from .conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from serving import GUNICORN, serving  # noqa: E402
 
 
 def test_dev_server_request_lines_lose_their_query_string():
@@ -54,44 +54,13 @@ def gunicorn(content_dir: Path, index_dir: Path, access_log: Path, server_log: P
     """Run the production server (gunicorn.conf.py, one worker); yield its base URL."""
     env = {
         **os.environ,
-        "BIND": "127.0.0.1:0",
         "WEB_CONCURRENCY": "1",
         "ACCESS_LOG": str(access_log),
         "FLASK_CONTENT_DIR": str(content_dir),
         "FLASK_INDEX_DIR": str(index_dir),
     }
-    with server_log.open("wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        # Poll the server's own log for its port (it binds port 0, so no port can clash),
-        # then /healthz until a worker answers; give up at the deadline or if it exits.
-        deadline = time.monotonic() + 60
-        while not (
-            found := re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", server_log.read_text())
-        ):
-            assert time.monotonic() < deadline, "gunicorn did not start:\n" + server_log.read_text()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                server.wait(timeout=0.05)
-            assert server.returncode is None, server_log.read_text()
-        url = found.group(1)
-        while get(url, "/healthz")[0] != 200:
-            assert time.monotonic() < deadline, "no worker answered:\n" + server_log.read_text()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                server.wait(timeout=0.05)
-        yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with serving([*GUNICORN, "wsgi:app"], env, server_log) as (port, _):
+        yield f"http://127.0.0.1:{port}"
 
 
 def get(base: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, str]:

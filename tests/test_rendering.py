@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 
-from webapp import content
+from webapp import content, rendering
 
 from .conftest import SAMPLE_CONTENT
 
@@ -16,9 +16,9 @@ PIECES = ['"', "'", "--", "---", "----", "...", "....", "word", "Word", " ", " "
 
 
 def _slow(text: str):
-    md = content._slow_renderer()
+    md = rendering._slow_renderer()
     raw = md.convert(text)
-    return content.sanitise(raw), tuple(content._flatten_toc(md.toc_tokens))
+    return rendering.sanitise(raw), tuple(rendering._flatten_toc(md.toc_tokens))
 
 
 def test_typography_matches_python_markdowns_smarty():
@@ -26,7 +26,7 @@ def test_typography_matches_python_markdowns_smarty():
     texts = [content._read_front_matter(p)[1] for p in (SAMPLE_CONTENT / "articles").glob("*.md")]
     texts += ["".join(rng.choice(PIECES) for _ in range(rng.randint(1, 30))) for _ in range(1500)]
     for text in texts:
-        assert content.render_markdown(text) == _slow(text), text
+        assert rendering.render_markdown(text) == _slow(text), text
 
 
 def test_indexing_fast_path_gives_the_filter_chains_postings():

@@ -265,9 +265,10 @@ class PagePack:
 
 
 class PagePacks:
-    """The pack of the generation a worker serves, opened once and looked for again (every
-    `check_interval` seconds) while it is missing: it is written after the generation goes
-    live."""
+    """The pack of the generation a worker serves, opened once. While there is none it is
+    looked for again every `check_interval` seconds (it is written after the generation goes
+    live); one that cannot be used (other code rendered it, say) is read again only once its
+    index file changes."""
 
     def __init__(self, app: Flask, index_dir: Path, check_interval: float):
         self._app = app
@@ -276,19 +277,32 @@ class PagePacks:
         self._generation: str | None = None
         self._pack: PagePack | None = None
         self._checked_at = -float("inf")
+        self._tried: tuple[int, int, int] | None = None  # the index file's identity then
         self._lock = threading.Lock()
+        # The code this process runs is the code on disk now, not after a later deploy.
+        _code_digest()
 
     def get(self, generation: str, key: PageKey):
         """Return (body, headers) of a pre-rendered page of the generation, or None."""
         with self._lock:
             if generation != self._generation:
-                self._generation, self._pack, self._checked_at = generation, None, -float("inf")
+                self._generation, self._pack = generation, None
+                self._checked_at, self._tried = -float("inf"), None
             if self._pack is None:
                 now = time.monotonic()
                 if now - self._checked_at < self._interval:
                     return None
                 self._checked_at = now
-                self._pack = PagePack.open(self._index_dir / generation, fingerprint(self._app))
+                folder = self._index_dir / generation
+                try:
+                    found = (folder / INDEX_FILE).stat()
+                except OSError:
+                    return None
+                identity = (found.st_ino, found.st_size, found.st_mtime_ns)
+                if identity == self._tried:
+                    return None
+                self._tried = identity
+                self._pack = PagePack.open(folder, fingerprint(self._app))
                 if self._pack is None:
                     return None
             pack = self._pack
