@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
+import json
 import logging
 import os
 import selectors
@@ -380,3 +382,19 @@ def test_a_read_only_folder_without_an_index_shows_the_update_page(content_dir, 
     assert response.status_code == 503
     assert "The site is being updated" in response.get_data(as_text=True)
     assert any("could not build the search index" in r.getMessage() for r in caplog.records)
+
+
+def test_after_an_update_every_checksum_is_that_of_its_file(runner, content_dir, index_dir):
+    # An update reuses the checksums of files it hard-links from the live generation; the
+    # files it writes anew must get their own, or the next start-up would call them damaged.
+    path = content_dir / "articles" / "living-with-grief.md"
+    path.write_text(path.read_text() + "\nOne more sentence about memory.\n")
+    assert runner.invoke(args=["index", "update"]).exit_code == 0
+    generation = index_dir / current_generation(index_dir)
+    manifest = json.loads((generation / "manifest.json").read_text())
+    written = [name for name in manifest["checksums"] if name.startswith("library/")]
+    assert written and len(manifest["checksums"]) > len(written)
+    for name, checksum in manifest["checksums"].items():
+        assert hashlib.blake2b((generation / name).read_bytes(), digest_size=32).hexdigest() == (
+            checksum
+        ), name
