@@ -128,14 +128,20 @@ def test_a_server_with_other_settings_ignores_the_pages(prerendered, content_dir
     assert "Another Sample Practice" in page
 
 
-@pytest.mark.parametrize("damage", ["index", "pack"])
+@pytest.mark.parametrize("damage", ["index", "pack", "flipped byte"])
 def test_damaged_pages_are_rendered_on_request(prerendered, content_dir, index_dir, damage):
     folder = index_dir / (index_dir / "CURRENT").read_text().strip()
     if damage == "index":
         (folder / prerender.INDEX_FILE).write_bytes(b"not a pickle")
-    else:
+    elif damage == "pack":
         for pack in folder.glob("pages-*.pack"):
             pack.write_bytes(b"")
+    else:  # the same length, one bit different: no visitor may get it
+        for pack in folder.glob("pages-*.pack"):
+            data = bytearray(pack.read_bytes())
+            for position in range(0, len(data), 512):
+                data[position] ^= 1
+            pack.write_bytes(bytes(data))
     client = make_app(content_dir, index_dir).test_client()
     page = client.get(ARTICLE, headers=GZIP)
     assert page.status_code == 200

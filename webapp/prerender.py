@@ -27,6 +27,7 @@ import os
 import pickle
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -41,7 +42,7 @@ PACK_PREFIX = "pages-"
 # Config that shows in pages or their headers; anything else does not change their bytes.
 PAGE_CONFIG = ("PAGE_MAX_AGE", "SEARCH_MAX_QUERY_LENGTH")
 DROPPED_HEADERS = {"date", "content-length"}  # set per response by the server
-FORMAT = 1
+FORMAT = 2
 
 PageKey = tuple[str, bool]  # (path, htmx fragment)
 
@@ -61,6 +62,7 @@ class _Entry:
     length: int
     headers: int  # position in the pack's list of distinct header lists
     digest: bytes  # of the page's inputs
+    crc: int  # of the stored bytes, so a damaged pack is never sent to a visitor
 
 
 def fingerprint(app: Flask) -> str:
@@ -129,7 +131,8 @@ def render_pages(app: Flask) -> PrerenderReport | None:
                 if headers not in header_ids:
                     header_ids[headers] = len(header_lists)
                     header_lists.append(headers)
-                pages[key] = _Entry(pack.tell(), len(body), header_ids[headers], digest)
+                crc = zlib.crc32(body)
+                pages[key] = _Entry(pack.tell(), len(body), header_ids[headers], digest, crc)
                 pack.write(body)
         _write_index(folder, pack_name, stamp, generation, pages, header_lists)
     except OSError as error:  # the generation was replaced and removed meanwhile, say
@@ -183,7 +186,7 @@ def _write_index(folder: Path, pack_name: str, stamp: str, generation: str, page
         "fingerprint": stamp,
         "generation": generation,
         "headers": header_lists,
-        "pages": {key: (e.offset, e.length, e.headers, e.digest) for key, e in pages.items()},
+        "pages": {k: (e.offset, e.length, e.headers, e.digest, e.crc) for k, e in pages.items()},
     }
     temporary = folder / f".{INDEX_FILE}.{os.getpid()}"
     temporary.write_bytes(pickle.dumps(data, protocol=5))
@@ -247,14 +250,14 @@ class PagePack:
     def _read(self, entry) -> tuple[bytes, tuple[tuple[str, str], ...]] | None:
         if self._broken:
             return None
-        offset, length, headers, _ = entry
+        offset, length, headers, _, crc = entry
         try:
             # Opened per read: nothing to close when a generation is replaced, and a replaced
             # pack file that was removed is simply not found.
             with self._pack.open("rb") as pack:
                 body = os.pread(pack.fileno(), length, offset)
-            if len(body) != length:
-                raise OSError(f"{length} bytes expected at {offset}, {len(body)} found")
+            if len(body) != length or zlib.crc32(body) != crc:
+                raise OSError(f"the {length} bytes at {offset} are not those written")
         except OSError as error:
             # Logged once: every page of the pack would fail alike.
             self._broken = True
