@@ -52,6 +52,32 @@ def test_an_article_with_nothing_in_common_says_so(client, runner, content_dir):
     assert "No related articles yet" in html and 'href="/topics"' in html
 
 
+def reserved_rows(client, slug: str) -> int:
+    html = client.get(f"/articles/{slug}").get_data(True)
+    return int(re.search(r'id="related-panel" class="related-panel rows-(\d)"', html).group(1))
+
+
+def test_the_placeholder_reserves_a_row_for_each_article_the_panel_will_hold(
+    client, runner, content_dir
+):
+    # An article related to one other only: its panel must not keep three empty rows.
+    (content_dir / "articles" / "bee-keeping-notes.md").write_text(
+        "---\ntitle: Beekeeping notes\nsummary: Hives, frames and honey.\ndate: 2026-05-01\n"
+        "tags: [hobbies]\n---\nSmokers calm colonies; supers hold honeycomb frames.\n"
+    )
+    (content_dir / "articles" / "more-bee-keeping.md").write_text(
+        "---\ntitle: More beekeeping\nsummary: Swarms and queens.\ndate: 2026-05-02\n"
+        "tags: [hobbies]\n---\nSmokers calm colonies before the honeycomb frames come out.\n"
+    )
+    assert runner.invoke(args=["index", "rebuild"]).exit_code == 0
+    counts = set()
+    for slug in ["bee-keeping-notes", ARTICLE, "living-with-grief"]:
+        shown = len(related_slugs(client, slug))
+        counts.add(shown)
+        assert reserved_rows(client, slug) == max(shown, 1), slug
+    assert 1 in counts and 4 in counts
+
+
 def test_related_lists_are_stored_with_the_generation(index_dir):
     snapshot = index.load_snapshot(index_dir)
     try:

@@ -155,7 +155,8 @@ def _page_inputs(snapshot):
         related = [library.articles[s] for s in snapshot.related.get(slug, [])
                    if s in library.articles]  # fmt: skip
         path = f"/articles/{slug}"
-        yield (path, False), _digest((article, author))
+        # The page reserves a row for each related article.
+        yield (path, False), _digest((article, author, len(related)))
         yield (f"{path}/related", True), _digest((slug, related))
 
 

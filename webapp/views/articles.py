@@ -56,6 +56,7 @@ def article(slug: str):
         author=person,
         review_due=review_due(item),
         structured_data=_structured_data(item, person),
+        related_count=len(related_articles(slug)),
     )
 
 
@@ -75,13 +76,14 @@ def _structured_data(item: Article, person: Author | None) -> dict[str, Any]:
 def related(slug: str):
     """Show the related-articles panel: a fragment for htmx, a whole page otherwise."""
     item = _public_article(slug)
+    return render("related.html", "_related.html", article=item, related=related_articles(slug))
+
+
+def related_articles(slug: str) -> list[Article]:
+    """Return the public articles related to the article, best first."""
     snapshot = current_snapshot()
-    related = [
-        snapshot.library.articles[s]
-        for s in snapshot.related.get(slug, [])
-        if s in snapshot.library.articles
-    ]
-    return render("related.html", "_related.html", article=item, related=related)
+    articles = snapshot.library.articles
+    return [articles[s] for s in snapshot.related.get(slug, []) if s in articles]
 
 
 @bp.get("/topics")
