@@ -2,7 +2,7 @@
 
 An article page and its related panel are the same for every visitor until the content
 changes, so after `index rebuild` or `index update` makes a generation live, `render_pages`
-requests each of them from the app itself (so body and headers are exactly what a visit
+runs each request through the app itself (so body and headers are exactly what a visit
 would get, gzipped) and keeps them in the generation's folder: the bodies one after another
 in a pack file, and an index of where each starts. A worker then answers those URLs with one
 file read instead of rendering (see `caching.serve_cached`).
@@ -111,7 +111,6 @@ def render_pages(app: Flask) -> PrerenderReport | None:
     folder = index_dir / generation
     stamp = fingerprint(renderer)
     previous = _previous_pack(index_dir, generation, stamp)
-    client = renderer.test_client()
     pages: dict[PageKey, _Entry] = {}
     header_lists: list[tuple[tuple[str, str], ...]] = []
     header_ids: dict[tuple[tuple[str, str], ...], int] = {}
@@ -122,7 +121,7 @@ def render_pages(app: Flask) -> PrerenderReport | None:
             for key, digest in _page_inputs(snapshot):
                 body, headers = previous.read(key, digest) if previous else (None, None)
                 if body is None:
-                    body, headers = _render(client, key)
+                    body, headers = _render(renderer, key)
                     if body is None:
                         continue
                     rendered += 1
@@ -164,12 +163,15 @@ def _digest(inputs: Any) -> bytes:
     return hashlib.blake2b(pickle.dumps(inputs, protocol=5), digest_size=16).digest()
 
 
-def _render(client, key: PageKey) -> tuple[bytes | None, tuple[tuple[str, str], ...]]:
+def _render(app: Flask, key: PageKey) -> tuple[bytes | None, tuple[tuple[str, str], ...]]:
     path, fragment = key
     headers = {"Accept-Encoding": "gzip"}
     if fragment:
         headers["HX-Request"] = "true"
-    response = client.get(path, headers=headers)
+    # The whole request as the server handles it (hooks included), without a WSGI round
+    # trip, which would only add the Content-Length that is dropped anyway.
+    with app.test_request_context(path, headers=headers):
+        response = app.full_dispatch_request()
     if response.status_code != 200:
         return None, ()
     kept = tuple(
