@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -202,12 +202,11 @@ def _verify_checksums(folder: Path, manifest: Manifest) -> None:
     # visitor's search is caught here; and nothing is unpickled before its checksum matches.
     if store.META_PATH not in manifest.checksums:
         raise IndexProblem(f"{folder}: manifest lists no content files")
+    actual = _checksums(folder, list(manifest.checksums))
     for name, expected in manifest.checksums.items():
-        try:
-            actual = _checksum(folder / name)
-        except OSError as error:
-            raise IndexProblem(f"{folder}: index file {name} is missing ({error})") from None
-        if actual != expected:
+        if isinstance(actual[name], OSError):
+            raise IndexProblem(f"{folder}: index file {name} is missing ({actual[name]})")
+        if actual[name] != expected:
             raise IndexProblem(f"{folder}: index file {name} is damaged (checksum differs)")
 
 
@@ -455,6 +454,7 @@ def _write_manifest(
         render_version=RENDER_VERSION,
     )
     manifest.checksums = {}
+    unknown = []
     for path in sorted(folder.rglob("*")):
         # Whoosh's lock file is shared (hard-linked) between generations and means nothing.
         if not path.is_file() or path.name.endswith("WRITELOCK"):
@@ -464,7 +464,12 @@ def _write_manifest(
         if known and _same_file(path, verified[0] / relative):
             manifest.checksums[relative] = known
         else:
-            manifest.checksums[relative] = _checksum(path)
+            manifest.checksums[relative] = ""
+            unknown.append(relative)
+    for relative, checksum in _checksums(folder, unknown).items():
+        if isinstance(checksum, OSError):
+            raise checksum
+        manifest.checksums[relative] = checksum
     (folder / "manifest.json").write_text(json.dumps(manifest.__dict__), "utf-8")
     return manifest
 
@@ -474,6 +479,20 @@ def _same_file(path: Path, other: Path) -> bool:
         return os.path.samefile(path, other)
     except OSError:
         return False
+
+
+def _checksums(folder: Path, names: list[str]) -> dict[str, str | OSError]:
+    """Return the checksum of each named file (or the error reading it), a thread per core:
+    hashing releases the GIL, and a large generation is a few hundred megabytes."""
+
+    def one(name: str) -> str | OSError:
+        try:
+            return _checksum(folder / name)
+        except OSError as error:
+            return error
+
+    with ThreadPoolExecutor(max_workers=max(1, min(MAX_WORKERS, os.cpu_count() or 1))) as pool:
+        return dict(zip(names, pool.map(one, names), strict=True))
 
 
 def _checksum(path: Path) -> str:
