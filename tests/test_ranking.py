@@ -13,41 +13,11 @@ from webapp import query, ranking, search
 from webapp.content import Article, topic_for
 
 WORDS = [
-    "anxiety",
-    "sleep",
-    "worry",
-    "breathing",
-    "therapist",
-    "session",
-    "counsellor",
-    "trust",
-    "habit",
-    "routine",
-    "evening",
-    "morning",
-    "panic",
-    "grief",
-    "loss",
-    "family",
-    "partner",
-    "work",
-    "stress",
-    "body",
-    "calm",
-    "walk",
-    "talk",
-    "notice",
-    "feeling",
-    "thought",
-    "pattern",
-    "change",
-    "small",
-    "step",
-    "kind",
-    "patient",
-    "listen",
-    "support",
-]
+    "anxiety", "sleep", "worry", "breathing", "therapist", "session", "counsellor", "trust",
+    "habit", "routine", "evening", "morning", "panic", "grief", "loss", "family", "partner",
+    "work", "stress", "body", "calm", "walk", "talk", "notice", "feeling", "thought",
+    "pattern", "change", "small", "step", "kind", "patient", "listen", "support",
+]  # fmt: skip
 
 
 def article(number: int, rng: random.Random) -> Article:
