@@ -26,6 +26,7 @@ from whoosh import query as wq
 from whoosh.analysis import Token
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.formats import Characters, Frequency, Positions
+from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
@@ -590,9 +591,12 @@ class _BodyStats:
         """Return (collection frequency, document frequency), or None if not in any body."""
         if self._terms is not None:
             return self._terms.get(term)
-        if ("body", term) not in self.reader:
+        # One pass over the segments for both numbers (and none for a term no body has).
+        try:
+            info = self.reader.term_info("body", term)
+        except TermNotFound:
             return None
-        return self.reader.frequency("body", term), self.reader.doc_frequency("body", term)
+        return info.weight(), info.doc_frequency()
 
     def postings(self, term: str) -> dict[int, float]:
         """Return {docnum: BM25F score of the term} for every live document holding it.
