@@ -378,8 +378,7 @@ class _PreloadedLengthsBM25F(scoring.BM25F):
         cached = self._lengths.get(key)
         if cached is None or cached[0] is not reader:
             with self._lock:
-                lengths = [reader.doc_field_length(d, fieldname, 1)
-                           for d in range(reader.doc_count_all())]  # fmt: skip
+                lengths = ranking.field_lengths(reader, fieldname, 1)
                 cached = self._lengths[key] = (reader, lengths)
         return cached[1]
 
@@ -627,7 +626,7 @@ class _BodyStats:
         key = id(segment)
         cached = self._lengths_by_segment.get(key)
         if cached is None or cached[0] is not segment:
-            lengths = [segment.doc_field_length(d, "body") for d in range(segment.doc_count_all())]
+            lengths = ranking.field_lengths(segment, "body", 0)
             cached = self._lengths_by_segment[key] = (segment, lengths)
         return cached[1]
 
