@@ -4,15 +4,17 @@ An article page and its related panel are the same for every visitor until the c
 changes, so after `index rebuild` or `index update` makes a generation live, `render_pages`
 runs each request through the app itself (so body and headers are exactly what a visit
 would get, gzipped) and keeps them in the generation's folder: the bodies one after another
-in a pack file, and an index of where each starts. A worker then answers those URLs with one
-file read instead of rendering (see `caching.serve_cached`).
+in a pack file, and an index of where each starts, with a CRC of each. A worker then answers
+those URLs with one file read instead of rendering (see `caching.serve_cached`).
 
-- Pages whose inputs (the article and its author; the related list and the articles on it)
-  are unchanged since the previous generation are copied from its pack, not rendered again.
+- Pages whose inputs (the article, its author and how many related articles it has; the
+  related list and the articles on it) are unchanged since the previous generation are
+  copied from its pack, not rendered again.
 - The pack records a fingerprint of everything else that decides the bytes: the site's code,
   templates and static files, the site settings and the config that pages show. A server
   whose fingerprint differs (new code deployed, settings edited) ignores the pack and
-  renders as usual, as it also does for any URL the pack lacks or a pack it cannot read.
+  renders as usual, as it also does for any URL the pack lacks or a pack it cannot read
+  (or whose bytes no longer match their CRC).
 - Only what a plain request gets is kept: no query string, gzip accepted, the site mounted
   at the root. Anything else is rendered on request.
 
