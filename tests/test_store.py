@@ -39,3 +39,22 @@ def test_update_rewrites_only_touched_chunks_and_matches_a_rebuild(content_dir, 
         assert library.articles[slug] == article
     assert library.authors == rebuilt.authors
     assert set(related) == set(rebuilt_related)
+
+
+def test_serving_holds_no_plain_text_but_builds_still_read_it(index_dir, client):
+    # Every server process keeps the whole library in memory; the text only indexing reads
+    # is left out of it, and kept on disk for the next build.
+    snapshot = index.load_snapshot(index_dir)
+    try:
+        served = snapshot.library.articles
+        assert served and all(article.body_text == "" for article in served.values())
+        folder = index_dir / index.current_generation(index_dir)
+        stored, _ = store.read(folder)
+        assert all(stored.articles[slug].body_text for slug in served)
+        assert all(
+            stored.articles[slug].body_html == article.body_html for slug, article in served.items()
+        )
+    finally:
+        snapshot.close()
+    page = client.get("/articles/understanding-anxiety").get_data(as_text=True)
+    assert "min read" in page and "<h1>Understanding anxiety</h1>" in page

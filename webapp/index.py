@@ -190,10 +190,11 @@ def load_snapshot(index_dir: Path) -> Snapshot:
 
 
 def _read_content(folder: Path, manifest: Manifest) -> tuple[Library, dict[str, list[str]]]:
-    """Check every file of a generation against its manifest, then load its content."""
+    """Check every file of a generation against its manifest, then load its content for
+    serving (without the articles' plain text, which only indexing reads)."""
     _verify_checksums(folder, manifest)
     try:
-        return store.read(folder)
+        return store.read(folder, with_text=False)
     except Exception as error:
         raise IndexProblem(f"{folder}: index files are damaged ({error!r})") from None
 

@@ -16,7 +16,7 @@ import os
 import pickle
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .content import Article, Library
@@ -103,12 +103,20 @@ def read_articles(folder: Path, slugs: Iterable[str]) -> dict[str, Article]:
     return found
 
 
-def read(folder: Path) -> tuple[Library, dict[str, list[str]]]:
-    """Return a generation's whole library and its related lists."""
+def read(folder: Path, with_text: bool = True) -> tuple[Library, dict[str, list[str]]]:
+    """Return a generation's whole library and its related lists.
+
+    Without `with_text`, articles come without their plain text (`body_text` is empty),
+    which only indexing needs: serving keeps every article in memory in every process, and
+    the text is about an eighth of it.
+    """
     meta = read_meta(folder)
     everything: dict[str, Article] = {}
     for number in range(CHUNKS):
-        everything.update(_load(_chunk_path(folder, number)))
+        chunk = _load(_chunk_path(folder, number))
+        if not with_text:  # chunk by chunk, so the texts never all sit in memory at once
+            chunk = {slug: replace(article, body_text="") for slug, article in chunk.items()}
+        everything.update(chunk)
     library = Library(
         articles={slug: everything[slug] for slug in meta.order},
         drafts=meta.drafts,
