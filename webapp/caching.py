@@ -10,9 +10,9 @@
   Static files are compressed once per version and kept in memory.
 - Article pages and related panels, which change only with the index generation, are kept
   as finished responses (body compressed, headers set) in a per-process cache bounded in
-  bytes, keyed by generation, path, fragment or page, and encoding: a repeat view costs a
-  dictionary look-up instead of a render and a compression. Before that first view, they
-  may come ready-made from the generation's pre-rendered pages (`prerender.py`).
+  bytes, keyed by generation, mount point, path, fragment or page, and encoding: a repeat
+  view costs a dictionary look-up instead of a render and a compression. Before that first
+  view, they may come ready-made from the generation's pre-rendered pages (`prerender.py`).
 """
 
 from __future__ import annotations
