@@ -117,13 +117,13 @@ def test_a_phrase_needs_its_words_side_by_side_and_in_order(tmp_path):
 
 def test_score_tables_stay_within_their_bound(index, monkeypatch):
     monkeypatch.setattr(ranking, "MAX_CACHED_POSTINGS", 50)
-    ranker = ranking.Ranker(index._searcher, index._searcher.weighting._field_lengths)
+    ranker = ranking.Ranker(index._searcher, query.FIELDS)
     for word in WORDS:
         ranker.term_scores("body", terms(word)[0])
     assert ranker._cached <= 50 or len(ranker._tables) == 1
     # A dropped table is read again, with the same scores.
     again = ranker.term_scores("body", terms(WORDS[0])[0])
-    assert again == ranking.Ranker(index._searcher, ranker._field_lengths).term_scores(
+    assert again == ranking.Ranker(index._searcher, query.FIELDS).term_scores(
         "body", terms(WORDS[0])[0]
     )
 

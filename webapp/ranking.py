@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import heapq
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
@@ -36,12 +36,17 @@ Scores = dict[int, float]
 class Ranker:
     """Evaluates queries against one open searcher; not thread-safe (callers hold a lock)."""
 
-    def __init__(self, searcher, field_lengths: Callable[[object, str], list[int]]):
+    def __init__(self, searcher, fields: Iterable[str]):
         self._searcher = searcher
-        self._field_lengths = field_lengths
         weighting = searcher.weighting
         self._b, self._k1 = weighting.B, weighting.K1
         self._leaves = list(searcher.reader().leaf_readers())
+        # Every document's length of each field, per segment: scoring reads one for every
+        # posting. Read now, while the index is being opened, not in the first searches.
+        self._lengths = [
+            {field: field_lengths(segment, field, 1) for field in fields}
+            for segment, _ in self._leaves
+        ]
         self._tables: OrderedDict[tuple[str, str], Scores] = OrderedDict()
         self._cached = 0
 
@@ -96,10 +101,12 @@ class Ranker:
         numerator = idf * (k1 + 1)
         base = k1 * (1 - self._b)
         per_length = k1 * self._b / (searcher.avg_field_length(field) or 1)
-        for segment, offset in self._leaves:
+        for (segment, offset), by_field in zip(self._leaves, self._lengths, strict=True):
             if (field, text) not in segment:
                 continue
-            lengths = self._field_lengths(segment, field)
+            if field not in by_field:
+                by_field[field] = field_lengths(segment, field, 1)
+            lengths = by_field[field]
             for ids, weights in posting_blocks(segment.postings(field, text)):
                 for docnum, tf in zip(ids, weights, strict=True):
                     found[docnum + offset] = (

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from whoosh import highlight, index, scoring
+from whoosh import highlight, index
 from whoosh import query as wq
 from whoosh.analysis import Token
 from whoosh.fields import ID, TEXT, Schema
@@ -353,36 +353,6 @@ def _merge_overlaps(fragments: list[highlight.Fragment]) -> list[highlight.Fragm
     return merged
 
 
-class _PreloadedLengthsBM25F(scoring.BM25F):
-    """Whoosh's BM25F with each segment's field lengths read once into a list.
-
-    Scoring reads a document's field length for every posting it scores, and Whoosh reads
-    it from the column file each time (about two thirds of scoring). The values are the
-    same, so the ranking is the same.
-    """
-
-    def __init__(self):
-        super().__init__()
-        self._lengths: dict[tuple[int, str], tuple[object, list[int]]] = {}
-        self._lock = threading.Lock()
-
-    def scorer(self, searcher, fieldname, text, qf=1):
-        """Return Whoosh's scorer, reading lengths from the preloaded list."""
-        found = super().scorer(searcher, fieldname, text, qf=qf)
-        if isinstance(found, scoring.BM25FScorer):
-            found.dfl = self._field_lengths(searcher.reader(), fieldname).__getitem__
-        return found
-
-    def _field_lengths(self, reader, fieldname: str) -> list[int]:
-        key = (id(reader), fieldname)
-        cached = self._lengths.get(key)
-        if cached is None or cached[0] is not reader:
-            with self._lock:
-                lengths = ranking.field_lengths(reader, fieldname, 1)
-                cached = self._lengths[key] = (reader, lengths)
-        return cached[1]
-
-
 class SearchIndex:
     """An open index with one searcher, shared by all requests until closed."""
 
@@ -390,16 +360,10 @@ class SearchIndex:
         # First: a vocabulary that fails to load then leaves no Whoosh files open.
         self._vocabulary = vocabulary.read(Path(directory) / vocabulary.FILE)
         self._index = index.open_dir(str(directory))
-        weighting = _PreloadedLengthsBM25F()
-        self._searcher = self._index.searcher(weighting=weighting)
-        # Read the field lengths now, while the generation is being opened, not during the
-        # first searches.
-        for reader, _ in self._searcher.reader().leaf_readers():
-            for field in query.FIELDS:
-                weighting._field_lengths(reader, field)
+        self._searcher = self._index.searcher()
         self._analyzer = self._searcher.schema["body"].analyzer
         self._lock = threading.Lock()  # the dev server is threaded; a searcher is not
-        self._ranker = ranking.Ranker(self._searcher, weighting._field_lengths)
+        self._ranker = ranking.Ranker(self._searcher, query.FIELDS)
         # The index behind a searcher never changes (a new index is a new directory), so
         # completions can be cached for its lifetime.
         self._completions = lru_cache(maxsize=1024)(
