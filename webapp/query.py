@@ -27,7 +27,6 @@ from whoosh.analysis import (
     RegexTokenizer,
     StemFilter,
     StopFilter,
-    Token,
 )
 from whoosh.support.charset import accent_map
 
@@ -141,8 +140,9 @@ class CachedWordAnalyzer(Analyzer):
     neighbours, so indexing can tokenize with the regex alone and look each word up in a
     cache filled by running the chain on that word: the same terms, positions and
     characters as the chain gives, at a fraction of the cost (the chain's six generator
-    stages per token were most of the indexing time). Anything but plain indexing (queries,
-    highlighting, kept stop words) goes through the chain itself.
+    stages per token were most of the indexing time). Indexing (`search.FastText`) asks
+    for `counts` or `occurrences`; calling the analyzer (queries, highlighting, anything
+    else) runs the chain itself.
     """
 
     def __init__(self, chain: Analyzer):
@@ -201,36 +201,9 @@ class CachedWordAnalyzer(Analyzer):
                 found[term] = [(position, start, end)]
         return found
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
-                 **kwargs):  # fmt: skip
-        if (mode != "index" or not removestops or keeporiginal or not tokenize
-                or not isinstance(value, str)):  # fmt: skip
-            yield from self.chain(value, positions=positions, chars=chars,
-                                  keeporiginal=keeporiginal, removestops=removestops,
-                                  start_pos=start_pos, start_char=start_char,
-                                  tokenize=tokenize, mode=mode, **kwargs)  # fmt: skip
-            return
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        token.boost = 1.0
-        token.stopped = False
-        terms = self._terms
-        position = None
-        for number, match in enumerate(WORD.finditer(value)):
-            word = match.group()
-            term = terms[word] if word in terms else self.term(word)
-            if term is None:
-                continue
-            token.text = term
-            if positions:
-                # As StopFilter renumbers: the first kept word keeps its place, the rest
-                # follow it one by one.
-                position = start_pos + number if position is None else position + 1
-                token.pos = position
-            if chars:
-                token.startchar = start_char + match.start()
-                token.endchar = start_char + match.end()
-            yield token
+    def __call__(self, value, **kwargs):
+        """Run the chain itself: token by token, as Whoosh asks of any analyzer."""
+        return self.chain(value, **kwargs)
 
 
 def text_analyzer() -> Analyzer:
