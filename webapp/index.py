@@ -39,8 +39,9 @@ from .content import RENDER_VERSION, Article, Library, load_library, read_articl
 
 log = logging.getLogger(__name__)
 
-FORMAT = 7  # bump when the snapshot layout changes; older generations are then rebuilt
+FORMAT = 8  # bump when the snapshot layout changes; older generations are then rebuilt
 # 5: "Did you mean" and completions read whoosh/vocabulary.bin, no longer a `words` field.
+# 8: related scoring reads whoosh/body-terms.bin.
 CURRENT = "CURRENT"
 LOCK = ".lock"
 GENERATION_NAME = re.compile(r"gen-[0-9]{8}T[0-9]{12}")

@@ -26,11 +26,10 @@ from whoosh import query as wq
 from whoosh.analysis import Token
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.formats import Characters, Frequency, Positions
-from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
-from . import query, ranking, vocabulary
+from . import query, ranking, segment_files, vocabulary
 from .content import Article, Topic, topic_for
 
 TITLE_BOOST = 3.0
@@ -43,6 +42,11 @@ TOPIC_CANDIDATES = 50  # per topic, newest first, so a topic on every article st
 TOPIC_BONUS = 0.4  # per shared topic, at most two counted
 MIN_COVERAGE = 0.2  # share of the article's key-term weight a text-only match must reach
 TAG_SEPARATOR = "\n"  # tag names are one line each (content.topic_for collapses whitespace)
+# Beside the Whoosh files: every body term with its article and occurrence counts (the
+# vocabulary file format), so related scoring looks terms up without reading the segments.
+BODY_TERMS = "body-terms.bin"
+
+segment_files.install()  # every index this module opens is read in place, not copied
 
 
 class FastText(TEXT):
@@ -179,6 +183,7 @@ def build_index(
             raise
         writer.commit()
         vocabulary.write(directory / vocabulary.FILE, vocabulary.count(map(_words, documents)))
+        _write_body_terms(ix, directory)
         return len(documents)
     writer = ix.writer()  # holds the index lock while the workers write their segments
     try:
@@ -201,7 +206,21 @@ def build_index(
             writer.cancel()
         raise
     vocabulary.write(directory / vocabulary.FILE, words)
+    _write_body_terms(ix, directory)
     return len(documents)
+
+
+def _write_body_terms(ix, directory: Path) -> None:
+    """Write the BODY_TERMS file of a freshly built index (no deleted documents) from its
+    segments' term statistics: a term's weight in the body is its occurrences."""
+    tally = vocabulary.Tally()
+    with ix.reader() as reader:
+        for segment, _ in reader.leaf_readers():
+            for term, info in segment.iter_field("body"):
+                word = term.decode("utf-8")
+                tally.documents[word] += info.doc_frequency()
+                tally.occurrences[word] += round(info.weight())
+    vocabulary.write(directory / BODY_TERMS, tally)
 
 
 def _write_segment(directory: str, documents: list[dict[str, str]]):
@@ -223,26 +242,32 @@ def update_index(directory: Path, changed: Iterable[Article], removed: Iterable[
     writer = ix.writer(timeout=10.0)
     gone: list[str] = []
     added: list[str] = []
+    gone_bodies: list[str] = []
+    added_bodies: list[str] = []
     try:
         searcher = writer.searcher()
         # A slug both changed and removed (the caller may list a replaced file in both) is
         # deleted first and written again, so the new version wins.
         for slug in set(removed) | set(latest):
             # The stored fields are the text the deleted version's words were counted from.
-            gone += [
-                _words(searcher.stored_fields(d)) for d in searcher.document_numbers(slug=slug)
-            ]
+            for docnum in searcher.document_numbers(slug=slug):
+                stored = searcher.stored_fields(docnum)
+                gone.append(_words(stored))
+                gone_bodies.append(stored["body"])
             writer.delete_by_term("slug", slug)
         for article in latest.values():
             if not article.draft:
                 document = _document(article)
                 writer.add_document(**document)
                 added.append(_words(document))
+                added_bodies.append(document["body"])
     except BaseException:
         writer.cancel()
         raise
     writer.commit()
     vocabulary.update(directory / vocabulary.FILE, gone, added)
+    body_analyzer = ix.schema["body"].analyzer  # the very analyzer that indexed the bodies
+    vocabulary.update(directory / BODY_TERMS, gone_bodies, added_bodies, body_analyzer)
 
 
 # --- searching ----------------------------------------------------------------------------
@@ -518,7 +543,7 @@ def _related_for(directory: str, public: dict[str, RelatedInput], slugs: list[st
     ix = index.open_dir(directory)
     try:
         with ix.searcher() as searcher:
-            stats = _BodyStats(searcher, bulk=len(slugs) > 50)
+            stats = _BodyStats(searcher, vocabulary.read(Path(directory) / BODY_TERMS))
             return {
                 slug: _related_to(stats, slug, public, by_topic, limit) if slug in public else []
                 for slug in slugs
@@ -528,38 +553,31 @@ def _related_for(directory: str, public: dict[str, RelatedInput], slugs: list[st
 
 
 class _BodyStats:
-    """Body-field statistics and postings of one index, each read once, for related scoring."""
+    """Body-field statistics and postings of one index, each read once, for related scoring.
 
-    def __init__(self, searcher, bulk: bool):
+    The statistics are those of the live articles (from BODY_TERMS), not Whoosh's, which
+    still count a deleted or replaced document until its segment is merged away: so an
+    update scores related articles as a rebuild of the same content would.
+    """
+
+    def __init__(self, searcher, body_terms: vocabulary.Vocabulary):
         reader = searcher.reader()
         self.reader = reader
         self.analyzer = searcher.schema["body"].analyzer
-        self.doc_count = reader.doc_count_all()
-        self.avg_length = searcher.avg_field_length("body") or 1.0
+        self.doc_count = reader.doc_count()
+        # A body's length is its number of terms, so the term counts add up to all of them.
+        self.avg_length = body_terms.total_occurrences() / (self.doc_count or 1) or 1.0
         # An index with no documents has no columns at all.
         self.names = reader.column_reader("slug") if reader.has_column("slug") else {}
-        self._lengths: dict[int, int] = {}
         self._postings: dict[str, dict[int, float]] = {}
         self._lengths_by_segment: dict[int, tuple[object, list[int]]] = {}
         self._champions: dict[str, list[tuple[int, float]]] = {}
-        self._terms: dict[str, tuple[float, int]] | None = None
-        if bulk:  # one pass over the term list beats thousands of single look-ups
-            self._terms = {
-                (t.decode("utf-8") if isinstance(t, bytes) else t): (info.weight(),
-                                                                    info.doc_frequency())
-                for t, info in reader.iter_field("body")
-            }  # fmt: skip
+        self._terms = body_terms
 
-    def term(self, term: str) -> tuple[float, int] | None:
+    def term(self, term: str) -> tuple[int, int] | None:
         """Return (collection frequency, document frequency), or None if not in any body."""
-        if self._terms is not None:
-            return self._terms.get(term)
-        # One pass over the segments for both numbers (and none for a term no body has).
-        try:
-            info = self.reader.term_info("body", term)
-        except TermNotFound:
-            return None
-        return info.weight(), info.doc_frequency()
+        documents, occurrences = self._terms.counts(term)
+        return (occurrences, documents) if documents else None
 
     def postings(self, term: str) -> dict[int, float]:
         """Return {docnum: BM25F score of the term} for every live document holding it.
@@ -610,13 +628,6 @@ class _BodyStats:
             else:
                 found = heapq.nlargest(MLT_POSTINGS, postings.items(), key=lambda x: (x[1], -x[0]))
             self._champions[term] = found
-        return found
-
-    def length(self, docnum: int) -> int:
-        """Return the body length Whoosh scores the document with."""
-        found = self._lengths.get(docnum)
-        if found is None:
-            found = self._lengths[docnum] = self.reader.doc_field_length(docnum, "body")
         return found
 
 

@@ -8,6 +8,9 @@ kept in a small file beside the Whoosh index instead of a Whoosh field, which wo
 write one posting per word per article (in pure Python, about half of a full build's
 postings).
 
+The same file, with `query.text_analyzer`'s stemmed terms of article bodies, gives related
+scoring each body term's article and occurrence counts (`search.BODY_TERMS`).
+
 The file: a magic line, the word count and the byte length of the words, the words sorted
 and joined by newlines (a word never holds one), then the two counts as arrays of unsigned
 32-bit integers in the same order, little-endian. Loading it is a split and two array reads.
@@ -55,9 +58,10 @@ class Tally:
         self.occurrences.subtract(other.occurrences)
 
 
-def count(texts: Iterable[str]) -> Tally:
-    """Return the word counts of the texts, one text per article."""
-    analyzer = query.word_analyzer()
+def count(texts: Iterable[str], analyzer: query.CachedWordAnalyzer | None = None) -> Tally:
+    """Return the word counts of the texts, one text per article (with another analyzer:
+    the counts of its terms)."""
+    analyzer = analyzer or query.word_analyzer()
     tally = Tally()
     documents, occurrences = tally.documents, tally.occurrences
     for text in texts:
@@ -114,11 +118,16 @@ def read(path: Path) -> Vocabulary:
     return Vocabulary(words, documents, occurrences)
 
 
-def update(path: Path, removed: Iterable[str], added: Iterable[str]) -> None:
+def update(
+    path: Path,
+    removed: Iterable[str],
+    added: Iterable[str],
+    analyzer: query.CachedWordAnalyzer | None = None,
+) -> None:
     """Rewrite a vocabulary file without the removed articles' texts and with the added ones."""
     tally = read(path).tally()
-    tally.remove(count(removed))
-    tally.add(count(added))
+    tally.remove(count(removed, analyzer))
+    tally.add(count(added, analyzer))
     write(path, tally)
 
 
@@ -149,6 +158,18 @@ class Vocabulary:
         words = self._words
         i = bisect_left(words, word)
         return self._documents[i] if i < len(words) and words[i] == word else 0
+
+    def counts(self, word: str) -> tuple[int, int]:
+        """Return (articles holding the word, its occurrences in all of them); zeros if none."""
+        words = self._words
+        i = bisect_left(words, word)
+        if i < len(words) and words[i] == word:
+            return self._documents[i], self._occurrences[i]
+        return 0, 0
+
+    def total_occurrences(self) -> int:
+        """Return how many times all the words occur, together."""
+        return sum(self._occurrences)
 
     def most_frequent(self, limit: int, prefix: str = "") -> list[tuple[int, str]]:
         """Return up to `limit` (occurrences, word) pairs of words starting with `prefix`,
