@@ -12,7 +12,9 @@ from .conftest import SAMPLE_CONTENT
 PIECES = ['"', "'", "--", "---", "----", "...", "....", "word", "Word", " ", " ", "*em*",
           "**strong**", '`co"de`', "&amp;", "&nbsp;", "'80s", '\\"', "\\'", "\n", "\n\n",
           "\n\n## ", "\n\n- ", "(", ")", "[", "]", "-", ".", ",", "s", "1990", "“", "–",
-          "<b>x</b>", '[link](http://x.y/"q")', "&mdash;", "x", "?"]  # fmt: skip
+          "<b>x</b>", '[link](http://x.y/"q")', "&mdash;", "x", "?", "_", "__u__", "  \n",
+          "\\", "\\*", "<http://x.y>", "<a@b.cd>", "![i](x.png)", "[r]", "\n\n[r]: http://x.y\n",
+          "`", "&#39;", "&", "<", "*"]  # fmt: skip
 
 
 def _slow(text: str):

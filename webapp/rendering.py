@@ -14,7 +14,7 @@ from xml.etree import ElementTree
 
 import markdown
 import nh3
-from markdown.treeprocessors import Treeprocessor
+from markdown.treeprocessors import InlineProcessor, Treeprocessor
 from markdown.util import AtomicString
 
 # An allow-list, not a block-list: anything Markdown might emit that we have not chosen to
@@ -96,14 +96,30 @@ class _FastSmarty(Treeprocessor):
     extension's own patterns and replacements, in its order and with its rules (each match
     becomes an opaque placeholder, the search restarts, entities go to the HTML stash), to
     the same text and tails, using plain regex searches; nodes with no quote, dash or dot
-    are skipped outright.
+    are skipped outright, and so is each pattern whose quote, dashes or dots the text lacks.
     """
 
     CANDIDATE = re.compile(r"['\"\-.]")
+    # What each pattern, by smarty's name for it, needs in the text to match at all (one of
+    # these strings); a pattern not named here is always tried. Replacing a match never
+    # adds any of them: the replacement goes to the stash and the text gets a placeholder.
+    NEEDS = {"smarty-em-dashes": ("---",), "smarty-en-dashes": ("--",),
+             "smarty-ellipses": ("...",)}  # fmt: skip
+    QUOTES = ("'", '"')
 
     def __init__(self, md: markdown.Markdown, patterns):
         super().__init__(md)
-        self.patterns = [(p.getCompiledRegExp(), p.replace) for p in patterns]
+        names = [item.name for item in sorted(patterns._priority, key=lambda i: -i.priority)]  # noqa: SLF001
+        self.patterns = [
+            (patterns[name].getCompiledRegExp(), patterns[name].replace, self._needs(name))
+            for name in names
+        ]
+
+    @classmethod
+    def _needs(cls, name: str) -> tuple[str, ...]:
+        if name.startswith("smarty-quotes-"):
+            return cls.QUOTES
+        return cls.NEEDS.get(name, ("",))  # every text holds ""
 
     def run(self, root):
         """Educate the text and tail of every element below the root."""
@@ -125,7 +141,9 @@ class _FastSmarty(Treeprocessor):
             return data
         stash = self.stashed
         changed = False
-        for regex, replace in self.patterns:
+        for regex, replace, needs in self.patterns:
+            if not any(needed in data for needed in needs):
+                continue
             match = regex.search(data)
             while match is not None:
                 result = "".join(
@@ -145,10 +163,35 @@ class _FastSmarty(Treeprocessor):
 _PLACEHOLDER = re.compile("\x02klzzwxh:([0-9]+)\x03")
 
 
+class _QuickInline(InlineProcessor):
+    """Python-Markdown's inline processor, returning at once text no inline pattern can match.
+
+    It tries each of its fourteen patterns on every text and tail in turn, with a regex search
+    and some bookkeeping each: most of rendering a paragraph of plain prose. Every one of the
+    stock patterns needs a backtick, backslash, square or angle bracket, ampersand, asterisk
+    or underscore, or a line break's two spaces before a newline; text with none of those
+    comes back unchanged from trying them all, so it is not tried.
+    """
+
+    PATTERNS = ("backtick", "escape", "reference", "link", "image_link", "image_reference",
+                "short_reference", "short_image_ref", "autolink", "automail", "linebreak",
+                "html", "entity", "em_strong")  # fmt: skip
+    NEEDED = re.compile(r"[`\\\[<&*_]|  \n")
+
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803
+        # The name is the parent's private method's, so that its own calls come here too.
+        if not self.NEEDED.search(data):
+            return data
+        return super()._InlineProcessor__handleInline(data, patternIndex)
+
+
 def _new_renderer() -> markdown.Markdown:
     md = _slow_renderer()
     smarty = md.treeprocessors["smarty"]
     md.treeprocessors.register(_FastSmarty(md, smarty.inlinePatterns), "smarty", 6)
+    # Only for the patterns it knows: another extension's inline pattern may need anything.
+    if tuple(p.name for p in md.inlinePatterns._priority) == _QuickInline.PATTERNS:  # noqa: SLF001
+        md.treeprocessors.register(_QuickInline(md), "inline", 20)
     return md
 
 
