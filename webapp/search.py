@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
+from operator import neg
 from pathlib import Path
 
 from whoosh import highlight, index
@@ -543,7 +545,8 @@ def _related_for(directory: str, public: dict[str, RelatedInput], slugs: list[st
     ix = index.open_dir(directory)
     try:
         with ix.searcher() as searcher:
-            stats = _BodyStats(searcher, vocabulary.read(Path(directory) / BODY_TERMS))
+            body_terms = vocabulary.read(Path(directory) / BODY_TERMS)
+            stats = _BodyStats(searcher, body_terms, bulk=len(slugs) > 50)
             return {
                 slug: _related_to(stats, slug, public, by_topic, limit) if slug in public else []
                 for slug in slugs
@@ -560,7 +563,7 @@ class _BodyStats:
     update scores related articles as a rebuild of the same content would.
     """
 
-    def __init__(self, searcher, body_terms: vocabulary.Vocabulary):
+    def __init__(self, searcher, body_terms: vocabulary.Vocabulary, bulk: bool = False):
         reader = searcher.reader()
         self.reader = reader
         self.analyzer = searcher.schema["body"].analyzer
@@ -573,10 +576,15 @@ class _BodyStats:
         self._lengths_by_segment: dict[int, tuple[object, list[int]]] = {}
         self._champions: dict[str, list[tuple[int, float]]] = {}
         self._terms = body_terms
+        # Scoring many articles looks up every term many times: a dictionary then pays.
+        self._counts = body_terms.as_dict() if bulk else None
 
     def term(self, term: str) -> tuple[int, int] | None:
         """Return (collection frequency, document frequency), or None if not in any body."""
-        documents, occurrences = self._terms.counts(term)
+        if self._counts is not None:
+            documents, occurrences = self._counts.get(term, (0, 0))
+        else:
+            documents, occurrences = self._terms.counts(term)
         return (occurrences, documents) if documents else None
 
     def postings(self, term: str) -> dict[int, float]:
@@ -626,7 +634,12 @@ class _BodyStats:
             if len(postings) <= MLT_POSTINGS:
                 found = list(postings.items())
             else:
-                found = heapq.nlargest(MLT_POSTINGS, postings.items(), key=lambda x: (x[1], -x[0]))
+                # Best score first; among equal scores the lower document number. Plain
+                # tuples compare without a key function call per posting.
+                best = heapq.nlargest(
+                    MLT_POSTINGS, zip(postings.values(), map(neg, postings), strict=True)
+                )
+                found = [(-negated, score) for score, negated in best]
             self._champions[term] = found
         return found
 
@@ -670,10 +683,14 @@ def _related_to(stats: _BodyStats, slug: str, public, by_topic, limit: int) -> l
         candidates: set[int] = set()
         for term, _ in shared:
             candidates.update(docnum for docnum, _ in stats.champions(term))
-        scores = {
-            docnum: sum(weight * found.get(docnum, 0.0) for found, weight in postings)
-            for docnum in candidates
-        }
+        # Each candidate's sum of weight * term score, added up term by term in key-term
+        # order (as `sum` over the terms would), a list at a time rather than a number.
+        order = list(candidates)
+        totals: list[float] = [0] * len(order)  # type: ignore[list-item] - as sum() starts
+        for found, weight in postings:
+            scored = map(found.get, order, repeat(0.0))
+            totals = [total + weight * score for total, score in zip(totals, scored, strict=True)]
+        scores = dict(zip(order, totals, strict=True))
         hits = heapq.nsmallest(MLT_CANDIDATES + 1, scores.items(), key=lambda x: (-x[1], x[0]))
         names = stats.names
         best = max((score for d, score in hits if names[d] != slug), default=1.0)

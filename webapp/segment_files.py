@@ -19,8 +19,8 @@ from whoosh.filedb.structfile import BufferFile
 
 
 class _SliceReader:
-    """The little of a binary file that Whoosh's readers use (seek, tell, read, readline),
-    over a memoryview, without copying it."""
+    """The little of a binary file that Whoosh's readers use (seek, tell, read, readline,
+    and peek for pickle), over a memoryview, without copying it."""
 
     def __init__(self, view: memoryview):
         self._view = view
@@ -39,6 +39,12 @@ class _SliceReader:
         end = len(self._view) if size is None or size < 0 else min(len(self._view), start + size)
         self._position = max(start, end)
         return bytes(self._view[start:end])
+
+    def peek(self, size: int = 1) -> memoryview:
+        """Return a view of the bytes from the position on, without moving it: pickle's loader
+        reads ahead with it a block at a time, instead of calling `read` for every opcode."""
+        start = self._position
+        return self._view[start : start + max(size, 1)]
 
     def readline(self, size: int | None = -1) -> bytes:
         # Only pickle's text opcodes read lines, and Whoosh pickles in binary protocols.

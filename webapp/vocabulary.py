@@ -167,6 +167,12 @@ class Vocabulary:
             return self._documents[i], self._occurrences[i]
         return 0, 0
 
+    def as_dict(self) -> dict[str, tuple[int, int]]:
+        """Return {word: (articles holding it, occurrences)}, for many look-ups in a row."""
+        return dict(
+            zip(self._words, zip(self._documents, self._occurrences, strict=True), strict=True)
+        )
+
     def total_occurrences(self) -> int:
         """Return how many times all the words occur, together."""
         return sum(self._occurrences)
