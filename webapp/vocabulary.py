@@ -155,9 +155,7 @@ class Vocabulary:
 
     def doc_frequency(self, word: str) -> int:
         """Return how many articles hold the word (0 for a word not in any)."""
-        words = self._words
-        i = bisect_left(words, word)
-        return self._documents[i] if i < len(words) and words[i] == word else 0
+        return self.counts(word)[0]
 
     def counts(self, word: str) -> tuple[int, int]:
         """Return (articles holding the word, its occurrences in all of them); zeros if none."""
