@@ -25,8 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request, url_for
-from flask.globals import _cv_request  # the request context, without a proxy per lookup
+from flask import Flask, Response, current_app, g, has_request_context, request, url_for
 
 from .htmx import wants_fragment
 from .index import IndexProblem
@@ -189,11 +188,10 @@ def cached_url_for(endpoint: str, **values: Any) -> str:
     `url_for` costs tens of microseconds each; the same arguments always give the same URL
     under one script root and host, so templates share a bounded memo.
     """
-    context = _cv_request.get(None)
-    if context is None:
+    if not has_request_context():
         return url_for(endpoint, **values)
     try:
-        environ = context.request.environ
+        environ = request.environ
         key = (
             environ.get("SCRIPT_NAME"),
             environ.get("HTTP_HOST"),
