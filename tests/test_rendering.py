@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter
 
 from webapp import content, rendering
@@ -67,3 +68,14 @@ def test_indexing_fast_path_gives_the_filter_chains_postings():
     for text in texts:
         chain = Counter(t.text for t in words.chain(text, mode="index"))
         assert words.counts(text) == chain, text
+
+
+def test_plain_text_turns_every_kind_of_whitespace_run_into_one_space():
+    # What is indexed and counted for reading time: a tab, a no-break space or an ideographic
+    # space between two words still separates them, and nothing else does.
+    spaces = [c for c in map(chr, range(0x110000)) if re.fullmatch(r"\s", c)]
+    assert len(spaces) > 20
+    for space in spaces:
+        assert rendering.html_to_text(f"<p>{space}one{space}{space}two{space}</p>") == "one two"
+    assert rendering.html_to_text("<p>one\u200btwo</p>") == "one\u200btwo"  # zero width
+    assert rendering.html_to_text("<h2>A <em>b</em></h2>\n<p>c &amp; d</p>") == "A b c & d"

