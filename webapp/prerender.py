@@ -142,6 +142,8 @@ def render_pages(app: Flask) -> PrerenderReport | None:
         return None
     finally:
         snapshot.close()
+        if previous is not None:
+            previous.close()
     for old in folder.glob(f"{PACK_PREFIX}*.pack"):
         if old.name != pack_name:
             old.unlink(missing_ok=True)
@@ -151,13 +153,15 @@ def render_pages(app: Flask) -> PrerenderReport | None:
 def _page_inputs(snapshot):
     """Yield (page key, digest of everything from the content the page shows)."""
     library = snapshot.library
+    # Each Article is pickled and hashed once, not again for every related list naming it
+    # (most of this function's time): a page's digest covers its articles' digests.
+    articles = {slug: _digest(article) for slug, article in library.articles.items()}
     for slug, article in library.articles.items():
         author = library.authors.get(article.author or "")
-        related = [library.articles[s] for s in snapshot.related.get(slug, [])
-                   if s in library.articles]  # fmt: skip
+        related = [articles[s] for s in snapshot.related.get(slug, []) if s in articles]
         path = f"/articles/{slug}"
         # The page reserves a row for each related article.
-        yield (path, False), _digest((article, author, len(related)))
+        yield (path, False), _digest((articles[slug], author, len(related)))
         yield (f"{path}/related", True), _digest((slug, related))
 
 
@@ -220,6 +224,7 @@ class PagePack:
         self._headers = data["headers"]
         self._pages = data["pages"]
         self._broken = False
+        self._kept: Any = None  # the pack file, kept open while `read` copies its pages
 
     @classmethod
     def open(cls, folder: Path, stamp: str) -> PagePack | None:
@@ -246,21 +251,34 @@ class PagePack:
 
     def read(self, key: PageKey, digest: bytes):
         """Return (body, headers) if the page was rendered from the same inputs, else
-        (None, None)."""
+        (None, None). For copying pages into a new pack: the file stays open until `close`."""
         entry = self._pages.get(key)
         if entry is None or entry[3] != digest:
             return None, None
-        return self._read(entry) or (None, None)
+        return self._read(entry, keep_open=True) or (None, None)
 
-    def _read(self, entry) -> tuple[bytes, tuple[tuple[str, str], ...]] | None:
+    def close(self) -> None:
+        """Close the file that `read` kept open."""
+        if self._kept is not None:
+            self._kept.close()
+            self._kept = None
+
+    def _read(
+        self, entry, keep_open: bool = False
+    ) -> tuple[bytes, tuple[tuple[str, str], ...]] | None:
         if self._broken:
             return None
         offset, length, headers, _, crc = entry
         try:
-            # Opened per read: nothing to close when a generation is replaced, and a replaced
-            # pack file that was removed is simply not found.
-            with self._pack.open("rb") as pack:
-                body = os.pread(pack.fileno(), length, offset)
+            if keep_open:
+                if self._kept is None:
+                    self._kept = self._pack.open("rb")
+                body = os.pread(self._kept.fileno(), length, offset)
+            else:
+                # Opened per read: nothing to close when a generation is replaced, and a
+                # replaced pack file that was removed is simply not found.
+                with self._pack.open("rb") as pack:
+                    body = os.pread(pack.fileno(), length, offset)
             if len(body) != length or zlib.crc32(body) != crc:
                 raise OSError(f"the {length} bytes at {offset} are not those written")
         except OSError as error:
