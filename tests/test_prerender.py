@@ -67,16 +67,63 @@ def test_prerendered_pages_are_served_without_rendering(prerendered, client, no_
 
 
 def test_prerendered_pages_equal_a_live_render(prerendered, content_dir, index_dir):
-    served = make_app(content_dir, index_dir, PAGE_CACHE_BYTES=0).test_client()
+    assert_stored_pages_equal_a_live_render(content_dir, index_dir)
+
+
+def test_pages_rendered_by_worker_processes_equal_a_live_render(
+    content_dir, index_dir, monkeypatch
+):
+    # A large library is pre-rendered by a process per core; here every page goes that way.
+    monkeypatch.setattr(prerender, "PARALLEL_MIN_PAGES", 1)
+    monkeypatch.setattr(prerender, "SHARE", 5)
+    monkeypatch.setattr(prerender, "available_cores", lambda: 2)
+    in_this_process = []
+    monkeypatch.setattr(prerender, "_render", lambda *args: in_this_process.append(args))
+    report = prerender.render_pages(make_app(content_dir, index_dir))
+    monkeypatch.undo()
+    assert in_this_process == []
+    served = make_app(content_dir, index_dir).test_client()
+    assert report.rendered == 2 * len(page_urls(served)) > 2 * 5
+    assert_stored_pages_equal_a_live_render(content_dir, index_dir)
+
+
+def test_pages_from_a_worker_running_other_code_are_rendered_again(
+    content_dir, index_dir, monkeypatch
+):
+    # A deploy between starting the command and its workers: they run newer code than the
+    # fingerprint the pack will carry, so what they rendered is not used.
+    monkeypatch.setattr(prerender, "PARALLEL_MIN_PAGES", 1)
+    monkeypatch.setattr(prerender, "available_cores", lambda: 2)
+    monkeypatch.setattr(prerender, "_code_digest", lambda: "older-code")
+    rendered_here = []
+    render = prerender._render
+    monkeypatch.setattr(
+        prerender, "_render", lambda app, key: rendered_here.append(key) or render(app, key)
+    )
+    report = prerender.render_pages(make_app(content_dir, index_dir))
+    assert report is not None and len(rendered_here) == report.rendered > 0
+
+
+def assert_stored_pages_equal_a_live_render(content_dir, index_dir):
+    """Every article page and related panel the pack serves is byte for byte a live render."""
+    served_app = make_app(content_dir, index_dir, PAGE_CACHE_BYTES=0)
+    packs = served_app.extensions["page_packs"]
+    from_pack = []
+    stored = packs.get
+    packs.get = lambda *args: from_pack.append(stored(*args)) or from_pack[-1]
+    served = served_app.test_client()
     live_app = make_app(content_dir, index_dir, PAGE_CACHE_BYTES=0)
     live_app.extensions["page_packs"].get = lambda *args: None
     live = live_app.test_client()
+    compared = 0
     for path in page_urls(served):
         for url, headers in ((path, GZIP), (f"{path}/related", {**GZIP, **htmx_headers()})):
             ours, theirs = served.get(url, headers=headers), live.get(url, headers=headers)
             assert ours.status_code == theirs.status_code == 200, url
             assert body(ours) == body(theirs), url
             assert sorted(ours.headers.items()) == sorted(theirs.headers.items()), url
+            compared += 1
+    assert compared > 0 and sum(found is not None for found in from_pack) == compared
 
 
 def test_an_update_shows_the_edited_article_and_panels_listing_it(

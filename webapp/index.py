@@ -364,14 +364,19 @@ def _worker_pool(content_dir: Path) -> Iterator[tuple[Executor | None, int]]:
     is the only way to use more than one. Workers are spawned, not forked, so a build that
     runs inside a threaded server (the first start) copies no locks or threads.
     """
-    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    workers = min(workers, MAX_WORKERS)
+    workers = available_cores()
     articles = content_dir / "articles"
     if workers < 2 or not articles.is_dir() or not _count_at_least(articles, PARALLEL_MIN):
         yield None, 1
         return
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         yield pool, workers
+
+
+def available_cores() -> int:
+    """Return how many cores this process may use, at most MAX_WORKERS."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(cores or 1, MAX_WORKERS)
 
 
 def _count_at_least(folder: Path, count: int) -> bool:

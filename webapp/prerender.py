@@ -15,6 +15,8 @@ those URLs with one file read instead of rendering (see `caching.serve_cached`).
   whose fingerprint differs (new code deployed, settings edited) ignores the pack and
   renders as usual, as it also does for any URL the pack lacks or a pack it cannot read
   (or whose bytes no longer match their CRC).
+- A whole library is rendered by a process per core, each opening the generation itself;
+  what a worker rendered from another generation or with other code is rendered again here.
 - Only what a plain request gets is kept: no query string, gzip accepted, the site mounted
   at the root. Anything else is rendered on request.
 
@@ -25,17 +27,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import pickle
 import threading
 import time
 import zlib
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+
+from .index import available_cores
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +51,9 @@ PACK_PREFIX = "pages-"
 PAGE_CONFIG = ("PAGE_MAX_AGE", "SEARCH_MAX_QUERY_LENGTH")
 DROPPED_HEADERS = {"date", "content-length"}  # set per response by the server
 FORMAT = 2
+# Pages to render before worker processes pay: each starts Python and opens the generation.
+PARALLEL_MIN_PAGES = 1000
+SHARE = 250  # pages a worker renders per task
 
 PageKey = tuple[str, bool]  # (path, htmx fragment)
 
@@ -94,15 +103,10 @@ def render_pages(app: Flask) -> PrerenderReport | None:
     Returns None when there is no live generation, or it was removed while rendering (two
     newer builds went live meanwhile; the newest renders its own).
     """
-    from . import create_app  # the factory imports this module's users
-
     started = time.perf_counter()
     index_dir = Path(app.config["INDEX_DIR"])
-    # A private app pinned to the generation live now: it never looks for a newer one, and
-    # keeps no page cache of its own.
-    renderer = create_app(
-        {**app.config, "INDEX_CHECK_INTERVAL": float("inf"), "PAGE_CACHE_BYTES": 0}
-    )
+    config = _renderer_config(app)
+    renderer = _renderer(config)
     live = renderer.extensions["live_index"]
     try:
         snapshot = live.snapshot()
@@ -120,21 +124,28 @@ def render_pages(app: Flask) -> PrerenderReport | None:
     pack_name = f"{PACK_PREFIX}{os.getpid()}-{time.time_ns()}.pack"
     try:
         with (folder / pack_name).open("wb") as pack:
-            for key, digest in _page_inputs(snapshot):
-                body, headers = previous.read(key, digest) if previous else (None, None)
-                if body is None:
-                    body, headers = _render(renderer, key)
-                    if body is None:
-                        continue
-                    rendered += 1
-                else:
-                    reused += 1
+
+            def store(key: PageKey, digest: bytes, body: bytes, headers) -> None:
                 if headers not in header_ids:
                     header_ids[headers] = len(header_lists)
                     header_lists.append(headers)
                 crc = zlib.crc32(body)
                 pages[key] = _Entry(pack.tell(), len(body), header_ids[headers], digest, crc)
                 pack.write(body)
+
+            unrendered: dict[PageKey, bytes] = {}
+            for key, digest in _page_inputs(snapshot):
+                body, headers = previous.read(key, digest) if previous else (None, None)
+                if body is None:
+                    unrendered[key] = digest
+                else:
+                    reused += 1
+                    store(key, digest, body, headers)
+            found = _render_all(renderer, config, (generation, stamp), list(unrendered))
+            for key, body, headers in found:
+                if body is not None:
+                    rendered += 1
+                    store(key, unrendered[key], body, headers)
         _write_index(folder, pack_name, stamp, generation, pages, header_lists)
     except OSError as error:  # the generation was replaced and removed meanwhile, say
         log.warning("pages not pre-rendered: %s", error)
@@ -167,6 +178,75 @@ def _page_inputs(snapshot):
 
 def _digest(inputs: Any) -> bytes:
     return hashlib.blake2b(pickle.dumps(inputs, protocol=5), digest_size=16).digest()
+
+
+def _renderer_config(app: Flask) -> dict[str, Any]:
+    # A private app pinned to the generation live now: it never looks for a newer one, never
+    # builds one, and keeps no page cache of its own.
+    return {
+        **app.config,
+        "INDEX_CHECK_INTERVAL": float("inf"),
+        "PAGE_CACHE_BYTES": 0,
+        "BUILD_INDEX_IF_MISSING": False,
+    }
+
+
+def _renderer(config: dict[str, Any]) -> Flask:
+    from . import create_app  # the factory imports this module's users
+
+    return create_app(config)
+
+
+def _render_all(renderer: Flask, config: dict[str, Any], made_by: tuple[str, str], keys):
+    """Yield (key, body, headers) for each page, rendered in worker processes when there are
+    enough of them to pay for starting those (a whole library: each page is ~1.5 ms of
+    Python, Jinja and gzip), else here."""
+    workers = available_cores()
+    if workers < 2 or len(keys) < PARALLEL_MIN_PAGES:
+        for key in keys:
+            yield key, *_render(renderer, key)
+        return
+    shares = [keys[i : i + SHARE] for i in range(0, len(keys), SHARE)]
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(config,),
+    ) as pool:
+        for share, done in zip(shares, pool.map(_render_share, shares), strict=True):
+            if done is not None and done[0] == made_by:
+                yield from done[1]
+            else:
+                # The worker opened another generation (a newer build went live since) or
+                # runs other code (a deploy since): this process renders what it asked for.
+                for key in share:
+                    yield key, *_render(renderer, key)
+
+
+_worker_renderer: Flask | None = None
+
+
+def _start_worker(config: dict[str, Any]) -> None:
+    global _worker_renderer  # one renderer per worker process, for all the shares it renders
+    # Each worker opening the generation is not news for the maintainer's terminal.
+    logging.getLogger("webapp.live").setLevel(logging.WARNING)
+    try:
+        _worker_renderer = _renderer(config)
+    except Exception:  # noqa: BLE001 - its shares come back unrendered; the caller renders them
+        _worker_renderer = None
+
+
+def _render_share(keys: list[PageKey]):
+    """Render pages in a worker: return ((generation, fingerprint), [(key, body, headers)]),
+    or None when this worker has no generation to render from."""
+    renderer = _worker_renderer
+    if renderer is None:
+        return None
+    try:
+        generation = renderer.extensions["live_index"].snapshot().manifest.generation
+    except Exception:  # noqa: BLE001 - the caller renders these pages itself
+        return None
+    return (generation, fingerprint(renderer)), [(key, *_render(renderer, key)) for key in keys]
 
 
 def _render(app: Flask, key: PageKey) -> tuple[bytes | None, tuple[tuple[str, str], ...]]:
