@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from webapp import htmx, prerender
+from webapp import htmx, index, prerender
 from webapp.views import articles
 
 from .conftest import change_site_settings, htmx_headers, make_app
@@ -219,3 +219,15 @@ def test_pages_from_other_settings_are_read_once_not_at_every_request(
     for _ in range(3):
         assert "Another Sample Practice" in body(client.get(ARTICLE, headers=GZIP))
     assert len(opened) == 1
+
+
+def test_a_failed_pre_render_leaves_no_half_written_pages(content_dir, index_dir, monkeypatch):
+    def fail(*args):
+        raise RuntimeError("a worker process was killed")
+
+    monkeypatch.setattr(prerender, "_render", fail)
+    with pytest.raises(RuntimeError):
+        prerender.render_pages(make_app(content_dir, index_dir))
+    generation = index_dir / index.current_generation(index_dir)
+    assert list(generation.glob(f"{prerender.PACK_PREFIX}*")) == []
+    assert not (generation / prerender.INDEX_FILE).exists()

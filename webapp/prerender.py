@@ -151,6 +151,9 @@ def render_pages(app: Flask) -> PrerenderReport | None:
         log.warning("pages not pre-rendered: %s", error)
         (folder / pack_name).unlink(missing_ok=True)
         return None
+    except BaseException:  # a worker process killed, say: no half-written pack is left
+        (folder / pack_name).unlink(missing_ok=True)
+        raise
     finally:
         snapshot.close()
         if previous is not None:
