@@ -59,7 +59,9 @@ def test_update_picks_up_a_new_article(runner, client, content_dir):
         .replace("draft: true\n", "")
         .replace("Start writing here.", "Walking helps some people untangle their thoughts.")
     )
-    assert runner.invoke(args=["index", "update"]).exit_code == 0
+    result = runner.invoke(args=["index", "update"])
+    assert result.exit_code == 0
+    assert "Updated 1 article in" in result.output
     assert client.get("/articles/walking-as-a-way-to-think").status_code == 200
     assert "Walking as a way to think" in client.get("/search?q=untangle").get_data(True)
 

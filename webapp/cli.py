@@ -61,8 +61,9 @@ def update_command() -> None:
         raise click.ClickException(
             f"{error}. The old index is still serving; run 'content check' for details."
         ) from None
+    articles = "article" if report.documents == 1 else "articles"
     click.echo(
-        f"Updated {report.documents} articles in {report.seconds:.2f} s. "
+        f"Updated {report.documents} {articles} in {report.seconds:.2f} s. "
         f"Now serving {report.generation}."
     )
     _prerender()
