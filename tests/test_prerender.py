@@ -223,7 +223,7 @@ def test_pages_from_other_settings_are_read_once_not_at_every_request(
 
 def test_a_failed_pre_render_leaves_no_half_written_pages(content_dir, index_dir, monkeypatch):
     def fail(*args):
-        raise RuntimeError("a worker process was killed")
+        raise RuntimeError("rendering stopped part-way (a worker killed, say)")
 
     monkeypatch.setattr(prerender, "_render", fail)
     with pytest.raises(RuntimeError):
