@@ -226,30 +226,29 @@ def _render_all(renderer: Flask, config: dict[str, Any], made_by: tuple[str, str
                     yield key, *_render(renderer, key)
 
 
-_worker_renderer: Flask | None = None
+# In a worker process: its renderer, and the generation and fingerprint it renders with.
+_worker: tuple[Flask, tuple[str, str]] | None = None
 
 
 def _start_worker(config: dict[str, Any]) -> None:
-    global _worker_renderer  # one renderer per worker process, for all the shares it renders
+    global _worker  # one renderer per worker process, for all the shares it renders
     # Each worker opening the generation is not news for the maintainer's terminal.
     logging.getLogger("webapp.live").setLevel(logging.WARNING)
     try:
-        _worker_renderer = _renderer(config)
+        renderer = _renderer(config)
+        generation = renderer.extensions["live_index"].snapshot().manifest.generation
+        _worker = renderer, (generation, fingerprint(renderer))
     except Exception:  # noqa: BLE001 - its shares come back unrendered; the caller renders them
-        _worker_renderer = None
+        _worker = None
 
 
 def _render_share(keys: list[PageKey]):
     """Render pages in a worker: return ((generation, fingerprint), [(key, body, headers)]),
     or None when this worker has no generation to render from."""
-    renderer = _worker_renderer
-    if renderer is None:
+    if _worker is None:
         return None
-    try:
-        generation = renderer.extensions["live_index"].snapshot().manifest.generation
-    except Exception:  # noqa: BLE001 - the caller renders these pages itself
-        return None
-    return (generation, fingerprint(renderer)), [(key, *_render(renderer, key)) for key in keys]
+    renderer, made_by = _worker
+    return made_by, [(key, *_render(renderer, key)) for key in keys]
 
 
 def _render(app: Flask, key: PageKey) -> tuple[bytes | None, tuple[tuple[str, str], ...]]:

@@ -6,11 +6,13 @@ Content-Security-Policy violation, or a request to any host but the test server.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -103,23 +105,37 @@ class LiveServer:
     app: object
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory, sample_index) -> Iterator[LiveServer]:
-    """Serve the sample site from a thread for the whole browser session."""
-    import shutil
+@contextlib.contextmanager
+def serve_sample_site(
+    tmp_path_factory, sample_index, prepare: Callable[[object], None] | None = None
+) -> Iterator[LiveServer]:
+    """Serve the sample site, on a private copy of its index, from a thread.
 
+    `prepare` gets the app before the server starts (to pre-render its pages, say).
+    """
     from tests.conftest import SAMPLE_CONTENT
 
     index_dir = tmp_path_factory.mktemp("browser-index")
     shutil.copytree(sample_index, index_dir, dirs_exist_ok=True)
     app = create_app({"CONTENT_DIR": str(SAMPLE_CONTENT), "INDEX_DIR": str(index_dir)})
+    if prepare:
+        prepare(app)
     delays = Delays()
     app.wsgi_app = delays.wrap(app.wsgi_app)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield LiveServer(f"http://127.0.0.1:{server.server_port}", delays, app)
-    server.shutdown()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", delays, app)
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, sample_index) -> Iterator[LiveServer]:
+    """Serve the sample site from a thread for the whole browser session."""
+    with serve_sample_site(tmp_path_factory, sample_index) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -198,22 +214,30 @@ def _new_page(browser: Browser, live_server: LiveServer, **context_options) -> t
     return page, watch
 
 
-@pytest.fixture
-def watched(browser, live_server):
-    """Return a factory for pages that are checked for errors and foreign requests."""
+@contextlib.contextmanager
+def watched_pages(browser: Browser, server: LiveServer):
+    """Yield a factory for pages on `server`; on leaving, fail on any page's errors or
+    foreign requests."""
     opened: list[tuple[Page, Watch]] = []
 
     def open_page(**context_options) -> tuple[Page, Watch]:
-        page, watch = _new_page(browser, live_server, **context_options)
+        page, watch = _new_page(browser, server, **context_options)
         opened.append((page, watch))
         return page, watch
 
     yield open_page
-    live_server.delays.reset()
+    server.delays.reset()
     problems = [p for _, w in opened for p in w.problems()]
     for page, _ in opened:
         page.context.close()
     assert not problems, "browser problems:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def watched(browser, live_server):
+    """Return a factory for pages that are checked for errors and foreign requests."""
+    with watched_pages(browser, live_server) as open_page:
+        yield open_page
 
 
 @pytest.fixture

@@ -5,37 +5,29 @@ errors or CSP violations, nothing from another host."""
 
 from __future__ import annotations
 
-import shutil
-import threading
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from webapp import create_app, htmx, prerender
+from webapp import htmx, prerender
 from webapp.views import articles
 
-from .conftest import LiveServer, _new_page
+from .conftest import LiveServer, serve_sample_site, watched_pages
 
 ARTICLE = "/articles/the-therapeutic-relationship"
+
+
+def _prerender(app) -> None:
+    report = prerender.render_pages(app)
+    assert report is not None and report.rendered > 0
 
 
 @pytest.fixture(scope="module")
 def packed_server(tmp_path_factory, sample_index) -> Iterator[LiveServer]:
     """Serve the sample site from a generation whose pages have been pre-rendered."""
-    from tests.conftest import SAMPLE_CONTENT
-
-    index_dir = tmp_path_factory.mktemp("packed-index")
-    shutil.copytree(sample_index, index_dir, dirs_exist_ok=True)
-    app = create_app({"CONTENT_DIR": str(SAMPLE_CONTENT), "INDEX_DIR": str(index_dir)})
-    report = prerender.render_pages(app)
-    assert report is not None and report.rendered > 0
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield LiveServer(f"http://127.0.0.1:{server.server_port}", None, app)
-    server.shutdown()
+    with serve_sample_site(tmp_path_factory, sample_index, prepare=_prerender) as server:
+        yield server
 
 
 @pytest.fixture
@@ -48,11 +40,9 @@ def packed_page(browser, packed_server, monkeypatch):
 
     monkeypatch.setattr(articles, "render_template", refuse)
     monkeypatch.setattr(htmx, "render_template", refuse)
-    page, watch = _new_page(browser, packed_server, viewport={"width": 1280, "height": 800})
-    yield page
-    problems = watch.problems()
-    page.context.close()
-    assert not problems, "browser problems:\n" + "\n".join(problems)
+    with watched_pages(browser, packed_server) as open_page:
+        page, _ = open_page(viewport={"width": 1280, "height": 800})
+        yield page
 
 
 def test_a_prerendered_article_works_like_a_live_one(packed_page, packed_server):
