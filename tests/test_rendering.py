@@ -78,4 +78,4 @@ def test_plain_text_turns_every_kind_of_whitespace_run_into_one_space():
     for space in spaces:
         assert rendering.html_to_text(f"<p>{space}one{space}{space}two{space}</p>") == "one two"
     assert rendering.html_to_text("<p>one\u200btwo</p>") == "one\u200btwo"  # zero width
-    assert rendering.html_to_text("<h2>A <em>b</em></h2>\n<p>c &amp; d</p>") == "A b c & d"
+    assert rendering.html_to_text("<h2>A <em>b</em></h2>\n<p>C &amp; d</p>") == "A b. C & d"

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from webapp import query, search
+from webapp import query, rendering, search
 from webapp.content import Article, topic_for
 
 
@@ -309,18 +309,42 @@ def test_snippet_escapes_markup_in_the_text(ix):
     )
 
 
+def first_snippet(folder, one_article, text):
+    """Index one article in `folder` and return the snippet of its hit for `text`."""
+    search.build_index(folder, [one_article])
+    opened = search.SearchIndex(folder)
+    try:
+        return opened.search(text).hits[0].snippet_html
+    finally:
+        opened.close()
+
+
 def test_snippet_of_a_long_body_is_two_short_fragments(tmp_path):
     body = "Opening words. " + "Filler text here. " * 40 + "A target word. " + "More. " * 60
     body += "Another target at the end."
-    search.build_index(tmp_path / "ix", [article("long", "Long", body)])
-    opened = search.SearchIndex(tmp_path / "ix")
-    try:
-        snippet = opened.search("target ").hits[0].snippet_html
-    finally:
-        opened.close()
+    snippet = first_snippet(tmp_path / "ix", article("long", "Long", body), "target ")
     assert snippet.startswith("…") and snippet.count("<mark>target</mark>") == 2
     assert "Opening" not in snippet and len(snippet) < 400
     assert snippet.endswith("the end.")  # the text's own end, not a cut-off word
+    # One ellipsis where text is left out between the fragments, not one from each side.
+    first, second = snippet.removeprefix("…").split(" … ")
+    assert "<mark>target</mark>" in first and "<mark>target</mark>" in second
+    assert "…" not in first + second
+
+
+def test_snippet_keeps_headings_and_list_items_apart_from_what_follows(tmp_path):
+    html, _ = rendering.render_markdown(
+        "Some calm words.\n\n## Why it happens\n\nPanic is an alarm.\n\n"
+        "- Slow breathing\n- A short walk\n\n## What next?\n\nTalk to someone.\n\n"
+        "It can bring:\n\n- tiredness\n- poor sleep\n- *worry*\n\nThe end"
+    )
+    body = rendering.html_to_text(html)
+    assert body == (
+        "Some calm words. Why it happens. Panic is an alarm. Slow breathing. A short walk. "
+        "What next? Talk to someone. It can bring: tiredness; poor sleep; worry. The end"
+    )
+    snippet = first_snippet(tmp_path / "ix", article("panic", "Panic", body), "alarm walk")
+    assert "Why it happens. Panic is an <mark>alarm</mark>. Slow breathing. A short " in snippet
 
 
 def test_snippet_falls_back_to_the_summary_then_to_nothing(ix):

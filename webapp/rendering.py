@@ -225,12 +225,35 @@ def sanitise(raw_html: str) -> str:
 
 
 def html_to_text(fragment: str) -> str:
-    """Return the visible text of an HTML fragment, for indexing and word counts."""
-    without_permalinks = re.sub(r'<a [^>]*class="headerlink"[^>]*>.*?</a>', "", fragment)
-    text = nh3.clean(without_permalinks, tags=set())
+    """Return the visible text of an HTML fragment, for indexing, word counts and snippets.
+
+    Headings, list items, table cells and definition terms seldom end in punctuation; each
+    that does not gets a full stop (a semicolon before text going on in lower case, as list
+    items often do), so a search snippet reads "Why it happens. Panic is…" rather than
+    running the heading into the next sentence. Indexing sees only the words, which stay the
+    same.
+    """
+    without_permalinks = _PERMALINK.sub("", fragment.replace(_BLOCK_END, " "))
+    marked = _UNPUNCTUATED_BLOCK_END.sub(_BLOCK_END, without_permalinks)
+    text = html.unescape(nh3.clean(marked, tags=set()))
     # Runs of whitespace become one space: `split()` breaks on exactly the characters
     # that `\s` matches in a str pattern, at a third of `re.sub`'s cost.
-    return " ".join(html.unescape(text).split())
+    *blocks, rest = (" ".join(part.split()) for part in text.split(_BLOCK_END))
+    blocks = [block for block in blocks if block]
+    pieces = []
+    for number, block in enumerate(blocks, start=1):
+        if not _SENTENCE_END.search(block):
+            after = blocks[number] if number < len(blocks) else rest
+            block += ";" if after[:1].islower() else "."
+        pieces.append(block)
+    return " ".join([*pieces, rest] if rest else pieces)
+
+
+_PERMALINK = re.compile(r'<a [^>]*class="headerlink"[^>]*>.*?</a>')
+_UNPUNCTUATED_BLOCK_END = re.compile(r"</(?:h[1-6]|li|dt|dd|th|td)>")
+_BLOCK_END = "\x1f"  # a control character: replaced wherever the text itself holds one
+# Ends a sentence or clause already, perhaps inside a closing quote or bracket.
+_SENTENCE_END = re.compile(r"[.!?:;,…][\"'”’)\]]*$")
 
 
 def _flatten_toc(tokens: list[dict[str, Any]]) -> Iterable[Heading]:

@@ -300,9 +300,8 @@ class SearchResults:
 
 
 class MarkFormatter(highlight.Formatter):
-    """Format fragments as HTML: all text escaped, matches wrapped in <mark>."""
-
-    between = " "
+    """Format fragments as HTML: all text escaped, matches wrapped in <mark>, and one
+    ellipsis wherever text is left out (before, between and after the fragments)."""
 
     def _text(self, text):
         return html.escape(text)
@@ -311,12 +310,14 @@ class MarkFormatter(highlight.Formatter):
         """Return one match, escaped, inside <mark>."""
         return "<mark>" + html.escape(highlight.get_text(text, token, replace)) + "</mark>"
 
-    def format_fragment(self, fragment, replace=False):
-        """Return a fragment with an ellipsis wherever it cuts the text short."""
-        formatted = super().format_fragment(fragment, replace)
-        before = "…" if fragment.startchar > 0 else ""
-        after = "…" if fragment.endchar < len(fragment.text) else ""
-        return f"{before}{formatted.strip()}{after}"
+    def format(self, fragments, replace=False):
+        """Return fragments (in text order, not overlapping) as one snippet."""
+        if not fragments:
+            return ""
+        formatted = " … ".join(self.format_fragment(f, replace).strip() for f in fragments)
+        before = "…" if fragments[0].startchar > 0 else ""
+        after = "…" if fragments[-1].endchar < len(fragments[-1].text) else ""
+        return f"{before}{formatted}{after}"
 
 
 # Body snippets are built from the character positions stored with each posting: no
