@@ -58,7 +58,7 @@ def test_status_region_announces_the_count_once_typing_stops(watched, live_serve
 
     # A second search is announced in the same region.
     page.get_by_role("searchbox", name="Search articles").fill("zzzzqqq")
-    expect(status).to_have_text("0 results for “zzzzqqq”")
+    expect(status).to_have_text("No results for “zzzzqqq”")
     assert page.evaluate("document.getElementById('search-status') === window.statusNode")
 
 
