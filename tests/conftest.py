@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -60,6 +61,19 @@ def change_site_settings(content_dir: Path, **changes) -> None:
     settings = yaml.safe_load(path.read_text(encoding="utf-8"))
     settings.update(changes)
     path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+
+
+def drop_links_to(content_dir: Path, slug: str) -> list[str]:
+    """Turn every Markdown link to an article into plain text, as a maintainer does before
+    removing the article; return the slugs of the articles changed."""
+    link = re.compile(r"\[([^\]]*)\]\(/articles/" + re.escape(slug) + r"(?:#[^)]*)?\)")
+    changed = []
+    for path in sorted((content_dir / "articles").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        if link.search(text):
+            path.write_text(link.sub(r"\1", text), encoding="utf-8")
+            changed.append(path.stem)
+    return changed
 
 
 @pytest.fixture

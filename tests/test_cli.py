@@ -8,11 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from webapp import index
 
-from .conftest import FIXTURES, ROOT
+from .conftest import FIXTURES, ROOT, drop_links_to
 
 ARTICLE = "content/articles/the-therapeutic-relationship.md"
+SAMPLE = ROOT / "content" / "articles"
 
 
 def test_rebuild_shows_progress_and_a_summary(runner, index_dir):
@@ -40,11 +43,12 @@ def test_rebuild_with_bad_content_fails_and_old_index_keeps_serving(
 
 def test_update_reindexes_only_what_changed(runner, client, content_dir):
     path = content_dir / "articles" / "the-therapeutic-relationship.md"
-    path.write_text(path.read_text().replace("Body", "Body") + "\nA word: zanzibarquill.\n")
+    path.write_text(path.read_text() + "\nA word: zanzibarquill.\n")
     (content_dir / "articles" / "living-with-grief.md").unlink()
+    assert drop_links_to(content_dir, "living-with-grief") == ["supporting-someone-who-is-grieving"]
     result = runner.invoke(args=["index", "update"])
     assert result.exit_code == 0, result.output
-    assert "Updated 2 articles" in result.output
+    assert "Updated 3 articles" in result.output
     assert "The therapeutic relationship" in client.get("/search?q=zanzibarquill").get_data(True)
     assert client.get("/articles/living-with-grief").status_code == 404
     assert client.get("/articles/understanding-anxiety").status_code == 200
@@ -66,6 +70,71 @@ def test_update_picks_up_a_new_article(runner, client, content_dir):
     assert "Walking as a way to think" in client.get("/search?q=untangle").get_data(True)
 
 
+def refused_update(runner, index_dir: Path) -> str:
+    """Run `index update`, check it refused and left the live index serving; return its output."""
+    before = index.current_generation(index_dir)
+    result = runner.invoke(args=["index", "update"])
+    assert result.exit_code == 1, result.output
+    assert "content has problems, so the index was not updated" in result.output
+    assert "the old one is still serving" in result.output
+    assert index.current_generation(index_dir) == before
+    return result.output
+
+
+def test_update_refuses_to_remove_an_article_others_link_to(runner, client, index_dir, content_dir):
+    path = content_dir / "articles" / "living-with-grief.md"
+    path.unlink()
+    assert (
+        "content/articles/supporting-someone-who-is-grieving.md: body: links to "
+        "/articles/living-with-grief, which does not exist or is a draft"
+    ) in refused_update(runner, index_dir)
+    assert client.get("/articles/living-with-grief").status_code == 200
+    # Making it a draft breaks the link the same way.
+    path.write_text(
+        (SAMPLE / "living-with-grief.md").read_text().replace("\n---\n", "\ndraft: true\n---\n", 1)
+    )
+    assert "links to /articles/living-with-grief" in refused_update(runner, index_dir)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("invalid_yaml.md", "front matter: is not valid YAML at line 3: a list opened with"),
+        ("bad_date.md", "date: '2026-13-45' is not a date"),
+        ("missing_title.md", "title: is required"),
+        ("unknown_author.md", "author: no author with slug 'nobody-here'"),
+    ],
+)
+def test_update_refuses_a_broken_article_naming_its_file_and_field(
+    runner, index_dir, content_dir, fixture, expected
+):
+    (content_dir / "articles" / "new-piece.md").write_bytes((FIXTURES / fixture).read_bytes())
+    assert f"content/articles/new-piece.md: {expected}" in refused_update(runner, index_dir)
+
+
+def test_update_refuses_what_a_rebuild_refuses_in_a_changed_article(runner, index_dir, content_dir):
+    path = content_dir / "articles" / "understanding-anxiety.md"
+    original = path.read_text()
+    path.write_text(original.replace("\n---\n", "\nmood: calm\n---\n", 1))
+    assert "content/articles/understanding-anxiety.md: mood: is not a field" in refused_update(
+        runner, index_dir
+    )
+    path.write_text(original + "\nSee [this](/articles/no-such-article).\n")
+    assert (
+        "content/articles/understanding-anxiety.md: body: links to /articles/no-such-article"
+    ) in refused_update(runner, index_dir)
+    # A second file with the same slug, in a subfolder.
+    path.write_text(original)
+    (content_dir / "articles" / "old").mkdir()
+    (content_dir / "articles" / "old" / "sleep-and-mental-health.md").write_text(
+        (content_dir / "articles" / "sleep-and-mental-health.md").read_text()
+    )
+    assert (
+        "content/articles/old/sleep-and-mental-health.md: duplicate slug "
+        "'sleep-and-mental-health', already used by content/articles/sleep-and-mental-health.md"
+    ) in refused_update(runner, index_dir)
+
+
 def did_you_mean(client, words: str) -> str | None:
     """Return the word a visitor is offered under "Did you mean", or None."""
     html = client.get("/search", query_string={"q": words}).get_data(True)
@@ -77,6 +146,7 @@ def test_update_forgets_the_words_of_a_removed_article(runner, client, content_d
     # "bewildering" is in this article alone.
     assert did_you_mean(client, "bewilderimg") == "bewildering"
     (content_dir / "articles" / "living-with-grief.md").unlink()
+    drop_links_to(content_dir, "living-with-grief")
     assert runner.invoke(args=["index", "update"]).exit_code == 0
     assert client.get("/articles/living-with-grief").status_code == 404
     assert did_you_mean(client, "bewilderimg") != "bewildering"

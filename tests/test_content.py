@@ -21,7 +21,7 @@ BAD_FILES = [
     ("missing_title.md", "title", "required"),
     ("missing_summary.md", "summary", "required"),
     ("bad_date.md", "date", "YYYY-MM-DD"),
-    ("invalid_yaml.md", "front matter", "not valid YAML"),
+    ("invalid_yaml.md", "front matter", "not valid YAML at line 3: a list opened with '['"),
     ("unknown_author.md", "author", "nobody-here"),
     ("not_utf8.md", None, "not UTF-8"),
 ]
@@ -54,6 +54,20 @@ def test_bad_file_is_reported_and_skipped(content_dir, fixture, field, words):
     assert words in problem.message
     assert shown in str(problem) and "skipped" in str(problem)
     assert len(library.articles) == SAMPLE_ARTICLES
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "line", "words"),
+    [
+        ('title: "Unclosed\nsummary: S\ndate: 2026-01-01', 2, "a quotation mark opened here"),
+        ("title: T\nsummary: {a: b\ndate: 2026-01-01", 3, "a '{' opened here"),
+        ("title: T\nsummary: S\ndate: 2026-01-01\n  tags: x: y", 5, "mapping values"),
+    ],
+)
+def test_broken_front_matter_names_the_line_to_look_at(content_dir, front_matter, line, words):
+    (content_dir / "articles" / "broken.md").write_text(f"---\n{front_matter}\n---\nBody.\n")
+    [problem] = load_library(content_dir).problems
+    assert f"is not valid YAML at line {line}: " in problem.message and words in problem.message
 
 
 def test_duplicate_slug_is_reported_and_first_file_kept(content_dir):

@@ -12,7 +12,7 @@ import hashlib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -64,6 +64,14 @@ class _TextDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyam
 _TextDatesLoader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+# What YAML's parser says when something opened is never closed, in a maintainer's words.
+_UNCLOSED = {
+    "while scanning a quoted scalar": "a quotation mark opened here is never closed",
+    "while parsing a flow sequence": "a list opened with '[' here is never closed with ']'",
+    "while parsing a flow mapping": "a '{' opened here is never closed with '}'",
 }
 
 
@@ -241,39 +249,95 @@ def load_library(
             if isinstance(outcome, tuple):
                 raise ContentError(*outcome)
             article = outcome
-            if article.author and article.author not in library.authors:
-                raise ContentError(
-                    "author",
-                    f"no author with slug '{article.author}': add content/authors/"
-                    f"{article.author}.md or correct the slug",
-                )
+            _check_author(article, library.authors)
         except ContentError as error:
             library.problems.append(Problem(shown, error.field, error.message))
             continue
-        library.problems.extend(
-            Problem(
-                shown,
-                name,
-                f"is not a field we use (known: {', '.join(sorted(ARTICLE_FIELDS))})",
-                skipped=False,
-            )
-            for name in article.unknown_fields
-        )
+        library.problems.extend(_unknown_field_problems(article, shown))
         existing = library.articles.get(article.slug) or library.drafts.get(article.slug)
         if existing:
-            library.problems.append(
-                Problem(
-                    shown,
-                    None,
-                    f"duplicate slug '{article.slug}', already used by "
-                    f"{existing.source}; rename one of the files",
-                )
-            )
+            library.problems.append(_duplicate(shown, article.slug, existing.source))
             continue
         (library.drafts if article.draft else library.articles)[article.slug] = article
 
-    library.problems.extend(_broken_links(library))
+    library.problems.extend(
+        link_problems([*library.articles.values(), *library.drafts.values()], library.articles)
+    )
     return library
+
+
+def read_changed_articles(
+    content_dir: Path, files: Iterable[str], article_files: Iterable[str], authors: Container[str]
+) -> tuple[list[Article], list[Problem]]:
+    """Read the article files an update re-indexes, checked as `load_library` checks them.
+
+    `files` and `article_files` (every article file there is now) are relative to
+    `content_dir`; `authors` are the author slugs there are. Links are checked by
+    `link_problems` once the caller knows which articles will be public.
+    """
+    by_slug: dict[str, list[str]] = {}
+    for relative in sorted(article_files):
+        by_slug.setdefault(Path(relative).stem, []).append(relative)
+    articles, problems = [], []
+    for relative in sorted(files):
+        path = content_dir / relative
+        shown = _display(path, content_dir)
+        try:
+            article = read_article(path, content_dir)
+            _check_author(article, authors)
+        except ContentError as error:
+            problems.append(Problem(shown, error.field, error.message))
+            continue
+        problems.extend(_unknown_field_problems(article, shown))
+        others = [f for f in by_slug.get(article.slug, []) if f != relative]
+        if others:
+            other = _display(content_dir / others[0], content_dir)
+            problems.append(_duplicate(shown, article.slug, other))
+            continue
+        articles.append(article)
+    return articles, problems
+
+
+def link_problems(articles: Iterable[Article], public: Container[str]) -> list[Problem]:
+    """Return a problem for each link from these articles to an article not in `public`."""
+    return [
+        Problem(
+            article.source,
+            "body",
+            f"links to /articles/{target}, which does not exist or is a draft",
+            skipped=False,
+        )
+        for article in articles
+        for target in INTERNAL_LINK.findall(article.body_html)
+        if target not in public
+    ]
+
+
+def _check_author(article: Article, authors: Container[str]) -> None:
+    if article.author and article.author not in authors:
+        raise ContentError(
+            "author",
+            f"no author with slug '{article.author}': add content/authors/"
+            f"{article.author}.md or correct the slug",
+        )
+
+
+def _unknown_field_problems(article: Article, shown: str) -> list[Problem]:
+    return [
+        Problem(
+            shown,
+            name,
+            f"is not a field we use (known: {', '.join(sorted(ARTICLE_FIELDS))})",
+            skipped=False,
+        )
+        for name in article.unknown_fields
+    ]
+
+
+def _duplicate(shown: str, slug: str, other: str) -> Problem:
+    return Problem(
+        shown, None, f"duplicate slug '{slug}', already used by {other}; rename one of the files"
+    )
 
 
 def _read_outcome(path: Path, content_dir: Path) -> Article | tuple[str | None, str]:
@@ -395,9 +459,14 @@ def _read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
     try:
         post = frontmatter.loads(text.lstrip("\ufeff"), handler=_FrontMatterHandler())
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 2}" if mark else ""
-        problem = getattr(error, "problem", None) or "cannot be parsed"
+        # Where the broken part starts (an unclosed bracket or quote), else where the parser
+        # stopped, which for those is only the end of the front matter. The front matter's
+        # text starts at the end of the "---" line: its line 0 is line 1 of the file.
+        mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = _UNCLOSED.get(getattr(error, "context", None) or "") or (
+            getattr(error, "problem", None) or "cannot be parsed"
+        )
         raise ContentError("front matter", f"is not valid YAML{where}: {problem}") from None
     if not isinstance(post.metadata, dict):
         raise ContentError("front matter", "must be a list of 'field: value' lines")
@@ -471,15 +540,3 @@ def _resources(meta: dict[str, Any]) -> tuple[Resource, ...]:
             raise ContentError(f"{where}.url", f"'{url or ''}' is not a full http(s) address")
         resources.append(Resource(title, url, _optional_text(item, "note") or ""))
     return tuple(resources)
-
-
-def _broken_links(library: Library) -> Iterable[Problem]:
-    for article in [*library.articles.values(), *library.drafts.values()]:
-        for target in INTERNAL_LINK.findall(article.body_html):
-            if target not in library.articles:
-                yield Problem(
-                    article.source,
-                    "body",
-                    f"links to /articles/{target}, which does not exist or is a draft",
-                    skipped=False,
-                )

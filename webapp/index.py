@@ -35,7 +35,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import search, store
-from .content import RENDER_VERSION, Article, Library, load_library, read_article
+from .content import (
+    RENDER_VERSION,
+    Article,
+    Library,
+    link_problems,
+    load_library,
+    read_changed_articles,
+)
 
 log = logging.getLogger(__name__)
 
@@ -313,15 +320,27 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
         live = index_dir / generation
         _verify_checksums(live, old)
         meta = store.read_meta(live)
-        changed, removed = [], set()
-        for relative in sorted(removed_files):
-            removed.add(Path(relative).stem)
-        for relative in sorted(changed_files):
-            article = read_article(content_dir / relative, content_dir)
-            removed.add(article.slug)  # replaced or hidden as a draft
-            if not article.draft:
-                changed.append(article)
+        # As a rebuild reads them: Markdown files under articles/.
+        article_files = [p for p in fingerprints if p.startswith("articles/") and p.endswith(".md")]
+        read, problems = read_changed_articles(
+            content_dir, changed_files.intersection(article_files), article_files, meta.authors
+        )
+        removed = {Path(relative).stem for relative in removed_files}
+        removed.update(article.slug for article in read)  # replaced or hidden as a draft
+        changed = [article for article in read if not article.draft]
         public = {s for s in meta.order if s not in removed} | {a.slug for a in changed}
+        problems += link_problems(read, public)
+        if any(slug not in public for slug in meta.order):
+            # An article deleted or made a draft: links to it from the others would break.
+            # Rare enough to read every other article for (about a second at 10,000).
+            kept = [s for s in meta.order if s not in removed]
+            drafts = [d for s, d in meta.drafts.items() if s not in removed]
+            problems += link_problems([*store.read_articles(live, kept).values(), *drafts], public)
+        if problems:
+            raise IndexProblem(
+                "content has problems, so the index was not updated and the old one is still "
+                "serving:\n  " + "\n  ".join(map(str, problems))
+            )
         with _new_generation(index_dir, copy_from=live) as (folder, name):
             search.update_index(folder / "whoosh", changed, removed)
             touched = {a.slug for a in changed} | removed
