@@ -43,8 +43,8 @@ def rebuild_command() -> None:
         if bar is not None:
             bar.__exit__(None, None, None)
     click.echo(
-        f"Indexed {report.documents} articles in {report.seconds:.1f} s, "
-        f"{len(report.problems)} problems. Now serving {report.generation}."
+        f"Indexed {_count(report.documents, 'article')} in {report.seconds:.1f} s, "
+        f"{_count(len(report.problems), 'problem')}. Now serving {report.generation}."
     )
     _prerender()
 
@@ -61,9 +61,8 @@ def update_command() -> None:
         raise click.ClickException(
             f"{error}. The old index is still serving; run 'content check' for details."
         ) from None
-    articles = "article" if report.documents == 1 else "articles"
     click.echo(
-        f"Updated {report.documents} {articles} in {report.seconds:.2f} s. "
+        f"Updated {_count(report.documents, 'article')} in {report.seconds:.2f} s. "
         f"Now serving {report.generation}."
     )
     _prerender()
@@ -79,7 +78,7 @@ def _prerender() -> None:
         return
     if report is not None:
         click.echo(
-            f"Pre-rendered {report.rendered} pages ({report.reused} unchanged, copied) "
+            f"Pre-rendered {_count(report.rendered, 'page')} ({report.reused} unchanged, copied) "
             f"in {report.seconds:.1f} s."
         )
 
@@ -114,8 +113,9 @@ def check_command() -> None:
     for problem in library.problems:
         click.echo(str(problem), err=True)
     click.echo(
-        f"Checked {len(library.articles)} articles, {len(library.drafts)} drafts and "
-        f"{len(library.authors)} authors: {len(library.problems)} problems."
+        f"Checked {_count(len(library.articles), 'article')}, "
+        f"{_count(len(library.drafts), 'draft')} and {_count(len(library.authors), 'author')}: "
+        f"{_count(len(library.problems), 'problem')}."
     )
     if library.problems:
         raise SystemExit(1)
@@ -140,3 +140,8 @@ def init_app(app: Flask) -> None:
     """Register the command groups."""
     app.cli.add_command(index_cli)
     app.cli.add_command(content_cli)
+
+
+def _count(number: int, noun: str) -> str:
+    """Return "1 article", "2 articles": the words a maintainer reads in a summary."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
