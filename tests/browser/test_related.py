@@ -42,13 +42,26 @@ def test_panel_keeps_its_height_when_it_fills(page, live_server):
 
 
 def test_without_javascript_the_link_opens_the_related_page(watched, live_server):
-    page, _ = watched(java_script_enabled=False)
+    # A phone's width, where summaries take more lines than the panel's two.
+    page, _ = watched(java_script_enabled=False, viewport={"width": 390, "height": 844})
     page.goto(live_server.url + ARTICLE)
     page.get_by_role("link", name="See articles related to “The therapeutic relationship”").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Related to: The therapeutic relationship"
     )
     expect(page.locator(".related-list li").first).to_be_visible()
+    # Loaded whole, the page reserves no empty space and cuts no summary short.
+    empty_below = page.eval_on_selector_all(
+        ".related-list > li",
+        """items => items.map(item => item.getBoundingClientRect().bottom
+                                      - item.lastElementChild.getBoundingClientRect().bottom)""",
+    )
+    assert empty_below and max(empty_below) <= 20, empty_below  # the 1rem padding, no more
+    cut_short = page.eval_on_selector_all(
+        ".related-list .standfirst",
+        "all => all.filter(p => p.scrollHeight > p.clientHeight + 1).length",
+    )
+    assert cut_short == 0
 
 
 def test_failing_panel_shows_a_friendly_message(watched, live_server):
