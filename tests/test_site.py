@@ -100,6 +100,16 @@ def test_topic_page_lists_its_articles_newest_first_across_pages(client, library
     assert "Self-care, page 2" in html.fromstring(second).findtext(".//title")
 
 
+def test_author_page_lists_their_articles_newest_first_across_pages(client, library):
+    expected = [article_path(a.slug) for a in library.articles_by("sam-example")]
+    assert len(expected) > 4  # enough to need a second page at four a page
+    assert walk_list(client, "/authors/sam-example") == expected
+    assert len(card_links(client.get("/authors/sam-example").get_data(as_text=True))) == 4
+    second = html.fromstring(client.get("/authors/sam-example?page=2").get_data())
+    assert "Sam Example, page 2" in second.findtext(".//title")
+    assert second.xpath('//link[@rel="canonical"]/@href') == [f"{BASE}/authors/sam-example?page=2"]
+
+
 @pytest.mark.parametrize(
     "path",
     [

@@ -107,9 +107,12 @@ def topic(slug: str):
 
 @bp.get("/authors/<slug>")
 def author(slug: str):
-    """Show an author's bio and articles."""
+    """Show an author's bio and articles, newest first, a page at a time."""
     library = current_snapshot().library
     person = library.authors.get(slug)
     if person is None:
         abort(404)
-    return render_template("author.html", author=person, articles=library.articles_by(slug))
+    page = paginate(
+        library.articles_by(slug), requested_page(), current_app.config["LIST_PAGE_SIZE"]
+    )
+    return render_template("author.html", author=person, page=page)
