@@ -108,6 +108,11 @@ CRISIS = [
     "Overdose",
     "SUICIDAL thoughts",
     "don’t want to live",
+    "I don't want to be here anymore",
+    "i cant go on",
+    "unalive myself",
+    "kms",
+    "suicdal thoughts",
 ]
 ORDINARY = ["self esteem", "self care", "safety", "life changes", "grief", "self-compassion"]
 
