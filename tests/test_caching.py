@@ -125,12 +125,33 @@ def test_repeat_views_come_from_the_page_cache_unchanged(app, client):
     assert page.headers["ETag"] != fragment.headers["ETag"]
 
 
+def test_feed_and_sitemap_are_built_once_per_generation(client, monkeypatch):
+    # The sitemap lists every article: at 10,000 it takes half a second to build.
+    from webapp import discovery
+
+    first = {path: client.get(path, headers=GZIP) for path in ("/feed.xml", "/sitemap.xml")}
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("built again for the same generation")
+
+    monkeypatch.setattr(discovery, "atom_feed", refuse)
+    monkeypatch.setattr(discovery, "sitemap", refuse)
+    for path, response in first.items():
+        again = client.get(path, headers=GZIP)
+        assert again.status_code == 200 and again.get_data() == response.get_data()
+        revalidated = client.get(path, headers={"If-None-Match": again.headers["ETag"], **GZIP})
+        assert revalidated.status_code == 304
+
+
 def test_a_new_generation_is_never_served_from_the_old_pages(client, content_dir, index_dir):
     from webapp import index
 
     assert "kingfishers" not in client.get(ARTICLE).get_data(as_text=True)
     path = content_dir / "articles" / "the-therapeutic-relationship.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\nA line about kingfishers.\n",
-                    encoding="utf-8")  # fmt: skip
+    edited = path.read_text(encoding="utf-8").replace("updated: 2026-06-02", "updated: 2026-11-20")
+    path.write_text(edited + "\nA line about kingfishers.\n", encoding="utf-8")
+    assert "<lastmod>2026-11-20</lastmod>" not in client.get("/sitemap.xml").get_data(as_text=True)
     index.update(content_dir, index_dir)
     assert "kingfishers" in client.get(ARTICLE).get_data(as_text=True)
+    # The new date of change reaches the sitemap, which is built afresh for the generation.
+    assert "<lastmod>2026-11-20</lastmod>" in client.get("/sitemap.xml").get_data(as_text=True)

@@ -149,6 +149,17 @@ def test_feed_has_every_public_article_newest_first(client, library):
         assert dt.date(*entry.updated_parsed[:3]) == article.last_modified
 
 
+def test_feed_carries_only_the_newest_articles(content_dir, index_dir):
+    # Feed readers poll: a library of thousands must not send them all every time.
+    app = make_app(content_dir, index_dir, FEED_ENTRIES=3)
+    feed = feedparser.parse(app.test_client().get("/feed.xml").get_data())
+    newest = app.extensions["live_index"].snapshot().library.latest()[:3]
+    assert [entry.title for entry in feed.entries] == [a.title for a in newest]
+    assert [urlsplit(entry.link).path for entry in feed.entries] == [
+        article_path(a.slug) for a in newest
+    ]
+
+
 def test_feed_is_found_from_every_page(client):
     for path in ("/", "/articles/living-with-grief", "/topics"):
         head = html.fromstring(client.get(path).get_data()).find("head")

@@ -8,11 +8,12 @@
 - Text responses of at least `MIN_COMPRESS` bytes are sent gzipped to clients that accept
   it, with `Vary: Accept-Encoding`; the gzipped representation has its own ETag (`-gz`).
   Static files are compressed once per version and kept in memory.
-- Article pages and related panels, which change only with the index generation, are kept
-  as finished responses (body compressed, headers set) in a per-process cache bounded in
-  bytes, keyed by generation, mount point, path, fragment or page, and encoding: a repeat
-  view costs a dictionary look-up instead of a render and a compression. Before that first
-  view, they may come ready-made from the generation's pre-rendered pages (`prerender.py`).
+- Article pages, related panels, the feed and the sitemap, which change only with the index
+  generation, are kept as finished responses (body compressed, headers set) in a
+  per-process cache bounded in bytes, keyed by generation, mount point, path, fragment or
+  page, and encoding: a repeat view costs a dictionary look-up instead of a render and a
+  compression. Before that first view, article pages and panels may come ready-made from
+  the generation's pre-rendered pages (`prerender.py`).
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ COMPRESSIBLE = {
 PAGE_TYPES = {"text/html", "application/xml", "text/xml", "application/atom+xml"}
 GZIP_SUFFIX = "-gz"
 URL_MEMO_SIZE = 100_000  # entries; about two per article and topic, emptied when full
-CACHED_ENDPOINTS = {"articles.article", "articles.related"}
+# Each changes only with the index generation. The sitemap lists every article: at 10,000
+# it took half a second to build, so it is built once per generation and process.
+CACHED_ENDPOINTS = {"articles.article", "articles.related", "feeds.feed", "feeds.sitemap"}
 PAGE_CACHE_BYTES = 32 * 2**20  # per process; most entries are a few KB of gzipped HTML
 
 

@@ -32,6 +32,8 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "SEARCH_MAX_QUERY_LENGTH": 200,
     "SEARCH_PAGE_SIZE": 10,
     "LIST_PAGE_SIZE": 10,
+    # Newest articles in the Atom feed: readers poll it, so it stays small at any library size.
+    "FEED_ENTRIES": 20,
     # Seconds between checks for a newly built index; 0 checks on every request.
     "INDEX_CHECK_INTERVAL": 1.0,
     "STATIC_MAX_AGE": 365 * 24 * 3600,

@@ -28,10 +28,10 @@ def _cacheable(body: bytes | str, mimetype: str) -> Response:
 
 @bp.get("/feed.xml")
 def feed():
-    """Serve an Atom feed of every public article, newest first."""
+    """Serve an Atom feed of the newest public articles, newest first."""
     library = current_snapshot().library
     body = discovery.atom_feed(
-        library.latest(),
+        library.latest()[: current_app.config["FEED_ENTRIES"]],
         library.authors,
         current_app.extensions["site_settings"],
         home_url=absolute_url(url_for("articles.home")),
