@@ -137,6 +137,26 @@ def test_unknown_or_hostile_paths_get_the_404_page(client, path):
     assert "Set-Cookie" not in response.headers
 
 
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        ("/articles/the-therapeutic-relationship/", "/articles/the-therapeutic-relationship"),
+        ("/topics/anxiety//?page=1", "/topics/anxiety?page=1"),
+        ("/search/?q=grief", "/search?q=grief"),
+        ("/topics/", "/topics"),
+    ],
+)
+def test_a_trailing_slash_leads_to_the_page(client, path, target):
+    response = client.get(path)
+    assert response.status_code == 308 and response.headers["Location"] == target
+    assert client.get(path, follow_redirects=True).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/articles/", "/no-such-page/", "/articles/a/b/"])
+def test_a_trailing_slash_on_no_page_of_ours_is_still_not_found(client, path):
+    assert client.get(path).status_code == 404
+
+
 def test_errors_get_the_500_page_without_a_trace(app, client):
     @app.get("/explode")
     def explode():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, redirect, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .htmx import render
@@ -25,7 +25,29 @@ def _page(status: int) -> Response:
 
 def handle_http_error(error: HTTPException) -> Response:
     """Render a 4xx or 5xx as a page in the site's layout."""
+    if error.code == 404 and (moved := _without_trailing_slash()):
+        return redirect(moved, code=308)
     return _page(error.code or 500)
+
+
+def _without_trailing_slash() -> str | None:
+    """Return the address without its trailing slash when that is one of our pages.
+
+    Links pasted from emails and other sites often gain a "/" ("/articles/grief/"); the
+    visitor is sent to the page rather than told it is not there.
+    """
+    path = request.path
+    if len(path) < 2 or not path.endswith("/"):
+        return None
+    stripped = path.rstrip("/") or "/"
+    if stripped.startswith("//"):  # would read as another host: never a redirect target
+        return None
+    try:
+        current_app.url_map.bind_to_environ(request.environ).match(stripped, method="GET")
+    except HTTPException:  # not found, another method, or itself redirected
+        return None
+    query = request.query_string.decode("latin-1")
+    return request.script_root + stripped + (f"?{query}" if query else "")
 
 
 def handle_unexpected(error: Exception) -> Response:
