@@ -105,3 +105,12 @@ def test_production_access_log_records_paths_but_never_what_was_searched(
     everything = logged + server_log.read_text("utf-8")
     for word in SECRETS + s + ["suicide", "grief", "page=", "?"]:
         assert word not in everything, word
+
+
+def test_the_page_title_never_shows_what_was_searched(client):
+    # Tab bars, window switchers and history lists show titles to anyone near the screen.
+    from lxml import html
+
+    page = html.fromstring(client.get("/search", query_string={"q": "leaving an abuser"}).data)
+    assert page.findtext(".//title") == "Search results · Sample Therapy Practice"
+    assert "leaving an abuser" in page.text_content()  # the page itself still says it
