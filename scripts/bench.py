@@ -388,17 +388,19 @@ def load(port: int, routes: list[tuple[list[str], dict[str, str]]], seconds: flo
 
 
 def first_visit_bytes(port: int, path: str) -> dict[str, int]:
-    """Return compressed bytes of a first visit: the page, its stylesheets and scripts."""
+    """Return compressed bytes of a first visit: the page, its stylesheets, scripts and icon."""
     accept = {"Accept-Encoding": "gzip, deflate, br"}
     status, fields, body = http_get(port, path, accept)
     assert status == 200, status
     html = gzip.decompress(body) if fields.get("content-encoding") == "gzip" else body
     sizes = {"HTML": len(body)}
-    assets = re.findall(rb'<link rel="stylesheet" href="([^"]+)"|<script src="([^"]+)"', html)
-    for css, js in assets:
-        url = (css or js).decode().replace("&amp;", "&")
+    assets = re.findall(
+        rb'<link rel="(stylesheet|icon)" href="([^"]+)"|<script src="([^"]+)"', html
+    )
+    for rel, link, js in assets:
+        url = (link or js).decode().replace("&amp;", "&")
         _, _, asset = http_get(port, url, accept)
-        kind = "CSS" if css else "JS"
+        kind = {b"stylesheet": "CSS", b"icon": "icon"}.get(rel, "JS")
         sizes[kind] = sizes.get(kind, 0) + len(asset)
     return sizes
 
@@ -722,8 +724,8 @@ def render_report(about, sizes, results, queries, elapsed) -> str:
         "writes to its temporary folder; it goes through the same app, hooks and headers. "
         "The client shares the two cores with the server, so absolute numbers are low; the "
         "ratios are what to compare.",
-        "- First visit: the compressed bytes of one article page plus its stylesheet and "
-        "scripts, as a browser with an empty cache receives them (bodies only, headers "
+        "- First visit: the compressed bytes of one article page plus its stylesheet, "
+        "scripts and icon, as a browser with an empty cache receives them (bodies only, headers "
         "excluded). Peak RSS: `VmHWM` of the gunicorn workers after the load.",
         "",
     ]

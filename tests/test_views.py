@@ -157,6 +157,16 @@ def test_a_trailing_slash_on_no_page_of_ours_is_still_not_found(client, path):
     assert client.get(path).status_code == 404
 
 
+def test_the_site_icon_is_ours_and_its_old_address_leads_to_it(client):
+    html = client.get("/").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html).group(1)
+    moved = client.get("/favicon.ico")  # what browsers and tools ask for by habit
+    assert moved.status_code == 301 and moved.headers["Location"] == href.replace("&amp;", "&")
+    with client.get(moved.headers["Location"]) as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+        assert b"<svg" in icon.get_data()
+
+
 def test_errors_get_the_500_page_without_a_trace(app, client):
     @app.get("/explode")
     def explode():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from playwright.sync_api import expect
 
 BANNER = "This is not an emergency service. In case of emergency call 112 or contact Samaritans"
@@ -73,3 +75,27 @@ def test_printing_keeps_the_article_and_the_emergency_numbers(page, live_server)
     page.emulate_media(media="print")
     expect(page.get_by_role("search")).to_be_hidden()
     expect(page.locator(".emergency")).to_be_visible()
+
+
+def test_a_browser_that_asks_for_the_site_icon_gets_it_and_logs_no_error(browser, live_server):
+    # Request routing, which every other browser test uses to block foreign hosts, also
+    # stops Chromium fetching the page's icon. A visitor's browser does fetch it, and a
+    # missing one shows as an error in its console: so this page is watched, not routed.
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    icons: list[int] = []
+    hosts: set[str] = set()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("request", lambda r: hosts.add(urlsplit(r.url).netloc))
+    page.on("response", lambda r: icons.append(r.status) if "icon" in r.url else None)
+    try:
+        page.goto(live_server.url + "/")
+        page.wait_for_load_state("networkidle")
+        expect(page.locator('link[rel="icon"]')).to_have_attribute("type", "image/svg+xml")
+        page.wait_for_timeout(500)  # the icon is fetched after the page has loaded
+    finally:
+        context.close()
+    assert errors == []
+    assert hosts == {urlsplit(live_server.url).netloc}
+    assert icons and all(status == 200 for status in icons)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from .. import discovery
+from ..assets import asset_url
 from ..content import Article
 from ..discovery import SitemapEntry
 from ..live import current_snapshot
@@ -73,6 +74,12 @@ def sitemap():
         ),
     ]
     return _cacheable(discovery.sitemap(entries), "application/xml")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Send browsers and tools that ask for the icon at its old address to the real one."""
+    return redirect(asset_url("icon.svg"), code=301)
 
 
 @bp.get("/robots.txt")
