@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import os
 import re
 from collections import Counter
 from collections.abc import Container, Iterable
@@ -277,7 +278,8 @@ def read_changed_articles(
     """
     by_slug: dict[str, list[str]] = {}
     for relative in sorted(article_files):
-        by_slug.setdefault(Path(relative).stem, []).append(relative)
+        # String operations, not a Path per file: an update at 10,000 articles pays for each.
+        by_slug.setdefault(os.path.basename(relative).removesuffix(".md"), []).append(relative)
     articles, problems = [], []
     for relative in sorted(files):
         path = content_dir / relative
