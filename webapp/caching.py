@@ -49,6 +49,9 @@ URL_MEMO_SIZE = 100_000  # entries; about two per article and topic, emptied whe
 # Each changes only with the index generation. The sitemap lists every article: at 10,000
 # it took half a second to build, so it is built once per generation and process.
 CACHED_ENDPOINTS = {"articles.article", "articles.related", "feeds.feed", "feeds.sitemap"}
+# These read no query string: "?anything" gets the same cached response, so it cannot be
+# used to make the server build a 10,000-entry sitemap again and again.
+QUERY_IGNORED = {"feeds.feed", "feeds.sitemap"}
 PAGE_CACHE_BYTES = 32 * 2**20  # per process; most entries are a few KB of gzipped HTML
 
 
@@ -87,7 +90,9 @@ class PageCache:
 def _page_key() -> tuple | None:
     if request.method != "GET" or request.endpoint not in CACHED_ENDPOINTS:
         return None
-    if request.query_string or request.headers.get("If-Modified-Since"):
+    if request.query_string and request.endpoint not in QUERY_IGNORED:
+        return None
+    if request.headers.get("If-Modified-Since"):
         return None
     try:
         generation = current_snapshot().manifest.generation
