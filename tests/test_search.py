@@ -347,6 +347,12 @@ def test_snippet_keeps_headings_and_list_items_apart_from_what_follows(tmp_path)
     assert "Why it happens. Panic is an <mark>alarm</mark>. Slow breathing. A short " in snippet
 
 
+def test_snippet_cut_after_a_whole_sentence_says_so_with_a_space(tmp_path):
+    body = "A calm opening line here. " * 3 + "The river is wide. " + "Other words follow. " * 30
+    snippet = first_snippet(tmp_path / "ix", article("river", "River", body), "river")
+    assert snippet.endswith(". …") and ".…" not in snippet
+
+
 def test_snippet_falls_back_to_the_summary_then_to_nothing(ix):
     hit = ix.search("mindfulness ").hits[0]
     assert hit.snippet_html == "<mark>Mindfulness</mark> exercises for busy evenings."

@@ -316,7 +316,11 @@ class MarkFormatter(highlight.Formatter):
             return ""
         formatted = " … ".join(self.format_fragment(f, replace).strip() for f in fragments)
         before = "…" if fragments[0].startchar > 0 else ""
-        after = "…" if fragments[-1].endchar < len(fragments[-1].text) else ""
+        last = fragments[-1]
+        after = ""
+        if last.endchar < len(last.text):
+            # After a whole sentence the left-out text starts a new one: "advise. …".
+            after = " …" if last.text[: last.endchar].rstrip().endswith((".", "!", "?")) else "…"
         return f"{before}{formatted}{after}"
 
 
