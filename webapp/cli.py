@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from . import index, prerender
-from .content import load_library, scaffold_article
+from .content import scaffold_article
 
 index_cli = AppGroup("index", help="Build and inspect the search index.")
 content_cli = AppGroup("content", help="Check and create content.")
@@ -108,8 +108,7 @@ def status_command() -> None:
 @content_cli.command("check")
 def check_command() -> None:
     """Validate every content file; exit non-zero if anything is wrong."""
-    content_dir, _ = _dirs()
-    library = load_library(content_dir)
+    library = index.read_content(*_dirs())
     for problem in library.problems:
         click.echo(str(problem), err=True)
     click.echo(

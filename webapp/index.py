@@ -269,6 +269,19 @@ def rebuild(
         return BuildReport(name, documents, seconds, problems)
 
 
+def read_content(content_dir: Path, index_dir: Path) -> Library:
+    """Read and check every content file as a rebuild would (what `content check` runs).
+
+    Articles whose files are byte for byte those of the live generation are taken from it
+    rather than rendered again, and the rest are rendered a process per core: at 10,000
+    articles a check took 50 s when it rendered every one in one process.
+    """
+    fingerprints, _ = _fingerprints(content_dir)
+    known = _unchanged_articles(index_dir, content_dir, fingerprints)
+    with _worker_pool(content_dir) as (pool, workers):
+        return load_library(content_dir, executor=pool, workers=workers, known=known)
+
+
 def _unchanged_articles(
     index_dir: Path, content_dir: Path, fingerprints: dict[str, str]
 ) -> dict[str, Article]:
