@@ -22,10 +22,24 @@ def test_rebuild_shows_progress_and_a_summary(runner, index_dir):
     before = index.current_generation(index_dir)
     result = runner.invoke(args=["index", "rebuild"])
     assert result.exit_code == 0, result.output
-    assert "Indexing articles" in result.output  # the progress bar's label
+    # A progress bar for each stage, in order: at 10,000 articles each takes a while.
+    stages = ["Reading articles", "Indexing articles", "Finding related articles"]
+    assert all(stage in result.output for stage in stages)
+    assert sorted(stages, key=result.output.index) == stages
     assert "Indexed 17 articles in" in result.output and "0 problems" in result.output
     after = index.current_generation(index_dir)
     assert after != before and after in result.output
+
+
+def test_rebuild_tells_each_stage_in_turn_until_it_is_done(content_dir, tmp_path):
+    told: list[tuple[str, int, int]] = []
+    index.rebuild(content_dir, tmp_path / "ix", progress=lambda *report: told.append(report))
+    stages = [index.READING, index.INDEXING, index.RELATING]
+    assert list(dict.fromkeys(stage for stage, _, _ in told)) == stages
+    for stage in stages:
+        done = [(n, total) for s, n, total in told if s == stage]
+        assert done == sorted(done) and done[-1][0] == done[-1][1] > 0
+    assert [t for t in told if t[0] == index.READING][-1][1:] == (18, 18)  # the draft too
 
 
 def test_rebuild_with_bad_content_fails_and_old_index_keeps_serving(

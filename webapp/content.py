@@ -13,7 +13,7 @@ import math
 import os
 import re
 from collections import Counter
-from collections.abc import Container, Iterable
+from collections.abc import Callable, Container, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -214,6 +214,7 @@ def load_library(
     executor: Executor | None = None,
     workers: int = 1,
     known: dict[str, Article] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Library:
     """Read every author and article under `content_dir`, collecting problems as we go.
 
@@ -221,6 +222,7 @@ def load_library(
     parallel; the library is assembled in the same order either way, so it is the same.
     `known` maps article files (relative to `content_dir`) whose bytes have not changed to
     the Article read from them before: those are used as they are, not rendered again.
+    `progress(done, total)` is told after each article file.
     """
     library = Library()
     for path in _markdown_files(content_dir / "authors"):
@@ -244,7 +246,9 @@ def load_library(
         fresh = (_read_outcome(path, content_dir) for path in unread)
     fresh_outcomes = iter(fresh)
     outcomes = (reused[p] if reused[p] is not None else next(fresh_outcomes) for p in paths)
-    for path, outcome in zip(paths, outcomes, strict=True):
+    for done, (path, outcome) in enumerate(zip(paths, outcomes, strict=True), start=1):
+        if progress:
+            progress(done, len(paths))
         shown = _display(path, content_dir)
         try:
             if isinstance(outcome, tuple):

@@ -54,6 +54,11 @@ LOCK = ".lock"
 GENERATION_NAME = re.compile(r"gen-[0-9]{8}T[0-9]{12}")
 PAUSE_ENV = "WEBAPP_TEST_PAUSE_AT"
 PAUSE_STAGES = ("locked", "indexing", "before-swap", "before-pointer")
+# The stages of a rebuild, as `progress(stage, done, total)` names them.
+READING = "Reading articles"
+INDEXING = "Indexing articles"
+RELATING = "Finding related articles"
+Progress = Callable[[str, int, int], None]
 # Below this many articles a build runs in one process: starting workers would cost more.
 PARALLEL_MIN = 300
 MAX_WORKERS = 8
@@ -225,35 +230,43 @@ def rebuild(
     index_dir: Path,
     *,
     allow_problems: bool = False,
-    progress: Callable[[int], None] | None = None,
-    on_start: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> BuildReport:
     """Build a whole new generation from `content_dir` and make it live.
 
     With problems in the content, refuse (leaving the live generation serving) unless
     `allow_problems`, which the first start-up uses so a fresh site serves what it can.
+    `progress` is told how each stage (READING, INDEXING, RELATING) is getting on.
     """
     started = time.perf_counter()
+    tell = progress or (lambda stage, done, total: None)
     with _build_lock(index_dir), _worker_pool(content_dir) as (pool, workers):
         _pause_point("locked")
         fingerprints, stats = _fingerprints(content_dir)
         known = _unchanged_articles(index_dir, content_dir, fingerprints)
-        library = load_library(content_dir, executor=pool, workers=workers, known=known)
+        library = load_library(
+            content_dir,
+            executor=pool,
+            workers=workers,
+            known=known,
+            progress=lambda done, total: tell(READING, done, total),
+        )
         problems = [str(p) for p in library.problems]
         if problems and not allow_problems:
             raise IndexProblem(
                 "content has problems, so the index was not rebuilt and the old one is still "
                 "serving:\n  " + "\n  ".join(problems)
             )
-        if on_start:
-            on_start(len(library.articles))
+        indexed = 0
 
         def step(done: int) -> None:
-            if progress:
-                progress(done)
+            nonlocal indexed
+            indexed += done
+            tell(INDEXING, indexed, len(library.articles))
             _pause_point("indexing")
 
         with _new_generation(index_dir) as (folder, name):
+            tell(INDEXING, 0, len(library.articles))
             documents = search.build_index(
                 folder / "whoosh",
                 library.articles.values(),
@@ -261,8 +274,13 @@ def rebuild(
                 executor=pool,
                 workers=workers,
             )
+            tell(RELATING, 0, len(library.articles))
             related = search.compute_related(
-                folder / "whoosh", library.articles, executor=pool, workers=workers
+                folder / "whoosh",
+                library.articles,
+                executor=pool,
+                workers=workers,
+                progress=lambda done, total: tell(RELATING, done, total),
             )
             seconds = time.perf_counter() - started
             _write_snapshot(folder, name, library, related, fingerprints, seconds, problems, stats)

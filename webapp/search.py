@@ -490,6 +490,7 @@ def compute_related(
     limit: int = 4,
     executor: Executor | None = None,
     workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, list[str]]:
     """Return, for each slug (all if None), the most related public article slugs, best first.
 
@@ -512,7 +513,7 @@ def compute_related(
     wanted = list(public if slugs is None else slugs)
     need = set(wanted)
     inputs = {s: related_input(a, s in need) for s, a in public.items()}
-    return related_lists(directory, inputs, wanted, limit, executor, workers)
+    return related_lists(directory, inputs, wanted, limit, executor, workers, progress)
 
 
 def related_lists(
@@ -522,8 +523,10 @@ def related_lists(
     limit: int = 4,
     executor: Executor | None = None,
     workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, list[str]]:
-    """Return related lists for `slugs`, given every public article's RelatedInput."""
+    """Return related lists for `slugs`, given every public article's RelatedInput;
+    `progress(done, total)` is told as each process's share is done."""
     if executor is not None and workers > 1 and len(slugs) >= 2 * workers:
         step = -(-len(slugs) // workers)
         shards = [slugs[i : i + step] for i in range(0, len(slugs), step)]
@@ -537,8 +540,13 @@ def related_lists(
         related: dict[str, list[str]] = {}
         for job in jobs:
             related.update(job.result())
+            if progress:
+                progress(len(related), len(slugs))
         return {s: related[s] for s in slugs}
-    return _related_for(str(directory), dict(inputs), slugs, limit)
+    related = _related_for(str(directory), dict(inputs), slugs, limit)
+    if progress:
+        progress(len(slugs), len(slugs))
+    return related
 
 
 def _related_for(directory: str, public: dict[str, RelatedInput], slugs: list[str],
