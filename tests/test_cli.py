@@ -84,6 +84,15 @@ def test_update_picks_up_a_new_article(runner, client, content_dir):
     assert "Walking as a way to think" in client.get("/search?q=untangle").get_data(True)
 
 
+def test_update_with_nothing_changed_keeps_the_live_index(runner, index_dir):
+    # A new generation would only make every server reload and drop its cached pages.
+    before = index.current_generation(index_dir)
+    result = runner.invoke(args=["index", "update"])
+    assert result.exit_code == 0, result.output
+    assert f"Nothing to update: no article changed. Still serving {before}." in result.output
+    assert index.current_generation(index_dir) == before
+
+
 def refused_update(runner, index_dir: Path) -> str:
     """Run `index update`, check it refused and left the live index serving; return its output."""
     before = index.current_generation(index_dir)

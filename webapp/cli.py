@@ -82,6 +82,9 @@ def update_command() -> None:
         raise click.ClickException(
             f"{error}. The old index is still serving; run 'content check' for details."
         ) from None
+    if report.unchanged:
+        click.echo(f"Nothing to update: no article changed. Still serving {report.generation}.")
+        return
     click.echo(
         f"Updated {_count(report.documents, 'article')} in {report.seconds:.2f} s. "
         f"Now serving {report.generation}."

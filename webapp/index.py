@@ -112,6 +112,7 @@ class BuildReport:
     documents: int
     seconds: float
     problems: list[str]
+    unchanged: bool = False  # nothing had changed, so no new generation was built
 
 
 def content_fingerprints(content_dir: Path, known: Manifest | None = None) -> dict[str, str]:
@@ -333,7 +334,8 @@ def _unchanged_articles(
 
 
 def update(content_dir: Path, index_dir: Path) -> BuildReport:
-    """Re-index only added, changed and removed articles into a new generation."""
+    """Re-index only added, changed and removed articles into a new generation (none when
+    nothing changed: the report then says so and names the live generation)."""
     started = time.perf_counter()
     with _build_lock(index_dir):
         generation = current_generation(index_dir)
@@ -345,6 +347,10 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
         fingerprints, stats = _fingerprints(content_dir, old)
         changed_files = {p for p, h in fingerprints.items() if old.fingerprints.get(p) != h}
         removed_files = set(old.fingerprints) - set(fingerprints)
+        if not changed_files and not removed_files:
+            # Nothing to do: a new generation would only make every server reload its index
+            # and drop its cached pages.
+            return BuildReport(generation, 0, time.perf_counter() - started, [], unchanged=True)
         if any(not p.startswith("articles/") for p in changed_files | removed_files):
             # Authors or site settings changed: every page may differ, so build it all.
             raise IndexProblem("authors or site settings changed: run 'index rebuild' instead")
