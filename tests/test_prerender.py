@@ -51,6 +51,8 @@ def no_rendering(monkeypatch):
 def test_rebuild_prerenders_every_article_page_and_related_panel(prerendered, client):
     articles_count = len(page_urls(client))
     assert f"Pre-rendered {2 * articles_count} pages (0 unchanged, copied)" in prerendered
+    # With a progress bar while it runs: at 10,000 articles that is a quarter of a minute.
+    assert "Pre-rendering pages" in prerendered.split("Indexed", 1)[1]
 
 
 def test_prerendered_pages_are_served_without_rendering(prerendered, client, no_rendering):

@@ -95,11 +95,17 @@ def update_command() -> None:
 def _prerender() -> None:
     # The new generation already serves; pages it lacks are rendered on request meanwhile,
     # so a failure here is reported but does not fail the command.
+    bars = _StageBars()
     try:
-        report = prerender.render_pages(current_app._get_current_object())  # noqa: SLF001
+        report = prerender.render_pages(
+            current_app._get_current_object(),  # noqa: SLF001
+            progress=lambda done, total: bars("Pre-rendering pages", done, total),
+        )
     except Exception as error:  # noqa: BLE001
         click.echo(f"Pages were not pre-rendered ({error!r}); they render on request.", err=True)
         return
+    finally:
+        bars.close()
     if report is not None:
         click.echo(
             f"Pre-rendered {_count(report.rendered, 'page')} ({report.reused} unchanged, copied) "

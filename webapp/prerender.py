@@ -33,6 +33,7 @@ import pickle
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -97,11 +98,14 @@ def _code_digest() -> str:
 # --- writing ----------------------------------------------------------------------------
 
 
-def render_pages(app: Flask) -> PrerenderReport | None:
+def render_pages(
+    app: Flask, progress: Callable[[int, int], None] | None = None
+) -> PrerenderReport | None:
     """Pre-render the live generation's article pages and related panels into its folder.
 
     Returns None when there is no live generation, or it was removed while rendering (two
-    newer builds went live meanwhile; the newest renders its own).
+    newer builds went live meanwhile; the newest renders its own). `progress(done, total)`
+    is told as pages are rendered.
     """
     started = time.perf_counter()
     index_dir = Path(app.config["INDEX_DIR"])
@@ -142,10 +146,12 @@ def render_pages(app: Flask) -> PrerenderReport | None:
                     reused += 1
                     store(key, digest, body, headers)
             found = _render_all(renderer, config, (generation, stamp), list(unrendered))
-            for key, body, headers in found:
+            for done, (key, body, headers) in enumerate(found, start=1):
                 if body is not None:
                     rendered += 1
                     store(key, unrendered[key], body, headers)
+                if progress:
+                    progress(done, len(unrendered))
         _write_index(folder, pack_name, stamp, generation, pages, header_lists)
     except OSError as error:  # the generation was replaced and removed meanwhile, say
         log.warning("pages not pre-rendered: %s", error)
