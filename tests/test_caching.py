@@ -146,6 +146,20 @@ def test_feed_and_sitemap_are_built_once_per_generation(client, monkeypatch):
         assert revalidated.status_code == 304
 
 
+def test_an_article_link_with_a_tracking_query_is_served_from_the_cache(client, monkeypatch):
+    # Links from newsletters and social sites carry "?utm_source=…"; the page is the same.
+    from webapp.views import articles
+
+    first = client.get(ARTICLE, headers=GZIP)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("rendered again")
+
+    monkeypatch.setattr(articles, "render_template", refuse)
+    tracked = client.get(f"{ARTICLE}?utm_source=newsletter", headers=GZIP)
+    assert tracked.status_code == 200 and tracked.get_data() == first.get_data()
+
+
 def test_a_new_generation_is_never_served_from_the_old_pages(client, content_dir, index_dir):
     from webapp import index
 

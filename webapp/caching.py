@@ -46,12 +46,10 @@ COMPRESSIBLE = {
 PAGE_TYPES = {"text/html", "application/xml", "text/xml", "application/atom+xml"}
 GZIP_SUFFIX = "-gz"
 URL_MEMO_SIZE = 100_000  # entries; about two per article and topic, emptied when full
-# Each changes only with the index generation. The sitemap lists every article: at 10,000
-# it took half a second to build, so it is built once per generation and process.
+# Each depends only on the index generation and its path, never on a query string: so
+# "?utm_source=…" from a newsletter link is served from the cache too, and no query string
+# can make the server build a 10,000-entry sitemap again and again.
 CACHED_ENDPOINTS = {"articles.article", "articles.related", "feeds.feed", "feeds.sitemap"}
-# These read no query string: "?anything" gets the same cached response, so it cannot be
-# used to make the server build a 10,000-entry sitemap again and again.
-QUERY_IGNORED = {"feeds.feed", "feeds.sitemap"}
 PAGE_CACHE_BYTES = 32 * 2**20  # per process; most entries are a few KB of gzipped HTML
 
 
@@ -89,8 +87,6 @@ class PageCache:
 
 def _page_key() -> tuple | None:
     if request.method != "GET" or request.endpoint not in CACHED_ENDPOINTS:
-        return None
-    if request.query_string and request.endpoint not in QUERY_IGNORED:
         return None
     if request.headers.get("If-Modified-Since"):
         return None

@@ -43,7 +43,7 @@ def _without_trailing_slash() -> str | None:
     if stripped.startswith("//"):  # would read as another host: never a redirect target
         return None
     try:
-        current_app.url_map.bind_to_environ(request.environ).match(stripped, method="GET")
+        current_app.create_url_adapter(request).match(stripped, method="GET")
     except HTTPException:  # not found, another method, or itself redirected
         return None
     query = request.query_string.decode("latin-1")
