@@ -3,11 +3,15 @@ it is typed, and never for ordinary wellbeing words."""
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from webapp.crisis import matches_crisis, normalise
+from webapp.settings import PROJECT_ROOT, load_site_settings
 
 TERMS = [
     "suicide", "suicidal", "kill myself", "end my life", "ending my life", "want to die",
@@ -112,3 +116,53 @@ def test_normalise_folds_case_accents_and_punctuation():
 @given(st.text(max_size=300), st.lists(st.text(max_size=30), max_size=5))
 def test_any_text_and_terms_never_raise(text, terms):
     assert matches_crisis(text, terms) in (True, False)
+
+
+# --- the practice's own terms, against phrasings written apart from them ---------------------
+
+CRISIS_SET = Path(__file__).parent / "search" / "crisis.tsv"
+
+
+def _crisis_rows() -> list[dict[str, str]]:
+    with CRISIS_SET.open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def _site_terms() -> list[str]:
+    return load_site_settings(PROJECT_ROOT / "content")["crisis"]["terms"]
+
+
+def test_sample_terms_catch_at_least_97_percent_of_crisis_phrasings():
+    terms = _site_terms()
+    said = [r["query"] for r in _crisis_rows() if r["crisis"] == "yes"]
+    missed = [q for q in said if not matches_crisis(q, terms)]
+    assert len(said) >= 80
+    assert len(missed) <= 0.03 * len(said), missed
+
+
+def test_sample_terms_raise_at_most_one_percent_false_alarms():
+    terms = _site_terms()
+    ordinary = [r["query"] for r in _crisis_rows() if r["crisis"] == "no"]
+    alarms = [q for q in ordinary if matches_crisis(q, terms)]
+    assert len(ordinary) >= 80
+    assert len(alarms) <= 0.01 * len(ordinary), alarms
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["i wish i was dead", "life isnt worth living", "harming myself", "i cant cope anymore",
+     "i want to disappear", "i dont want to wake up", "everyone is better off without me",
+     "i need help now", "i am not safe", "kms", "i wanna kms", "suicidle thoughts", "slef harm"],
+)  # fmt: skip
+def test_families_the_old_word_list_missed_now_match(text):
+    assert matches_crisis(text, _site_terms())
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["5 kms walk", "running 10 kms", "putting myself first", "overdue bills",
+     "cant cope with my toddlers tantrums", "midlife crisis", "is online therapy safe",
+     "dead tired after work", "this headache is killing me", "how to give up smoking"],
+)  # fmt: skip
+def test_near_misses_of_the_families_do_not_match(text):
+    assert not matches_crisis(text, _site_terms())

@@ -1,73 +1,40 @@
 """Decide whether a search should open with crisis support. No Whoosh, no Flask.
 
-Someone in distress types fast, on a phone, in their own words: matching ignores case,
-accents, curly apostrophes, punctuation, hyphens and the spaces inside a term ("self-harm",
-"self harm" and "selfharm" all meet), but still only whole words match, so "self care" or
-"safety" never trigger it. When in doubt it errs towards showing support: "suicide
-prevention training" shows the panel too.
+The terms in site settings are word patterns (see `patterns.py`): "kill|hurt|harm ...
+myself" covers many phrasings in one line. Someone in distress types fast, on a phone, in
+their own words: matching ignores case, accents, curly apostrophes, punctuation, hyphens and
+the spaces inside a term, and a misspelt word that is no English word meets the term it is
+nearest to ("suicidle"). Still only whole words match, so "self care" or "safety" never
+trigger it. When in doubt it errs towards showing support: "suicide prevention training"
+shows the panel too.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
-from functools import lru_cache
 
-_APOSTROPHES = str.maketrans(dict.fromkeys("\u2018\u2019\u201b\u02bc\u2032\u0060\u00b4", "'"))
-_NOT_WORD = re.compile(r"[\W_]+")
-# Common endings, so the settings need not list every form: "self harming", "overdosed",
-# "hurting myself", "cutting myself", "wanted to die".
-_ENDINGS = "(?:s|es|ed|ing|er|ers)"
-_SLACK = 5  # letters the endings may add to each word of a term
+from . import spelling
+from .patterns import compile_all, normalise, repaired
 
-
-def normalise(text: str) -> list[str]:
-    """Return the words of `text` folded for matching: no case, accents or punctuation."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(
-        ch for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf"
-    )
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
-    # "don't" and "dont" meet: apostrophes join, every other non-letter separates words.
-    text = text.replace("'", "")
-    return _NOT_WORD.sub(" ", text).split()
+__all__ = ["matches_crisis", "normalise"]
 
 
 def matches_crisis(query: str, terms: Iterable[str]) -> bool:
-    """Say whether the query contains any crisis term as whole words."""
+    """Say whether the query matches any crisis term, as whole words."""
     if not isinstance(query, str):
         return False
-    words = normalise(query)
-    return any(isinstance(term, str) and _contains(words, *_pattern(term)) for term in terms or ())
-
-
-@lru_cache(maxsize=256)
-def _pattern(term: str) -> tuple[re.Pattern[str] | None, int]:
-    words = normalise(term)
-    if not words:
-        return None, 0
-    parts = []
-    for word in words:
-        if word.endswith("e"):  # overdose -> overdosing, overdosed
-            parts.append(re.escape(word[:-1]) + "(?:e|es|ed|er|ers|ing)")
-        else:  # hurt -> hurting; cut -> cutting
-            parts.append(re.escape(word) + f"{re.escape(word[-1])}?{_ENDINGS}?")
-    return re.compile("".join(parts)), sum(len(w) + _SLACK for w in words)
-
-
-def _contains(words: list[str], pattern: re.Pattern[str] | None, longest: int) -> bool:
-    # Join runs of whole query words without their spaces and match the term's words joined
-    # the same way: "self harm" meets "selfharm" either way round, and a match can only
-    # start and end on word boundaries.
-    if pattern is None:
+    patterns = compile_all(t for t in terms or () if isinstance(t, str))
+    if not patterns:
         return False
-    for start in range(len(words)):
-        run = ""
-        for word in words[start:]:
-            run += word
-            if len(run) > longest:
-                break
-            if pattern.fullmatch(run):
-                return True
-    return False
+    words = repaired(normalise(query), patterns, _meant)
+    return any(pattern.spans(words) for pattern in patterns)
+
+
+def _meant(word: str, known: set[str]) -> str | None:
+    # Only words that are no English word are taken as slips: "putting" never becomes
+    # "cutting", "overdue" never "overdose". A slip in a four-letter word counts here
+    # ("slef harm"), unlike in search: missing someone at risk costs more than a panel shown.
+    if len(word) < 4 or word.isdigit() or spelling.english().knows(word):
+        return None
+    budget = max(1, spelling.typo_budget(word))
+    return spelling.nearest(word, known, budget=budget, confident=False)

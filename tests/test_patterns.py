@@ -1,0 +1,41 @@
+"""The pattern language maintainers write crisis terms and synonyms in."""
+
+from __future__ import annotations
+
+import pytest
+
+from webapp.patterns import PatternError, compile_pattern, normalise, problems
+
+
+def spans(pattern: str, text: str) -> list[tuple[int, int]]:
+    return compile_pattern(pattern).spans(normalise(text))
+
+
+def test_words_match_whole_words_with_their_endings():
+    assert spans("harm", "harming others") == [(0, 1)]
+    assert spans("hurt", "hurting") == [(0, 1)]
+    assert spans("overdose", "overdosed") == [(0, 1)]
+    assert spans("harm", "harmony") == []
+    assert spans("kill", "skill") == []
+
+
+def test_spaces_hyphens_and_apostrophes_never_matter():
+    assert spans("self harm", "selfharm")
+    assert spans("selfharm", "self-harm")
+    assert spans("dont want", "don\u2019t want")
+
+
+def test_choices_gaps_and_anchors():
+    assert spans("kill|hurt ... myself", "i might hurt my self")
+    assert spans("wish ... dead", "i wish i was dead") == [(1, 5)]
+    assert not spans("wish ... dead", "i wish that one day it was not dead")  # gap over three
+    assert spans("^kms$", "kms")
+    assert not spans("^kms$", "5 kms")
+    assert spans("nobody|no-one ... care", "no one would care")
+
+
+@pytest.mark.parametrize("bad", ["", "...", "... dead", "wish ...", "a||b", "!!"])
+def test_unusable_patterns_are_named_with_the_reason(bad):
+    with pytest.raises(PatternError):
+        compile_pattern(bad)
+    assert problems([bad])[0].startswith(f"pattern {bad!r}")

@@ -1,0 +1,183 @@
+"""Word patterns that maintainers write (crisis terms, everyday synonyms), matched against
+what a visitor types. No Whoosh, no Flask.
+
+A pattern is words separated by spaces, matched as whole words:
+
+- each word also matches its common endings ("harm" meets "harming", "harmed");
+- case, accents, curly apostrophes, punctuation and hyphens never matter, and neither do
+  the spaces inside a pattern ("self harm", "self-harm" and "selfharm" all meet);
+- `a|b|c` matches any one of the words (an alternative may itself be two words:
+  `can not|cant`);
+- `...` stands for up to three other words in between ("wish ... dead" meets "wish I was
+  dead");
+- `^` before the first word: only at the start of the search; `$` after the last: only at
+  its end ("^kms$" is "kms" alone).
+
+Someone in distress types fast, on a phone: a misspelt word that is no English word (from
+five letters) also meets a pattern word within the same typo budget as search.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+_APOSTROPHES = str.maketrans(dict.fromkeys("\u2018\u2019\u201b\u02bc\u2032\u0060\u00b4", "'"))
+_NOT_WORD = re.compile(r"[\W_]+")
+GAP = "..."
+MAX_GAP = 3  # words a `...` may stand for
+_ENDINGS = "(?:s|es|ed|ing|er|ers)"
+_SLACK = 5  # letters the endings may add to each word of a pattern
+
+
+def normalise(text: str) -> list[str]:
+    """Return the words of `text` folded for matching: no case, accents or punctuation."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(
+        ch for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf"
+    )
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    # "don't" and "dont" meet: apostrophes join, every other non-letter separates words.
+    text = text.replace("'", "")
+    return _NOT_WORD.sub(" ", text).split()
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """Words that must stand next to each other: one regex over the words run together."""
+
+    regex: re.Pattern[str]
+    longest: int  # the most letters a match can have
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A compiled pattern: segments joined by gaps, perhaps anchored at either end."""
+
+    text: str
+    segments: tuple[_Segment, ...]
+    words: frozenset[str]  # its literal words, for repairing misspellings
+    at_start: bool = False
+    at_end: bool = False
+
+    def spans(self, words: list[str]) -> list[tuple[int, int]]:
+        """Return every (first word, after last word) span of `words` the pattern matches."""
+        found = []
+        for start, end in _segment_spans(self.segments[0], words):
+            if self.at_start and start:
+                continue
+            for last in self._rest(words, 1, end):
+                if not self.at_end or last == len(words):
+                    found.append((start, last))
+        return found
+
+    def _rest(self, words: list[str], index: int, after: int) -> Iterable[int]:
+        if index == len(self.segments):
+            yield after
+            return
+        for start, end in _segment_spans(self.segments[index], words, after):
+            if start - after <= MAX_GAP:
+                yield from self._rest(words, index + 1, end)
+
+
+def _segment_spans(segment: _Segment, words: list[str], first: int = 0):
+    # Runs of whole words joined without their spaces are matched against the segment's words
+    # joined the same way: "self harm" meets "selfharm" either way round, and a match can
+    # only start and end on word boundaries.
+    for start in range(first, len(words)):
+        run = ""
+        for end in range(start, len(words)):
+            run += words[end]
+            if len(run) > segment.longest:
+                break
+            if segment.regex.fullmatch(run):
+                yield start, end + 1
+
+
+class PatternError(ValueError):
+    """A pattern that cannot be used, with what is wrong in plain words."""
+
+
+@lru_cache(maxsize=2048)
+def compile_pattern(text: str) -> Pattern:
+    """Compile one pattern; raise PatternError saying what is wrong with it."""
+    if not isinstance(text, str):
+        raise PatternError("is not text")
+    items = text.replace("\u2026", f" {GAP} ").split()
+    at_start = bool(items) and items[0].startswith("^")
+    at_end = bool(items) and items[-1].endswith("$")
+    if at_start:
+        items[0] = items[0][1:]
+    if at_end:
+        items[-1] = items[-1][:-1]
+    items = [item for item in items if item]
+    groups: list[list[list[list[str]]]] = [[]]  # segments -> slots -> alternatives -> words
+    for item in items:
+        if item == GAP:
+            if not groups[-1]:
+                raise PatternError(f"'{GAP}' must stand between two words")
+            groups.append([])
+            continue
+        alternatives = [normalise(part) for part in item.split("|")]
+        if not all(alternatives):
+            raise PatternError(f"'{item}' has an empty choice or no letters")
+        groups[-1].append(alternatives)
+    if not groups[-1]:
+        raise PatternError("has no words" if len(groups) == 1 else f"ends with '{GAP}'")
+    segments = []
+    literal: set[str] = set()
+    for slots in groups:
+        parts = []
+        longest = 0
+        for alternatives in slots:
+            parts.append("(?:" + "|".join(_words_regex(words) for words in alternatives) + ")")
+            longest += max(sum(len(w) + _SLACK for w in words) for words in alternatives)
+            literal.update(w for words in alternatives for w in words)
+        segments.append(_Segment(re.compile("".join(parts)), longest))
+    return Pattern(text, tuple(segments), frozenset(literal), at_start, at_end)
+
+
+def _words_regex(words: list[str]) -> str:
+    parts = []
+    for word in words:
+        if word.endswith("e"):  # overdose -> overdosing, overdosed
+            parts.append(re.escape(word[:-1]) + "(?:e|es|ed|er|ers|ing)")
+        else:  # hurt -> hurting; cut -> cutting
+            parts.append(re.escape(word) + f"{re.escape(word[-1])}?{_ENDINGS}?")
+    return "".join(parts)
+
+
+def compile_all(texts: Iterable[object]) -> list[Pattern]:
+    """Compile the usable patterns of a list, skipping any that are not (see `problems`)."""
+    compiled = []
+    for text in texts or ():
+        try:
+            compiled.append(compile_pattern(text))  # type: ignore[arg-type]
+        except PatternError:
+            continue
+    return compiled
+
+
+def problems(texts: Iterable[object]) -> list[str]:
+    """Return what is wrong with each unusable pattern of a list, naming the pattern."""
+    found = []
+    for text in texts or ():
+        try:
+            compile_pattern(text)  # type: ignore[arg-type]
+        except PatternError as error:
+            found.append(f"pattern {text!r} {error}")
+    return found
+
+
+def repaired(
+    words: list[str], patterns: Iterable[Pattern], correct: Callable[[str, set[str]], str | None]
+) -> list[str]:
+    """Return the words with misspellings of the patterns' words put right by `correct`
+    (given a word and the patterns' words, it returns the word meant, or None)."""
+    known: set[str] = set()
+    for pattern in patterns:
+        known |= pattern.words
+    return [w if w in known else (correct(w, known) or w) for w in words]
