@@ -6,7 +6,7 @@ PORT ?= 5000
 HTMX := webapp/static/vendor/htmx.min.js
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test install assets index lint format loadtest bench clean
+.PHONY: run test install assets index lint format loadtest bench quality clean
 
 run: install index  ## serve the sample content at http://127.0.0.1:$(PORT)
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
@@ -48,6 +48,9 @@ loadtest: install  ## production server under mixed load with live rebuilds (not
 
 bench: install  ## the performance benchmark; writes docs/performance.md (not in `make test`)
 	$(BIN)/python scripts/bench.py
+
+quality: install  ## search quality on the judgments; writes docs/search-quality.md (not in `make test`)
+	$(BIN)/python scripts/quality.py
 
 clean:
 	rm -rf $(VENV) node_modules index/gen-* index/CURRENT $(dir $(HTMX))

@@ -159,9 +159,9 @@ def test_update_refuses_what_a_rebuild_refuses_in_a_changed_article(runner, inde
 
 
 def did_you_mean(client, words: str) -> str | None:
-    """Return the word a visitor is offered under "Did you mean", or None."""
+    """Return the word a misspelt search is corrected to ("Showing results for"), or None."""
     html = client.get("/search", query_string={"q": words}).get_data(True)
-    found = re.search(r"Did you mean <a [^>]*>([^<]*)</a>", html)
+    found = re.search(r"Showing results for <a [^>]*><em>([^<]*)</em></a>", html)
     return found and found.group(1)
 
 

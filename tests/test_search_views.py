@@ -31,11 +31,17 @@ def test_american_spelling_finds_british_text(client):
     assert 'href="/articles/choosing-a-counsellor"' in html
 
 
-def test_misspelling_offers_did_you_mean(client):
+def test_misspelling_shows_corrected_results_with_both_links(client):
     html = get(client, "therapeutc").get_data(as_text=True)
-    assert "Did you mean" in html
-    assert 'href="/search?q=therapeutic">therapeutic</a>' in html
-    assert 'href="/topics/' in html  # topic links when nothing matched
+    assert 'Showing results for <a href="/search?q=therapeutic"><em>therapeutic</em></a>' in html
+    assert 'href="/search?q=therapeutc&amp;exact=1"' in html
+    assert 'class="result"' in html
+
+
+def test_nothing_found_offers_topics(client):
+    html = get(client, "qqqqzzzz").get_data(as_text=True)
+    assert "No results for" in html
+    assert 'href="/topics/' in html
 
 
 def test_plain_request_gets_the_whole_page(client):

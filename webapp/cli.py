@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import index, prerender
+from . import index, patterns, prerender, synonyms
 from .content import scaffold_article
 
 index_cli = AppGroup("index", help="Build and inspect the search index.")
@@ -138,15 +138,20 @@ def status_command() -> None:
 @content_cli.command("check")
 def check_command() -> None:
     """Validate every content file; exit non-zero if anything is wrong."""
-    library = index.read_content(*_dirs())
-    for problem in library.problems:
-        click.echo(str(problem), err=True)
+    content_dir, index_dir = _dirs()
+    library = index.read_content(content_dir, index_dir)
+    problems = [str(problem) for problem in library.problems]
+    problems += synonyms.problems(content_dir)
+    terms = current_app.extensions["site_settings"]["crisis"]["terms"]
+    problems += [f"site.yml: crisis.terms: {found}" for found in patterns.problems(terms)]
+    for problem in problems:
+        click.echo(problem, err=True)
     click.echo(
         f"Checked {_count(len(library.articles), 'article')}, "
         f"{_count(len(library.drafts), 'draft')} and {_count(len(library.authors), 'author')}: "
-        f"{_count(len(library.problems), 'problem')}."
+        f"{_count(len(problems), 'problem')}."
     )
-    if library.problems:
+    if problems:
         raise SystemExit(1)
 
 

@@ -46,7 +46,7 @@ from .content import (
 
 log = logging.getLogger(__name__)
 
-FORMAT = 8  # bump when the snapshot layout changes; older generations are then rebuilt
+FORMAT = 9  # bump when the snapshot layout changes; older generations are then rebuilt
 # 5: "Did you mean" and completions read whoosh/vocabulary.bin, no longer a `words` field.
 # 8: related scoring reads whoosh/body-terms.bin.
 CURRENT = "CURRENT"

@@ -30,11 +30,13 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
+from . import spelling
+
 if TYPE_CHECKING:  # vocabulary.py uses this module's word analysis
     from .vocabulary import Vocabulary
 
 # Every text field takes part in every term: a word may match title OR summary OR body OR tags.
-FIELDS = ("title", "summary", "body", "tags")
+FIELDS = ("title", "summary", "body", "tags", "headings")
 MAX_TERMS = 12
 MIN_PREFIX = 2
 # The word being typed completes to at most this many of its most frequent words in the body
@@ -55,11 +57,14 @@ _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": 
                          "\u00bb": '"', "\u2018": "'", "\u2019": "'"})  # fmt: skip
 
 # --- British and American spellings ------------------------------------------------------
-# Both spellings are mapped to the British one (the site is en-GB) before stemming, at index
-# and query time alike, so it only matters that the mapping is consistent and never merges
-# two different words. Families with many members use a guarded rule; the rest are explicit
-# lists, because a blind rule would also turn "for", "door", "motor" or "error" into "-our".
-_IZE = re.compile(r"^(\w{3,})([iy])z(e|es|ed|ing|er|ers|ation|ations|ational|able)$")
+# Both spellings are mapped to one before stemming, at index and query time alike, so it
+# only matters that the mapping is consistent and never merges two different words: mostly
+# the British one (the site is en-GB), but -ise words take -ize, the form the Porter stemmer
+# knows: mapped the other way, "traumatized" became "traumatis", a stem nothing else has.
+# ("trauma" itself meets them through the synonyms file: no stemmer joins those.)
+# Families with many members use a guarded rule; the rest are explicit lists, because a
+# blind rule would also turn "for", "door", "motor" or "error" into "-our".
+_ISE = re.compile(r"^(\w{3,})([iy])s(e|es|ed|ing|er|ers|ation|ations|ational|able)$")
 _OUR = """behavior color favor honor neighbor humor labor rumor harbor endeavor flavor savior
     savor parlor vapor valor vigor rigor clamor candor ardor armor odor splendor tumor
     demeanor fervor arbor succor glamor"""
@@ -121,7 +126,7 @@ def canonical_spelling(word: str) -> str:
     for prefix in _PREFIXES:
         if word.startswith(prefix) and word[len(prefix) :] in SPELLINGS:
             return prefix + SPELLINGS[word[len(prefix) :]]
-    return _IZE.sub(r"\1\2s\3", word)
+    return _ISE.sub(r"\1\2z\3", word)
 
 
 class SpellingFilter(Filter):
@@ -230,14 +235,39 @@ def word_analyzer() -> Analyzer:
 
 # --- visitor text -> parsed query ---------------------------------------------------------
 
+# Words that carry no meaning of their own in a search: they never have to match, never
+# earn a title's weight, and are never completed as the word being typed. "No" is not
+# among them: "saying no" means something.
+_FILLER_WORDS = """a about after again all also am an and any anyone anything are as at be
+    been being but by can could did do does doing done dont else even ever every for from get gets
+    getting got had has have having he her here hers him his how i id if im in into is it
+    its ive just let lets like lot lots me might mine more much must my myself of off on
+    one or our out over please really she should so some someone something still such
+    than that thats the their them then there these they thing things this those to too
+    up us very want wanna wants was way ways we well were what whats when where which while
+    who whom whose why will with would yet you youre your yours cant cannot wont didnt
+    doesnt isnt arent wasnt havent couldnt shouldnt wouldnt feel feeling feels felt know
+    think going gonna"""
+FILLER = frozenset(_FILLER_WORDS.split()) | STOP_WORDS
+# A visitor's word keeps its apostrophes ("can't", "mum's"); the analyzer then splits it as
+# the index did.
+QUERY_WORD = re.compile(r"\w+(?:'\w+)*")
+MAX_ALTERNATIVES = 8  # index terms a synonym may add to one unit
+
 
 @dataclass(frozen=True)
 class Unit:
-    """A word or a quoted phrase as typed, with the index terms it analyses to."""
+    """A word or a quoted phrase as typed, with the index terms it analyses to.
+
+    `alternatives` are index terms that count as this unit too (from the synonyms file);
+    a filler unit never has to match.
+    """
 
     words: tuple[str, ...]
     terms: tuple[str, ...]
     phrase: bool = False
+    alternatives: tuple[str, ...] = ()
+    filler: bool = False
 
 
 @dataclass(frozen=True)
@@ -251,7 +281,14 @@ class ParsedQuery:
     @property
     def term_count(self) -> int:
         """Return how many index terms (plus the prefix) this query will look up."""
-        return sum(len(u.terms) for u in self.units) + (1 if self.prefix else 0)
+        found = sum(len(u.terms) + len(u.alternatives) for u in self.units)
+        return found + (1 if self.prefix else 0)
+
+    @property
+    def meaning(self) -> tuple[Unit, ...]:
+        """Return the units that must count: all but filler, unless filler is all there is."""
+        found = tuple(u for u in self.units if not u.filler and (u.terms or u.alternatives))
+        return found or tuple(u for u in self.units if u.terms)
 
 
 def clean(text: object, max_length: int) -> str:
@@ -272,6 +309,11 @@ def _keep(ch: str) -> str:
     return "" if category == "Cf" else " "  # zero-width joiners sit inside words
 
 
+def is_filler(word: str) -> bool:
+    """Say whether a typed word carries no meaning of its own in a search."""
+    return word.replace("'", "").translate(accent_map) in FILLER
+
+
 def parse(text: object, analyzer: Analyzer, max_length: int = 200) -> ParsedQuery:
     """Split visitor text into words and balanced-quote phrases; nothing in it is syntax."""
     cleaned = clean(text, max_length)
@@ -281,25 +323,31 @@ def parse(text: object, analyzer: Analyzer, max_length: int = 200) -> ParsedQuer
     units: list[Unit] = []
     budget = MAX_TERMS
     for index, part in enumerate(parts):
-        words = tuple(w.lower() for w in WORD.findall(part))
+        words = tuple(w.lower() for w in QUERY_WORD.findall(part))
         for group in [words] if index % 2 and words else [(w,) for w in words]:
             if budget <= 0:
                 break
             terms = tuple(t.text for t in analyzer(" ".join(group), mode="query"))[:budget]
-            units.append(Unit(group, terms, phrase=len(group) > 1))
+            filler = len(group) == 1 and is_filler(group[0])
+            units.append(Unit(group, terms, phrase=len(group) > 1, filler=filler))
             budget -= len(terms)
     last = units[-1] if units else None
     prefix = None
     # The word being typed: the text ends inside it (not after a space, quote or
-    # punctuation) and it was not cut by the term budget. A stop word ("an", "the") is only
-    # completed when it is the whole query, else "anxiety and" would demand "and*" words.
+    # punctuation) and it was not cut by the term budget. Filler and stop words are never
+    # completed ("the" would light up "them", "these", "therapists"), nor a fragment of
+    # fewer than three letters after a hyphen ("burn-ou").
+    typed = QUERY_WORD.findall(cleaned)
     if (
         last
         and not last.phrase
         and WORD.fullmatch(cleaned[-1:])
-        and WORD.findall(cleaned)[-1].lower() == last.words[0]
+        and typed[-1].lower() == last.words[0]
         and MIN_PREFIX <= len(last.words[0]) <= MAX_WORD
-        and (last.terms or len(units) == 1)
+        and "'" not in last.words[0]
+        and not last.filler
+        and last.terms
+        and not (cleaned[: -len(typed[-1])].endswith("-") and len(typed[-1]) < 3)
     ):
         prefix = last.words[0].translate(accent_map) or None
     # A trailing space is kept: it says the last word is finished, so a pagination link
@@ -307,6 +355,62 @@ def parse(text: object, analyzer: Analyzer, max_length: int = 200) -> ParsedQuer
     shown = " ".join(cleaned.split())
     if shown and cleaned[-1:].isspace():
         shown += " "
+    return ParsedQuery(shown, tuple(units), prefix)
+
+
+def with_synonyms(
+    parsed: ParsedQuery,
+    spans: Callable[[list[str]], list[tuple[int, int, tuple[str, ...]]]],
+    analyzer: Analyzer,
+) -> ParsedQuery:
+    """Return the query with everyday wording joined to the articles' words.
+
+    `spans(words)` gives (first, after last, article words) for each stretch of the typed
+    words a synonym matches; the units it covers become one unit that also matches the
+    article words' terms, so "passed away" counts once, as grief does.
+    """
+    singles = [i for i, u in enumerate(parsed.units) if not u.phrase]
+    if not singles:
+        return parsed
+    words = [parsed.units[i].words[0].replace("'", "") for i in singles]
+    units = list(parsed.units)
+    taken: set[int] = set()
+    for first, after, meaning in sorted(spans(words), key=lambda s: (s[0], -s[1])):
+        covered = singles[first:after]
+        if (
+            not covered
+            or taken & set(covered)
+            or covered != list(range(covered[0], covered[-1] + 1))
+        ):
+            continue  # overlapping another match, or across a quoted phrase
+        taken |= set(covered)
+        merged = [units[i] for i in covered]
+        extra = [t.text for word in meaning for t in analyzer(word, mode="query")]
+        own = tuple(t for u in merged if not u.filler for t in u.terms)
+        alternatives = tuple(dict.fromkeys(t for t in extra if t not in own))
+        units[covered[0]] = Unit(
+            tuple(w for u in merged for w in u.words),
+            own,
+            alternatives=alternatives[:MAX_ALTERNATIVES],
+        )
+        for i in covered[1:]:
+            units[i] = None  # type: ignore[call-overload]
+    kept = tuple(u for u in units if u is not None)
+    # The word being typed stays a prefix only while it is a unit of its own.
+    prefix = parsed.prefix if kept and kept[-1] is parsed.units[-1] else None
+    return ParsedQuery(parsed.shown, kept, prefix)
+
+
+def with_corrections(
+    parsed: ParsedQuery, corrections: dict[int, tuple[str, ...]], analyzer: Analyzer
+) -> ParsedQuery:
+    """Return the query with the words of some units (by position) replaced, and its text."""
+    units = list(parsed.units)
+    for i, words in corrections.items():
+        terms = tuple(t.text for t in analyzer(" ".join(words), mode="query"))
+        units[i] = Unit(words, terms, phrase=units[i].phrase)
+    shown = " ".join(f'"{" ".join(u.words)}"' if u.phrase else " ".join(u.words) for u in units)
+    prefix = parsed.prefix if len(units) - 1 not in corrections else None
     return ParsedQuery(shown, tuple(units), prefix)
 
 
@@ -349,35 +453,38 @@ def completions(
     return tuple(pairs)
 
 
-def suggest(vocabulary: Vocabulary, parsed: ParsedQuery) -> str | None:
-    """Return the query with unknown words replaced by the nearest real words, or None."""
-    changed = False
-    shown = []
-    for unit in parsed.units:
-        words = []
-        for word in unit.words:
-            better = _correct(vocabulary, word) if unit.terms else None
-            changed |= better is not None
-            words.append(better or word)
-        shown.append(f'"{" ".join(words)}"' if unit.phrase else words[0])
-    return " ".join(shown) if changed else None
+def correction(vocabulary: Vocabulary, word: str) -> tuple[str, bool] | None:
+    """Return the real word of the articles a typed word most likely meant, and whether
+    that guess is confident; None for a word that needs no correction or has none near.
 
-
-def _correct(vocabulary: Vocabulary, word: str) -> str | None:
+    A word is corrected only when no article holds it and it is no English word
+    ("mourning" is never turned into "morning"), within the typo budget of its length.
+    """
     word = word.translate(accent_map)  # as the vocabulary stores it
-    if not 3 <= len(word) <= MAX_CORRECTED_WORD or word.isdigit() or word in STOP_WORDS:
+    budget = spelling.typo_budget(word)
+    if not budget or len(word) > MAX_CORRECTED_WORD or not word.isalpha() or is_filler(word):
         return None
-    if vocabulary.doc_frequency(word):
+    if vocabulary.doc_frequency(word) or spelling.english().knows(word):
         return None
-    # Nearest first, then the most common; the first letter is taken as typed.
-    for distance in (1, 2) if len(word) > 4 else (1,):
-        candidates = vocabulary.within(word, distance, prefix=1) - {word}
-        if distance == 1:
-            # Two neighbouring letters swapped ("bnod") is one slip, though two edits.
-            candidates |= {w for w in _swapped(word) if vocabulary.doc_frequency(w)}
-        if candidates:
-            return min(candidates, key=lambda w: (-vocabulary.doc_frequency(w), w))
-    return None
+    # The first letter is taken as typed; two neighbouring letters swapped count as one slip.
+    candidates = set()
+    for distance in range(1, budget + 1):
+        candidates |= vocabulary.within(word, distance, prefix=1)
+    candidates |= {w for w in _swapped(word) if vocabulary.doc_frequency(w)}
+    candidates.discard(word)
+    if not candidates:
+        return None
+    ranked = sorted(
+        candidates,
+        key=lambda w: (spelling.distance(word, w, budget), -vocabulary.doc_frequency(w), w),
+    )
+    best = ranked[0]
+    if len(ranked) == 1:
+        return best, True
+    runner_up = ranked[1]
+    nearer = spelling.distance(word, best, budget) < spelling.distance(word, runner_up, budget)
+    commoner = vocabulary.doc_frequency(best) >= 2 * vocabulary.doc_frequency(runner_up)
+    return best, nearer or commoner
 
 
 def _swapped(word: str) -> set[str]:
@@ -385,37 +492,46 @@ def _swapped(word: str) -> set[str]:
     return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)}
 
 
-# --- parsed query -> Whoosh query ---------------------------------------------------------
+# --- parsed query -> Whoosh queries -------------------------------------------------------
 
 
 def _unit_query(unit: Unit) -> wq.Query | None:
     # Each term may match in any field; a phrase must match within one field.
-    if not unit.terms:
+    if unit.phrase and len(unit.terms) > 1:
+        found: list[wq.Query] = [wq.Phrase(field, list(unit.terms)) for field in FIELDS]
+    else:
+        found = [wq.Term(field, term) for term in unit.terms for field in FIELDS]
+    found += [wq.Term(field, term) for term in unit.alternatives for field in FIELDS]
+    if not found:
         return None
-    if len(unit.terms) == 1:
-        return wq.Or([wq.Term(field, unit.terms[0]) for field in FIELDS])
-    return wq.Or([wq.Phrase(field, list(unit.terms)) for field in FIELDS])
+    return found[0] if len(found) == 1 else wq.Or(found)
 
 
-def build(
-    parsed: ParsedQuery,
-    completions: Callable[[str], Iterable[tuple[str, str]]],
-    match_all: bool = True,
-) -> wq.Query | None:
-    """Return the Whoosh query for a parsed query, or None when nothing is left to search.
+def groups(
+    parsed: ParsedQuery, completions: Callable[[str], Iterable[tuple[str, str]]]
+) -> list[wq.Query]:
+    """Return one Whoosh query per unit that counts (see `ParsedQuery.meaning`).
 
-    Units are ANDed (or ORed when `match_all` is False). The word being typed also matches
-    the (field, term) pairs `completions` returns for it: a bounded list, because a short
-    prefix expanded over a whole vocabulary is what makes as-you-type slow.
+    Documents are ranked by how many of them they match, then by score. The word being
+    typed also matches the (field, term) pairs `completions` returns for it: a bounded list,
+    because a short prefix expanded over a whole vocabulary is what makes as-you-type slow.
     """
-    groups = [_unit_query(unit) for unit in parsed.units]
-    if parsed.prefix:
-        alternatives = [groups[-1]] if groups[-1] else []
-        alternatives += [wq.Term(field, term) for field, term in completions(parsed.prefix)]
-        groups[-1] = wq.Or(alternatives) if alternatives else None
-    groups = [g for g in groups if g is not None]
-    if not groups:
-        return None
-    if len(groups) == 1:
-        return groups[0]
-    return wq.And(groups) if match_all else wq.Or(groups)
+    meaning = parsed.meaning
+    found = []
+    for unit in meaning:
+        q = _unit_query(unit)
+        if parsed.prefix and unit is parsed.units[-1]:
+            alternatives = [q] if q is not None else []
+            alternatives += [wq.Term(field, term) for field, term in completions(parsed.prefix)]
+            q = wq.Or(alternatives) if alternatives else None
+        if q is not None:
+            found.append(q)
+    return found
+
+
+def near_pairs(parsed: ParsedQuery) -> list[tuple[str, str]]:
+    """Return the pairs of one-term units typed next to each other (filler between them
+    aside): documents where they also stand close rank higher."""
+    singles = [u.terms[0] if len(u.terms) == 1 and not u.alternatives else None
+               for u in parsed.meaning]  # fmt: skip
+    return [(a, b) for a, b in zip(singles, singles[1:], strict=False) if a and b and a != b]

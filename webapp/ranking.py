@@ -29,6 +29,17 @@ from whoosh.util.numeric import byte_to_length
 
 # Document entries kept in score tables per open index (about 100 bytes each): bounds memory.
 MAX_CACHED_POSTINGS = 400_000
+# Nearness: two words typed next to each other that stand within NEAR_WINDOW positions of
+# each other in a field (stop words are not counted) add NEAR_BONUS times their score there.
+# Only the NEAR_CANDIDATES best documents are looked at, so its cost stays constant.
+NEAR_WINDOW = 3
+NEAR_BONUS = 0.5
+NEAR_CANDIDATES = 50
+NEAR_FIELDS = ("title", "headings", "body")
+# A word found in more than this share of all articles says less about what a visitor
+# wants: it counts COMMON_WEIGHT (not 1) towards the words a document matches.
+COMMON_SHARE = 0.4
+COMMON_WEIGHT = 0.5
 
 Scores = dict[int, float]
 
@@ -59,6 +70,66 @@ class Ranker:
             best = heapq.nsmallest(limit, scores.items(), key=_rank)
         top_n = [(score, docnum) for docnum, score in best]
         return Results(self._searcher, q, top_n), len(scores)
+
+    def rank(
+        self,
+        groups: list[wq.Query],
+        limit: int | None,
+        near: Iterable[tuple[str, str]] = (),
+    ) -> tuple[Results, int]:
+        """Return the best `limit` hits (all if None) of documents matching any group, and
+        the total: documents that match more groups first (common words aside, see
+        COMMON_SHARE), then by BM25F score, with a bonus for each `near` pair of terms that
+        stand close together in a field."""
+        if not groups:
+            return Results(self._searcher, wq.NullQuery, []), 0
+        tables = [self.evaluate(group) for group in groups]
+        if len(tables) == 1:
+            scores = tables[0]
+            matched: dict[int, float] = {}
+        else:
+            scores, matched = {}, {}
+            common = COMMON_SHARE * self._searcher.doc_count()
+            weights = [1.0 if len(table) <= common else COMMON_WEIGHT for table in tables]
+            for table, counts in zip(tables, weights, strict=True):
+                for docnum, score in table.items():
+                    scores[docnum] = scores.get(docnum, 0.0) + score
+                    matched[docnum] = matched.get(docnum, 0) + counts
+        near = list(near)
+        if near and matched:
+            top = heapq.nsmallest(
+                NEAR_CANDIDATES, scores, key=lambda d: (-matched[d], -scores[d], d)
+            )
+            bonus = self._nearness(near, sorted(top))
+            scores = {d: s + bonus.get(d, 0.0) for d, s in scores.items()}
+
+        def key(item: tuple[int, float]) -> tuple[float, float, int]:
+            return -matched.get(item[0], 0), -item[1], item[0]
+
+        if limit is None or limit >= len(scores):
+            best = sorted(scores.items(), key=key)
+        else:
+            best = heapq.nsmallest(limit, scores.items(), key=key)
+        top_n = [(score, docnum) for docnum, score in best]
+        return Results(self._searcher, wq.Or(groups), top_n), len(scores)
+
+    def _nearness(self, pairs: list[tuple[str, str]], docnums: list[int]) -> dict[int, float]:
+        bonus: dict[int, float] = {}
+        for first, second in pairs:
+            best: dict[int, float] = {}
+            for field in NEAR_FIELDS:
+                positions = [
+                    {d: m.value_as("positions") for d, m in self.postings_at(field, t, docnums)}
+                    for t in (first, second)
+                ]
+                for docnum in positions[0].keys() & positions[1].keys():
+                    if _within(positions[0][docnum], positions[1][docnum], NEAR_WINDOW):
+                        score = self.term_scores(field, first).get(docnum, 0.0)
+                        score += self.term_scores(field, second).get(docnum, 0.0)
+                        best[docnum] = max(best.get(docnum, 0.0), NEAR_BONUS * score)
+            for docnum, extra in best.items():
+                bonus[docnum] = bonus.get(docnum, 0.0) + extra
+        return bonus
 
     def evaluate(self, q: wq.Query) -> Scores:
         """Return {document number: score} for every live document the query matches.
@@ -196,6 +267,19 @@ def field_lengths(segment, field: str, default: int) -> list[int | None]:
 
 # Whoosh's doc_field_length: None for a zero byte, else the length the byte stands for.
 _LENGTHS = [byte_to_length(byte) if byte else None for byte in range(256)]
+
+
+def _within(first: list[int], second: list[int], window: int) -> bool:
+    """Say whether some position of one list is within `window` of some of the other."""
+    i = j = 0
+    while i < len(first) and j < len(second):
+        if abs(first[i] - second[j]) <= window:
+            return True
+        if first[i] < second[j]:
+            i += 1
+        else:
+            j += 1
+    return False
 
 
 def _rank(item: tuple[int, float]) -> tuple[float, int]:

@@ -28,14 +28,17 @@ from whoosh import query as wq
 from whoosh.analysis import Token
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.formats import Characters, Frequency, Positions
+from whoosh.searching import Results
 from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
 from . import query, ranking, segment_files, vocabulary
 from .content import Article, Topic, topic_for
 
+# Field weights are baked into the index: changing one needs `index rebuild`.
 TITLE_BOOST = 3.0
 TAGS_BOOST = 2.0
+HEADINGS_BOOST = 2.0
 # Related articles: key terms per article, candidates looked at, and the score parts.
 KEY_TERMS = 10
 MLT_CANDIDATES = 20
@@ -124,6 +127,8 @@ def make_schema() -> Schema:
         # Character positions let highlighting find matches without re-analysing the body.
         body=FastText(analyzer=analyzer, stored=True, chars=True),
         tags=FastText(analyzer=analyzer, stored=True, field_boost=TAGS_BOOST),
+        # The section headings: a section about a word weighs more than a passing mention.
+        headings=FastText(analyzer=analyzer, field_boost=HEADINGS_BOOST),
         date=ID(stored=True),
     )
 
@@ -139,6 +144,7 @@ def _document(article: Article) -> dict[str, str]:
         "summary": text(article.summary),
         "body": text(article.body_text),
         "tags": text(tags),
+        "headings": text("\n".join(heading.title for heading in article.toc)),
         "date": article.date.isoformat(),
     }
 
@@ -296,7 +302,8 @@ class SearchResults:
     total: int
     page: int
     pages: int
-    suggestion: str | None
+    suggestion: str | None  # "Did you mean": a guess not sure enough to act on
+    corrected: str | None = None  # what was searched instead of a misspelt query
 
 
 class MarkFormatter(highlight.Formatter):
@@ -335,11 +342,12 @@ _SUMMARY_HIGHLIGHTER = highlight.Highlighter(
 )
 
 
-def _body_snippets(ranker: ranking.Ranker, q: wq.Query, hits) -> dict[int, str]:
+def _body_snippets(ranker: ranking.Ranker, groups: list[wq.Query], hits) -> dict[int, str]:
     """Return each hit's best two body fragments with the query's body terms marked."""
     docnums = sorted(hit.docnum for hit in hits)
     tokens: dict[int, list[Token]] = {docnum: [] for docnum in docnums}
-    for term in {text for field, text in q.iter_all_terms() if field == "body"}:
+    terms = {text for q in groups for field, text in q.iter_all_terms() if field == "body"}
+    for term in terms:
         holders = ranker.term_scores("body", term)  # open postings only where a hit has it
         within = [d for d in docnums if d in holders]
         for docnum, postings in ranker.postings_at("body", term, within):
@@ -405,33 +413,85 @@ class SearchIndex:
         )
 
     def search(
-        self, text: str, page: int = 1, page_size: int = 10, max_length: int = 200
+        self,
+        text: str,
+        page: int = 1,
+        page_size: int = 10,
+        max_length: int = 200,
+        synonyms: Callable[[list[str]], list[tuple[int, int, tuple[str, ...]]]] | None = None,
+        correct: bool = True,
+        lead: Iterable[str] = (),
     ) -> SearchResults:
-        """Return one page of results for visitor text, which is never treated as syntax."""
+        """Return one page of results for visitor text, which is never treated as syntax.
+
+        `synonyms(words)` joins everyday words to the articles' (see `query.with_synonyms`);
+        with `correct`, a misspelt word is searched as the word it most likely meant, and
+        the results say so; the `lead` slugs (crisis support) come first, in that order.
+        """
         page_size = max(1, page_size)
         with self._lock:
             parsed = query.parse(text, self._analyzer, max_length)
-            q = query.build(parsed, self._completions)
-            if q is None:
+            if synonyms is not None:
+                parsed = query.with_synonyms(parsed, synonyms, self._analyzer)
+            searched, corrected, suggestion = parsed, None, None
+            if correct:
+                sure, unsure = self._corrections(parsed)
+                if sure:
+                    searched = query.with_corrections(parsed, sure | unsure, self._analyzer)
+                    corrected = searched.shown
+            groups = query.groups(searched, self._completions)
+            leading = [d for slug in dict.fromkeys(lead)
+                       if (d := self._searcher.document_number(slug=slug)) is not None]  # fmt: skip
+            if not groups and not leading:
                 return SearchResults(parsed.shown, [], 0, 1, 0, None)
             # Pages past the end are clamped; the ranker scores every match either way, and
             # only the hits up to the wanted page are sorted.
             wanted = min(max(1, page), 1 + self._searcher.doc_count() // page_size)
-            results, total = self._ranker.search(q, limit=wanted * page_size)
-            suggestion = None
-            if not total:
-                suggestion = query.suggest(self._vocabulary, parsed)
-                # A multi-word query with no misspelling that finds nothing with every word
-                # falls back to ranking by any word, rather than showing nothing at all.
-                if suggestion is None and sum(1 for u in parsed.units if u.terms) > 1:
-                    q = query.build(parsed, self._completions, match_all=False)
-                    results, total = self._ranker.search(q, limit=wanted * page_size)
+            ranked, total = self._ranker.rank(
+                groups, limit=wanted * page_size + len(leading), near=query.near_pairs(searched)
+            )
+            if not total and correct and corrected is None:
+                unsure = self._corrections(parsed)[1]
+                if unsure:
+                    suggestion = query.with_corrections(parsed, unsure, self._analyzer).shown
+            order = leading + [hit.docnum for hit in ranked if hit.docnum not in leading]
+            total += len(leading) - sum(1 for hit in ranked if hit.docnum in leading)
             pages = math.ceil(total / page_size)
             page = min(wanted, pages) or 1
-            shown = results[(page - 1) * page_size : page * page_size]
-            snippets = _body_snippets(self._ranker, q, shown)
-            hits = [self._hit(hit, snippets[hit.docnum]) for hit in shown]
-            return SearchResults(parsed.shown, hits, total, page, pages, suggestion)
+            shown = order[(page - 1) * page_size : page * page_size]
+            page_results = Results(self._searcher, ranked.q, [(0.0, d) for d in shown])
+            hits = [hit for hit in page_results]  # list() would ask Whoosh for a length
+            snippets = _body_snippets(self._ranker, groups, hits)
+            found = [self._hit(hit, snippets[hit.docnum]) for hit in hits]
+            return SearchResults(parsed.shown, found, total, page, pages, suggestion, corrected)
+
+    def _corrections(
+        self, parsed: query.ParsedQuery
+    ) -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]]:
+        """Return the confident and the unsure corrections of the query's misspelt words,
+        as each unit's new words, by unit position."""
+        sure: dict[int, tuple[str, ...]] = {}
+        unsure: dict[int, tuple[str, ...]] = {}
+        reader = self._searcher.reader()
+        last = len(parsed.units) - 1
+        for i, unit in enumerate(parsed.units):
+            if unit.filler or unit.alternatives:
+                continue
+            if parsed.prefix and i == last and self._completions(parsed.prefix):
+                continue  # still being typed, and completes to something
+            words = list(unit.words)
+            confident = True
+            for n, word in enumerate(unit.words):
+                terms = [t.text for t in self._analyzer(word, mode="query")]
+                if any((field, term) in reader for term in terms for field in query.FIELDS):
+                    continue  # found as typed, perhaps in another spelling ("counseling")
+                found = query.correction(self._vocabulary, word)
+                if found:
+                    words[n] = found[0]
+                    confident &= found[1]
+            if tuple(words) != unit.words:
+                (sure if confident else unsure)[i] = tuple(words)
+        return sure, unsure
 
     def doc_count(self) -> int:
         """Return how many articles the index holds."""

@@ -65,6 +65,7 @@ SITE_DEFAULTS: dict[str, Any] = {
         "intro": "If you are thinking about ending your life or harming yourself, "
         "help is available right now.",
         "services": [],
+        "articles": [],
         "terms": [],
     },
     "related_intro": "Other articles on similar themes.",

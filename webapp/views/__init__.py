@@ -9,6 +9,7 @@ from . import articles, feeds, search, site
 
 def init_app(app: Flask) -> None:
     """Register every blueprint."""
+    search.init_app(app)
     app.register_blueprint(articles.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(site.bp)

@@ -1,0 +1,218 @@
+"""Search quality behind `make quality`; writes docs/search-quality.md.
+
+The sample site is built into a temporary folder and searched through its own `/search`
+page (so crisis support, synonyms and corrections count as a visitor sees them) for every
+query of `tests/search/judgments.tsv`, beside SQLite FTS5 (porter stemming, title weighted
+3, every word required) over the same articles. The judgments were written from the
+articles before looking at any results. The crisis panel is measured on
+`tests/search/crisis.tsv`.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sqlite3
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from webapp import content, create_app, index  # noqa: E402
+from webapp.crisis import matches_crisis  # noqa: E402
+from webapp.settings import load_site_settings  # noqa: E402
+
+JUDGMENTS = ROOT / "tests" / "search" / "judgments.tsv"
+CRISIS = ROOT / "tests" / "search" / "crisis.tsv"
+PAGE = ROOT / "docs" / "search-quality.md"
+KINDS = ("keyword", "question", "everyday", "filler", "typo", "spelling", "phrase", "none")
+RESULT_LINK = re.compile(r'<li class="result">\s*<h3><a href="/articles/([^"]+)"')
+RECORDED = re.compile(r"Recorded floor: P@1 (\d\.\d+), S@3 (\d\.\d+)")
+
+
+@dataclass(frozen=True)
+class Judgment:
+    """One query, the article that answers it best, and others that also do."""
+
+    query: str
+    best: str
+    also: frozenset[str]
+    kind: str
+
+
+@dataclass
+class Scores:
+    """Figures over a set of judgments."""
+
+    queries: int = 0
+    answerable: int = 0
+    first: int = 0
+    top3: int = 0
+    reciprocal: float = 0.0
+    empty: int = 0  # answerable queries with no result at all
+    false_positives: int = 0  # unanswerable queries that showed results
+
+    def add(self, judgment: Judgment, found: list[str]) -> None:
+        """Count one query's results."""
+        self.queries += 1
+        if not judgment.best:
+            self.false_positives += bool(found)
+            return
+        self.answerable += 1
+        right = {judgment.best} | judgment.also
+        self.first += bool(found) and found[0] in right
+        self.top3 += any(slug in right for slug in found[:3])
+        rank = next((i for i, slug in enumerate(found[:10], 1) if slug in right), None)
+        self.reciprocal += 1 / rank if rank else 0.0
+        self.empty += not found
+
+    def row(self) -> list[str]:
+        """Return the figures as table cells."""
+        n = self.answerable or 1
+        return [f"{self.first / n:.2f}", f"{self.top3 / n:.2f}", f"{self.reciprocal / n:.2f}",
+                str(self.empty), str(self.false_positives)]  # fmt: skip
+
+    @property
+    def p_at_1(self) -> float:
+        """Share of answerable queries whose first result is right."""
+        return self.first / (self.answerable or 1)
+
+    @property
+    def s_at_3(self) -> float:
+        """Share of answerable queries with a right result in the first three."""
+        return self.top3 / (self.answerable or 1)
+
+
+def judgments() -> list[Judgment]:
+    """Return the relevance judgments."""
+    with JUDGMENTS.open(encoding="utf-8") as handle:
+        return [
+            Judgment(
+                r["query"], r["best"], frozenset(filter(None, r["also"].split(","))), r["kind"]
+            )  # fmt: skip
+            for r in csv.DictReader(handle, delimiter="\t")
+        ]
+
+
+def site_search(content_dir: Path, index_dir: Path) -> Callable[[str], list[str]]:
+    """Return a function giving the slugs the site's search page lists for a query."""
+    index.rebuild(content_dir, index_dir)
+    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir),
+                      "BUILD_INDEX_IF_MISSING": False, "TESTING": True})  # fmt: skip
+    client = app.test_client()
+
+    def search(text: str) -> list[str]:
+        page = client.get("/search", query_string={"q": text}).get_data(as_text=True)
+        return RESULT_LINK.findall(page)
+
+    return search
+
+
+def fts5_search(content_dir: Path) -> Callable[[str], list[str]]:
+    """Return a function giving SQLite FTS5's ranking of the same articles for a query."""
+    library = content.load_library(content_dir)
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE a USING fts5(slug UNINDEXED, title, summary, body, tags,"
+               " tokenize='porter unicode61')")  # fmt: skip
+    for article in library.articles.values():
+        if not article.draft:
+            tags = " ".join(t.name for t in article.topics)
+            row = (article.slug, article.title, article.summary, article.body_text, tags)
+            db.execute("INSERT INTO a VALUES (?, ?, ?, ?, ?)", row)
+
+    def search(text: str) -> list[str]:
+        words = re.findall(r"\w+", text.lower())
+        if not words:
+            return []
+        match = " OR ".join(f'"{w}"' for w in words)
+        rows = db.execute("SELECT slug FROM a WHERE a MATCH ? ORDER BY bm25(a, 0, 3, 1, 1, 1)"
+                          " LIMIT 10", (match,))  # fmt: skip
+        return [slug for (slug,) in rows]
+
+    return search
+
+
+def evaluate(search: Callable[[str], list[str]], rows: list[Judgment]) -> dict[str, Scores]:
+    """Return the figures per kind, and over all queries as "all"."""
+    scores: dict[str, Scores] = defaultdict(Scores)
+    for judgment in rows:
+        found = search(judgment.query)
+        scores[judgment.kind].add(judgment, found)
+        scores["all"].add(judgment, found)
+    return scores
+
+
+def crisis_figures(content_dir: Path) -> tuple[int, int, int, int]:
+    """Return (crisis phrasings, those that show the panel, ordinary queries, false alarms)."""
+    terms = load_site_settings(content_dir)["crisis"]["terms"]
+    with CRISIS.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    said = [r["query"] for r in rows if r["crisis"] == "yes"]
+    ordinary = [r["query"] for r in rows if r["crisis"] == "no"]
+    caught = sum(matches_crisis(q, terms) for q in said)
+    alarms = sum(matches_crisis(q, terms) for q in ordinary)
+    return len(said), caught, len(ordinary), alarms
+
+
+def recorded_floor(page: Path = PAGE) -> tuple[float, float]:
+    """Return the P@1 and S@3 that docs/search-quality.md records."""
+    found = RECORDED.search(page.read_text(encoding="utf-8"))
+    if not found:
+        raise ValueError(f"{page}: no 'Recorded floor' line")
+    return float(found.group(1)), float(found.group(2))
+
+
+def main() -> None:
+    """Measure, print and write docs/search-quality.md."""
+    rows = judgments()
+    content_dir = ROOT / "content"
+    with tempfile.TemporaryDirectory() as temporary:
+        ours = evaluate(site_search(content_dir, Path(temporary) / "index"), rows)
+    theirs = evaluate(fts5_search(content_dir), rows)
+    said, caught, ordinary, alarms = crisis_figures(content_dir)
+    counts = defaultdict(int)
+    for judgment in rows:
+        counts[judgment.kind] += 1
+    lines = [
+        "# Search quality",
+        "",
+        "Written by `make quality` (`scripts/quality.py`). The site's own `/search` page",
+        "against SQLite FTS5 (porter stemming, title weighted 3, any word matching) over the",
+        f"same sample articles, for the {len(rows)} queries of `tests/search/judgments.tsv`,",
+        "written from the articles before looking at any results. P@1: the first result is",
+        "a right article; S@3: one of the first three is; MRR@10: mean reciprocal rank of the",
+        "first right article; empty: queries with a right article that got no result at all;",
+        "false positives: queries no article answers that still got results.",
+        "",
+        "| kind | queries | P@1 | S@3 | MRR@10 | empty | false positives "
+        "| FTS5 P@1 | FTS5 S@3 | FTS5 MRR@10 | FTS5 empty | FTS5 false positives |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for kind in (*KINDS, "all"):
+        n = len(rows) if kind == "all" else counts[kind]
+        lines.append(
+            "| " + " | ".join([kind, str(n), *ours[kind].row(), *theirs[kind].row()]) + " |"
+        )
+    lines += [
+        "",
+        f"Crisis panel, on the {said + ordinary} queries of `tests/search/crisis.tsv`: shown "
+        f"for {caught} of {said} crisis phrasings ({caught / said:.1%}), and for {alarms} of "
+        f"{ordinary} ordinary searches ({alarms / ordinary:.1%} false alarms).",
+        "",
+        "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
+        "",
+        f"Recorded floor: P@1 {ours['all'].p_at_1:.3f}, S@3 {ours['all'].s_at_3:.3f}",
+        "",
+    ]
+    PAGE.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

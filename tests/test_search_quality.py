@@ -1,0 +1,150 @@
+"""Search understands how people ask: filler words, typos, everyday words, US spellings.
+
+The figures come from the judgments in tests/search/judgments.tsv, written from the articles
+before looking at results; docs/search-quality.md records them (`make quality`).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+
+from .conftest import ROOT, make_app
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import quality  # noqa: E402
+
+
+@pytest.fixture
+def found(client):
+    """Return a function giving the slugs the search page lists for a query, in order."""
+
+    def search(text: str, **params: str) -> list[str]:
+        html = client.get("/search", query_string={"q": text, **params}).get_data(True)
+        return quality.RESULT_LINK.findall(html)
+
+    return search
+
+
+def page(client, text: str, **params: str) -> str:
+    return client.get("/search", query_string={"q": text, **params}).get_data(True)
+
+
+def test_quality_does_not_fall_below_what_docs_record(content_dir, tmp_path):
+    scores = quality.evaluate(
+        quality.site_search(content_dir, tmp_path / "quality-index"), quality.judgments()
+    )
+    floor_p1, floor_s3 = quality.recorded_floor()
+    assert scores["all"].p_at_1 >= floor_p1
+    assert scores["all"].s_at_3 >= floor_s3
+    assert scores["all"].empty == 0  # every answerable query shows some result
+
+
+def test_filler_words_never_block_a_result(found):
+    assert found("lost my mum")[0] == "living-with-grief"
+    assert found("how to say no to people")[0] == "saying-no-without-guilt"
+    assert (
+        "supporting-someone-who-is-grieving" in found("how can i help a friend who is grieving")[:2]
+    )
+
+
+def test_question_words_do_not_win_title_weight(found):
+    # "How long does therapy last?" has "how" in its title; these questions are not about it.
+    for question in ("how to say no to people", "how do panic attacks start"):
+        assert "how-long-does-therapy-last" not in found(question)[:3]
+
+
+def test_a_misspelt_word_shows_corrected_results_and_a_way_back(client, found):
+    html = page(client, "anxeity")
+    assert "Showing results for" in html and "<em>anxiety</em>" in html
+    assert re.search(r'href="/search\?q=anxeity&amp;exact=1"[^>]*><em>anxeity</em>', html)
+    assert found("anxeity")[0] == "understanding-anxiety"
+    # The way back searches the words as typed: nothing, and no correction.
+    again = page(client, "anxeity", exact="1")
+    assert "Showing results for" not in again and "No results for" in again
+
+
+@pytest.mark.parametrize("word", ["mourning", "lost", "dead", "cope", "morning"])
+def test_real_english_words_are_never_corrected_into_other_words(client, word):
+    html = page(client, word)
+    assert "Showing results for" not in html and "Did you mean" not in html
+
+
+def test_short_words_are_not_corrected(client):
+    assert "Showing results for" not in page(client, "gref")  # four letters: no typo budget
+
+
+def test_apostrophes_stay_inside_words(client):
+    html = page(client, "i can't sleep")
+    assert "can t" not in html and "Showing results for" not in html
+
+
+def test_everyday_words_meet_the_articles_words(found):
+    assert found("passed away")[0] in ("living-with-grief", "supporting-someone-who-is-grieving")
+    assert found("heart racing")[0] == "panic-attacks-what-helps"
+    assert found("cant sleep")[0] == "sleep-and-mental-health"
+    assert found("my partner controls me")[0] == "recognising-an-unhealthy-relationship"
+
+
+def test_editing_synonyms_needs_no_rebuild(content_dir, index_dir):
+    client = make_app(content_dir, index_dir).test_client()
+    before = quality.RESULT_LINK.findall(page(client, "zonked"))
+    assert before == []
+    synonyms = content_dir / "synonyms.yml"
+    synonyms.write_text(
+        synonyms.read_text(encoding="utf-8") + "\nsleep:\n  - zonked\n", encoding="utf-8"
+    )
+    assert quality.RESULT_LINK.findall(page(client, "zonked"))[0] == "sleep-and-mental-health"
+
+
+def test_a_broken_synonyms_file_is_named_by_content_check_and_search_keeps_working(
+    content_dir, index_dir
+):
+    app = make_app(content_dir, index_dir)
+    (content_dir / "synonyms.yml").write_text("grief:\n  - lost ...\n  - [unclosed\n")
+    result = app.test_cli_runner().invoke(args=["content", "check"])
+    assert result.exit_code == 1
+    assert "synonyms.yml" in result.output
+    assert app.test_client().get("/search?q=grief").status_code == 200
+
+
+def test_bad_synonym_entries_are_named_with_the_entry(content_dir, index_dir):
+    app = make_app(content_dir, index_dir)
+    (content_dir / "synonyms.yml").write_text("grief:\n  - lost ...\nsleep: []\n")
+    output = app.test_cli_runner().invoke(args=["content", "check"]).output
+    assert "synonyms.yml: grief: pattern 'lost ...' ends with '...'" in output
+    assert "synonyms.yml: sleep: needs a list of everyday words" in output
+
+
+@pytest.mark.parametrize("word", ["traumatized", "traumatised"])
+def test_us_and_uk_ize_spellings_meet(found, word):
+    assert found(word)[0] == "understanding-trauma-responses"
+
+
+def test_stop_words_are_not_completed_while_typing(client):
+    html = page(client, "the")
+    assert "<mark>" not in html  # not "them", "these", "therapists"
+
+
+def test_a_short_fragment_after_a_hyphen_is_not_completed(client):
+    html = page(client, "burn-ou")
+    assert "<mark>outside</mark>" not in html.lower()
+
+
+def test_a_section_heading_outweighs_passing_mentions(found):
+    assert found("confidentiality")[0] == "the-therapeutic-relationship"
+
+
+def test_a_crisis_search_leads_with_support_and_never_suggests_a_spelling(client, found):
+    html = page(client, "i want to kill myself")
+    assert 'class="crisis"' in html
+    assert "Did you mean" not in html and "Showing results for" not in html
+    assert found("i want to kill myself")[:3] == [
+        "when-low-mood-becomes-depression",
+        "self-compassion-in-practice",
+        "choosing-a-counsellor",
+    ]
+    # A misspelt crisis word is not "corrected" either.
+    assert "Showing results for" not in page(client, "suicidle thoughts")
