@@ -1,0 +1,51 @@
+"""Search understands people in a real browser: a misspelt word, everyday words and the ways
+people say they are not safe, with JavaScript on and off."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+
+def type_search(page, live_server, text: str, javascript: bool):
+    page.goto(live_server.url + "/search")
+    box = page.get_by_role("searchbox", name="Search articles")
+    if javascript:
+        box.press_sequentially(text, delay=30)
+    else:
+        box.fill(text)
+        box.press("Enter")
+    return page.locator("#search-results")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_misspelt_word_shows_corrected_results_and_search_instead(
+    watched, live_server, javascript
+):
+    page, _ = watched(java_script_enabled=javascript)
+    results = type_search(page, live_server, "anxeity", javascript)
+    expect(results.locator(".corrected")).to_contain_text("Showing results for anxiety.")
+    expect(results.locator(".result h3 a").first).to_have_text("Understanding anxiety")
+    results.get_by_role("link", name="anxeity").click()
+    expect(results.locator(".result-count")).to_have_text("No results for “anxeity”")
+    expect(results.locator(".corrected")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"q=anxeity&exact=1$"))
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_everyday_words_find_the_article(watched, live_server, javascript):
+    page, _ = watched(java_script_enabled=javascript)
+    results = type_search(page, live_server, "my heart is racing", javascript)
+    expect(results.locator(".result h3 a").first).to_have_text(re.compile("Panic attacks"))
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_crisis_phrasing_shows_support_first(watched, live_server, javascript):
+    page, _ = watched(java_script_enabled=javascript)
+    results = type_search(page, live_server, "i wish i was dead", javascript)
+    expect(results.locator("> *").first).to_have_class("crisis")
+    expect(results.locator(".crisis").get_by_role("link", name="116 123")).to_be_visible()
+    expect(results.locator(".result h3 a").first).to_have_text("When low mood becomes depression")
+    expect(results.locator(".corrected")).to_have_count(0)
