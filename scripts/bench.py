@@ -69,6 +69,12 @@ TYPED = ["configuration", "environment", "process", "network", "expression", "di
          "character", "security", "password", "terminal"]  # fmt: skip
 AFTER = [("file", "system"), ("error", "message"), ("user", "name"), ("network", "interface"),
          ("standard", "output")]  # fmt: skip
+# Questions as visitors ask them (filler words around the meaning words), and misspelt words
+# (the site searches the word meant; FTS5 gets the word as typed).
+QUESTIONS = ["how do i change the default value", "what is a file descriptor",
+             "why does my network interface stop", "how can i find the error message",
+             "what should i do when the terminal output is wrong"]  # fmt: skip
+TYPOS = ["configuraton", "enviroment", "pasword", "directroy", "securty"]
 
 
 def query_set() -> list[tuple[str, str, str]]:
@@ -76,6 +82,9 @@ def query_set() -> list[tuple[str, str, str]]:
     queries = [("word", f"{w} ", f'"{w}"') for w in WORDS]
     queries += [("two words", f"{q} ", " ".join(f'"{w}"' for w in q.split())) for q in TWO_WORDS]
     queries += [("phrase", f'"{q}"', f'"{q}"') for q in PHRASES]
+    queries += [("question", f"{q} ", " OR ".join(f'"{w}"' for w in q.split()))
+                for q in QUESTIONS]  # fmt: skip
+    queries += [("typo", f"{w} ", f'"{w}"') for w in TYPOS]
     for word in TYPED:
         queries += [("prefix", word[:n], f'"{word[:n]}"*') for n in range(2, 6)]
     for first, word in AFTER:
