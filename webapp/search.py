@@ -32,7 +32,7 @@ from whoosh.searching import Results
 from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
-from . import query, ranking, segment_files, vocabulary
+from . import query, ranking, segment_files, spelling, vocabulary
 from .content import Article, Topic, topic_for
 
 # Field weights are baked into the index: changing one needs `index rebuild`.
@@ -404,6 +404,9 @@ class SearchIndex:
         self._analyzer = self._searcher.schema["body"].analyzer
         self._lock = threading.Lock()  # the dev server is threaded; a searcher is not
         self._ranker = ranking.Ranker(self._searcher, query.FIELDS)
+        # The English word list (typo correction, crisis misspellings) is loaded once per
+        # process: now, while the index is being opened, not in some visitor's first search.
+        spelling.english()
         # The index behind a searcher never changes (a new index is a new directory), so
         # completions can be cached for its lifetime.
         self._completions = lru_cache(maxsize=1024)(
