@@ -36,10 +36,6 @@ NEAR_WINDOW = 3
 NEAR_BONUS = 0.5
 NEAR_CANDIDATES = 50
 NEAR_FIELDS = ("title", "headings", "body")
-# A word found in more than this share of all articles says less about what a visitor
-# wants: it counts COMMON_WEIGHT (not 1) towards the words a document matches.
-COMMON_SHARE = 0.4
-COMMON_WEIGHT = 0.5
 
 Scores = dict[int, float]
 
@@ -78,38 +74,36 @@ class Ranker:
         near: Iterable[tuple[str, str]] = (),
     ) -> tuple[Results, int]:
         """Return the best `limit` hits (all if None) of documents matching any group, and
-        the total: documents that match more groups first (common words aside, see
-        COMMON_SHARE), then by BM25F score, with a bonus for each `near` pair of terms that
-        stand close together in a field."""
+        the total.
+
+        A document's score is its BM25F score for the groups it matches times the share of
+        the groups it matches (the coordination factor of Lucene's classic scoring), so an
+        article holding more of the words that carry meaning ranks higher without one rare
+        word deciding everything; each `near` pair of terms that stand close together in a
+        field adds a bonus.
+        """
         if not groups:
             return Results(self._searcher, wq.NullQuery, []), 0
         tables = [self.evaluate(group) for group in groups]
         if len(tables) == 1:
             scores = tables[0]
-            matched: dict[int, float] = {}
         else:
-            scores, matched = {}, {}
-            common = COMMON_SHARE * self._searcher.doc_count()
-            weights = [1.0 if len(table) <= common else COMMON_WEIGHT for table in tables]
-            for table, counts in zip(tables, weights, strict=True):
+            summed: Scores = {}
+            matched: dict[int, int] = {}
+            for table in tables:
                 for docnum, score in table.items():
-                    scores[docnum] = scores.get(docnum, 0.0) + score
-                    matched[docnum] = matched.get(docnum, 0) + counts
+                    summed[docnum] = summed.get(docnum, 0.0) + score
+                    matched[docnum] = matched.get(docnum, 0) + 1
+            scores = {d: s * matched[d] / len(tables) for d, s in summed.items()}
         near = list(near)
-        if near and matched:
-            top = heapq.nsmallest(
-                NEAR_CANDIDATES, scores, key=lambda d: (-matched[d], -scores[d], d)
-            )
-            bonus = self._nearness(near, sorted(top))
+        if near:
+            top = heapq.nsmallest(NEAR_CANDIDATES, scores.items(), key=_rank)
+            bonus = self._nearness(near, sorted(d for d, _ in top))
             scores = {d: s + bonus.get(d, 0.0) for d, s in scores.items()}
-
-        def key(item: tuple[int, float]) -> tuple[float, float, int]:
-            return -matched.get(item[0], 0), -item[1], item[0]
-
         if limit is None or limit >= len(scores):
-            best = sorted(scores.items(), key=key)
+            best = sorted(scores.items(), key=_rank)
         else:
-            best = heapq.nsmallest(limit, scores.items(), key=key)
+            best = heapq.nsmallest(limit, scores.items(), key=_rank)
         top_n = [(score, docnum) for docnum, score in best]
         return Results(self._searcher, wq.Or(groups), top_n), len(scores)
 
