@@ -647,3 +647,55 @@ def test_related_for_some_slugs_is_stable(index_dir, related):
     articles = {a.slug: a for a in LIBRARY}
     some = search.compute_related(index_dir, articles, slugs=["couples-and-conflict", "nope"])
     assert some == {"couples-and-conflict": related["couples-and-conflict"], "nope": []}
+
+
+# --- understanding people: nearness, coordination, headings --------------------------------
+
+
+def test_words_typed_together_rank_higher_where_they_stand_together(tmp_path):
+    filler = "Some ordinary words about everyday life and how people get by. " * 3
+    search.build_index(
+        tmp_path / "ix",
+        [
+            article("apart", "Notes", f"Panic can come at night. {filler} An attack of nerves."),
+            article("together", "Notes", f"A panic attack can come at night. {filler}"),
+        ],
+    )
+    opened = search.SearchIndex(tmp_path / "ix")
+    try:
+        assert slugs(opened.search("panic attack ")) == ["together", "apart"]
+    finally:
+        opened.close()
+
+
+def test_an_article_holding_more_meaning_words_ranks_higher(tmp_path):
+    search.build_index(
+        tmp_path / "ix",
+        [
+            article("one-word", "Sleep", "Sleep sleep sleep, and sleep again."),
+            article("both", "Notes", "Sleep after a loss: grief keeps many awake."),
+        ],
+    )
+    opened = search.SearchIndex(tmp_path / "ix")
+    try:
+        assert slugs(opened.search("sleep grief "))[0] == "both"
+    finally:
+        opened.close()
+
+
+def test_a_heading_counts_more_than_the_same_word_in_the_body(tmp_path):
+    from webapp.rendering import Heading
+
+    search.build_index(
+        tmp_path / "ix",
+        [
+            article("mention", "Notes", "Privacy matters. " + "Other words here. " * 5),
+            article("section", "Notes", "Privacy matters. " + "Other words here. " * 5,
+                    toc=(Heading(2, "privacy", "Privacy"),)),
+        ],
+    )  # fmt: skip
+    opened = search.SearchIndex(tmp_path / "ix")
+    try:
+        assert slugs(opened.search("privacy "))[0] == "section"
+    finally:
+        opened.close()

@@ -34,7 +34,7 @@ MAX_CACHED_POSTINGS = 400_000
 # Only the NEAR_CANDIDATES best documents are looked at, so its cost stays constant.
 NEAR_WINDOW = 3
 NEAR_BONUS = 0.5
-NEAR_CANDIDATES = 50
+NEAR_CANDIDATES = 20
 NEAR_FIELDS = ("title", "headings", "body")
 
 Scores = dict[int, float]
