@@ -25,16 +25,18 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from webapp import content, create_app, index  # noqa: E402
+from webapp import content, create_app, index, search  # noqa: E402
 from webapp.crisis import matches_crisis  # noqa: E402
 from webapp.settings import load_site_settings  # noqa: E402
 
 JUDGMENTS = ROOT / "tests" / "search" / "judgments.tsv"
 CRISIS = ROOT / "tests" / "search" / "crisis.tsv"
+RELATED = ROOT / "tests" / "related" / "judgments.tsv"
 PAGE = ROOT / "docs" / "search-quality.md"
 KINDS = ("keyword", "question", "everyday", "filler", "typo", "spelling", "phrase", "none")
 RESULT_LINK = re.compile(r'<li class="result">\s*<h3><a href="/articles/([^"]+)"')
 RECORDED = re.compile(r"Recorded floor: P@1 (\d\.\d+), S@3 (\d\.\d+)")
+RECORDED_RELATED = re.compile(r"Recorded related floor: precision (\d\.\d+), nDCG@4 (\d\.\d+)")
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,144 @@ def crisis_figures(content_dir: Path) -> tuple[int, int, int, int]:
     return len(said), caught, len(ordinary), alarms
 
 
+# --- related articles ----------------------------------------------------------------------
+
+
+@dataclass
+class RelatedScores:
+    """How good the related panels are, against the graded pairs."""
+
+    shown: int = 0
+    useful: int = 0  # shown items graded 1 or 2
+    weak: int = 0  # shown items graded 0
+    ndcg: float = 0.0
+    articles: int = 0
+    missing_clear: int = 0  # grade-2 articles left out of a panel with room for them
+    missing_links: int = 0  # articles linked in the body (graded 2) that the panel lacks
+
+    def row(self) -> list[str]:
+        """Return the figures as table cells."""
+        return [f"{self.precision:.2f}", f"{self.ndcg / (self.articles or 1):.2f}",
+                str(self.missing_clear), str(self.missing_links), str(self.weak),
+                str(self.shown)]  # fmt: skip
+
+    @property
+    def precision(self) -> float:
+        """Share of shown items that are useful."""
+        return self.useful / (self.shown or 1)
+
+    @property
+    def mean_ndcg(self) -> float:
+        """Mean nDCG@4 over the articles."""
+        return self.ndcg / (self.articles or 1)
+
+
+def related_grades() -> dict[str, dict[str, int]]:
+    """Return {article: {other: grade}} from the related judgments."""
+    grades: dict[str, dict[str, int]] = defaultdict(dict)
+    with RELATED.open(encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            grades[row["article"]][row["other"]] = int(row["grade"])
+    return grades
+
+
+def evaluate_related(lists: dict[str, list[str]], links: dict[str, tuple[str, ...]],
+                     limit: int = 4) -> RelatedScores:  # fmt: skip
+    """Return the figures of related lists against the judgments."""
+    scores = RelatedScores()
+    for article, grades in related_grades().items():
+        shown = list(lists.get(article, []))[:limit]
+        scores.articles += 1
+        scores.shown += len(shown)
+        scores.useful += sum(grades.get(s, 0) > 0 for s in shown)
+        scores.weak += sum(grades.get(s, 0) == 0 for s in shown)
+        gains = [2 ** grades.get(s, 0) - 1 for s in shown]
+        ideal = sorted((2**g - 1 for g in grades.values()), reverse=True)[:limit]
+        dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains))
+        best = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
+        scores.ndcg += dcg / best if best else 1.0
+        clear = [s for s, g in grades.items() if g == 2]
+        scores.missing_clear += min(len(set(clear) - set(shown)), limit - len(shown))
+        scores.missing_links += sum(
+            1 for s in links.get(article, ()) if grades.get(s) == 2 and s not in shown
+        )
+    return scores
+
+
+def site_related(content_dir: Path, index_dir: Path) -> dict[str, list[str]]:
+    """Return the related lists an index build gives the content."""
+    index.rebuild(content_dir, index_dir)
+    snapshot = index.load_snapshot(index_dir)
+    try:
+        return {slug: list(items) for slug, items in snapshot.related.items()}
+    finally:
+        snapshot.close()
+
+
+def baseline_related(content_dir: Path, limit: int = 4) -> dict[str, list[str]]:
+    """Return related lists by shared tags, then TF-IDF cosine of the texts (no cut-off)."""
+    from webapp.query import text_analyzer
+
+    library = content.load_library(content_dir)
+    public = {s: a for s, a in library.articles.items() if not a.draft}
+    analyzer = text_analyzer()
+    counts = {s: analyzer.counts(f"{a.title} {a.summary} {a.body_text}")
+              for s, a in public.items()}  # fmt: skip
+    df: dict[str, int] = defaultdict(int)
+    for found in counts.values():
+        for term in found:
+            df[term] += 1
+    n = len(public)
+    vectors = {}
+    for slug, found in counts.items():
+        vector = {t: c * math.log(n / df[t]) for t, c in found.items()}
+        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+        vectors[slug] = {t: v / norm for t, v in vector.items()}
+
+    def cosine(a: str, b: str) -> float:
+        small, large = sorted((vectors[a], vectors[b]), key=len)
+        return sum(v * large.get(t, 0.0) for t, v in small.items())
+
+    lists = {}
+    for slug, article in public.items():
+        tags = {t.slug for t in article.topics}
+        ranked = sorted(
+            (o for o in public if o != slug),
+            key=lambda o: (-len(tags & {t.slug for t in public[o].topics}), -cosine(slug, o), o),
+        )
+        lists[slug] = ranked[:limit]
+    return lists
+
+
+def body_links_of(content_dir: Path) -> dict[str, tuple[str, ...]]:
+    """Return the slugs each public article's body links to."""
+    library = content.load_library(content_dir)
+    return {s: content.body_links(a) for s, a in library.articles.items() if not a.draft}
+
+
+def cut_off_sweep(content_dir: Path, links) -> list[tuple[float, RelatedScores]]:
+    """Return the related figures at a range of cut-offs around the one in use."""
+    chosen = search.MIN_SCORE
+    found = []
+    try:
+        for value in (0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.0):
+            search.MIN_SCORE = value
+            with tempfile.TemporaryDirectory() as temporary:
+                found.append((value, evaluate_related(
+                    site_related(content_dir, Path(temporary) / "index"), links)))  # fmt: skip
+    finally:
+        search.MIN_SCORE = chosen
+    return found
+
+
+def recorded_related_floor(page: Path = PAGE) -> tuple[float, float]:
+    """Return the related precision and nDCG@4 that docs/search-quality.md records."""
+    found = RECORDED_RELATED.search(page.read_text(encoding="utf-8"))
+    if not found:
+        raise ValueError(f"{page}: no 'Recorded related floor' line")
+    return float(found.group(1)), float(found.group(2))
+
+
 def recorded_floor(page: Path = PAGE) -> tuple[float, float]:
     """Return the P@1 and S@3 that docs/search-quality.md records."""
     found = RECORDED.search(page.read_text(encoding="utf-8"))
@@ -180,6 +320,11 @@ def main() -> None:
     content_dir = ROOT / "content"
     with tempfile.TemporaryDirectory() as temporary:
         ours = evaluate(site_search(content_dir, Path(temporary) / "index"), rows)
+        lists = site_related(content_dir, Path(temporary) / "index")
+    links = body_links_of(content_dir)
+    related = evaluate_related(lists, links)
+    baseline = evaluate_related(baseline_related(content_dir), links)
+    sweep = cut_off_sweep(content_dir, links)
     theirs = evaluate(fts5_search(content_dir), rows)
     said, caught, ordinary, alarms = crisis_figures(content_dir)
     counts = defaultdict(int)
@@ -214,6 +359,36 @@ def main() -> None:
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
         f"Recorded floor: P@1 {_down(ours['all'].p_at_1)}, S@3 {_down(ours['all'].s_at_3)}",
+        "",
+        "## Related articles",
+        "",
+        f"The panels of the {related.articles} published sample articles against",
+        "`tests/related/judgments.tsv` (every ordered pair graded 0-2, written from the",
+        "articles before looking at any panel), beside a baseline of shared tags, then TF-IDF",
+        "cosine, four items each. Precision: shown items graded 1 or 2; nDCG@4 with gains",
+        "2^grade - 1; missing clear: grade-2 articles left out of a panel with room for",
+        "them; missing links: articles linked in the body (graded 2) not in the panel; weak:",
+        "shown items graded 0.",
+        "",
+        "| panels | precision | nDCG@4 | missing clear | missing links | weak | shown |",
+        "|---|---|---|---|---|---|---|",
+        "| this site | " + " | ".join(related.row()) + " |",
+        "| shared tags, then TF-IDF | " + " | ".join(baseline.row()) + " |",
+        "",
+        "How the cut-off was chosen: an article the author did not link is shown when its",
+        f"score reaches `search.MIN_SCORE` ({search.MIN_SCORE}). Raising it trades nDCG",
+        "(fewer useful items shown) for precision (fewer weak ones); on these judgments:",
+        "",
+        "| MIN_SCORE | precision | nDCG@4 | missing clear | missing links | weak | shown |",
+        "|---|---|---|---|---|---|---|",
+        *[f"| {value} | " + " | ".join(found.row()) + " |" for value, found in sweep],
+        "",
+        "The value chosen is the lowest that keeps precision at 0.90 or more.",
+        "",
+        "`tests/test_search_quality.py` fails when related precision or nDCG@4 falls below:",
+        "",
+        f"Recorded related floor: precision {_down(related.precision)}, "
+        f"nDCG@4 {_down(related.mean_ndcg)}",
         "",
     ]
     PAGE.write_text("\n".join(lines), encoding="utf-8")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 import re
 
+from lxml import html
+
 from webapp import index, search, vocabulary
 
 from .conftest import drop_links_to
@@ -148,3 +150,51 @@ def test_an_update_lists_an_edited_article_s_related_as_a_rebuild_would(content_
     finally:
         updated.close()
         rebuilt.close()
+
+
+# --- what the panel picks, and why ----------------------------------------------------------
+
+
+def panel(client, slug: str) -> list[tuple[str, str]]:
+    """Return (slug, reason) for each item of an article's related panel, in order."""
+    page = html.fromstring(client.get(f"/articles/{slug}/related").get_data())
+    return [
+        (li.xpath(".//h2/a/@href | .//h3/a/@href")[0].rsplit("/", 1)[-1],
+         " ".join(li.xpath('.//p[@class="related-reason"]/text()')))
+        for li in page.xpath('//ul[@class="related-list"]/li')
+    ]  # fmt: skip
+
+
+def test_articles_linked_in_the_body_lead_in_the_order_the_author_wrote_them(client):
+    # "Stress and burnout at work" links to boundaries, sleep and low mood, in that order.
+    items = panel(client, "stress-and-burnout-at-work")
+    assert items[:3] == [
+        ("setting-healthy-boundaries", "Linked in this article"),
+        ("sleep-and-mental-health", "Linked in this article"),
+        ("when-low-mood-becomes-depression", "Linked in this article"),
+    ]
+
+
+def test_every_item_says_why_it_is_there(client, content_dir):
+    for slug in sorted(p.stem for p in (content_dir / "articles").glob("*.md")):
+        if slug.startswith("draft-"):
+            continue
+        for other, why in panel(client, slug):
+            assert why, f"{other} under {slug} gives no reason"
+
+
+def test_a_broad_topic_alone_does_not_pad_a_panel(client):
+    # "Living with grief" shares only the broad "self-care" topic with "Saying no".
+    assert "living-with-grief" not in dict(panel(client, "saying-no-without-guilt"))
+
+
+def test_a_link_added_by_an_update_leads_the_panel_and_counts_for_the_other(
+    client, runner, content_dir
+):
+    path = content_dir / "articles" / "understanding-anxiety.md"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\nSee also [grief](/articles/living-with-grief).\n",
+        encoding="utf-8",
+    )
+    assert runner.invoke(args=["index", "update"]).exit_code == 0
+    assert ("living-with-grief", "Linked in this article") in panel(client, "understanding-anxiety")

@@ -113,6 +113,24 @@ class Topic:
     slug: str
 
 
+class Related(str):
+    """The slug of a related article, carrying in plain words why it is related (`why`).
+
+    A string, so lists of them still compare, hash and look up as lists of slugs do.
+    """
+
+    why: str
+
+    def __new__(cls, slug: str, why: str = "") -> Related:
+        """Return the slug with its reason."""
+        item = super().__new__(cls, slug)
+        item.why = why
+        return item
+
+    def __reduce__(self):
+        return Related, (str(self), self.why)
+
+
 @dataclass(frozen=True)
 class Resource:
     """An entry in "Resources and further reading"."""
@@ -302,6 +320,11 @@ def read_changed_articles(
             continue
         articles.append(article)
     return articles, problems
+
+
+def body_links(article: Article) -> tuple[str, ...]:
+    """Return the slugs of the articles the article's body links to, in order, once each."""
+    return tuple(dict.fromkeys(INTERNAL_LINK.findall(article.body_html)))
 
 
 def link_problems(articles: Iterable[Article], public: Container[str]) -> list[Problem]:

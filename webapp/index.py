@@ -46,9 +46,10 @@ from .content import (
 
 log = logging.getLogger(__name__)
 
-FORMAT = 9  # bump when the snapshot layout changes; older generations are then rebuilt
+FORMAT = 10  # bump when the snapshot layout changes; older generations are then rebuilt
 # 5: "Did you mean" and completions read whoosh/vocabulary.bin, no longer a `words` field.
 # 8: related scoring reads whoosh/body-terms.bin.
+# 9: a `headings` field. 10: related lists say why each article is there.
 CURRENT = "CURRENT"
 LOCK = ".lock"
 GENERATION_NAME = re.compile(r"gen-[0-9]{8}T[0-9]{12}")
@@ -383,11 +384,16 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
             touched = {a.slug for a in changed} | removed
             related = {s: rel for s, rel in meta.related.items() if s not in removed}
             stale = {s for s, rel in related.items() if touched & set(rel)}
+            # An article whose links changed changes the "links here" of the articles it
+            # linked to, before and after.
+            for item in changed:
+                before = meta.light.get(item.slug, ((), 0, ()))[2]
+                stale |= set(before) ^ set(store.light(item)[2])
             redo = sorted((stale | touched) & public)
-            # Related scoring needs every article's topics and date, and the text of only
-            # those being redone: the unchanged ones are read from their chunks.
-            inputs = {s: search.RelatedInput("", frozenset(t), d)
-                      for s, (t, d) in meta.light.items() if s not in removed}  # fmt: skip
+            # Related scoring needs every article's topics, date and links, and the text of
+            # only those being redone: the unchanged ones are read from their chunks.
+            inputs = {s: search.RelatedInput("", t, d, links)
+                      for s, (t, d, links) in meta.light.items() if s not in removed}  # fmt: skip
             texts = {a.slug: a for a in changed}
             texts.update(store.read_articles(live, [s for s in redo if s not in texts]))
             inputs.update((s, search.related_input(a)) for s, a in texts.items())

@@ -178,7 +178,8 @@ def _page_inputs(snapshot):
     articles = {slug: _digest(article) for slug, article in library.articles.items()}
     for slug, article in library.articles.items():
         author = library.authors.get(article.author or "")
-        related = [articles[s] for s in snapshot.related.get(slug, []) if s in articles]
+        related = [(articles[s], getattr(s, "why", ""))
+                   for s in snapshot.related.get(slug, []) if s in articles]  # fmt: skip
         path = f"/articles/{slug}"
         # The page reserves a row for each related article.
         yield (path, False), _digest((articles[slug], author, len(related)))

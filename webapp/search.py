@@ -33,7 +33,7 @@ from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
 from . import query, ranking, segment_files, spelling, vocabulary
-from .content import Article, Topic, topic_for
+from .content import Article, Related, Topic, body_links, topic_for
 
 # Field weights are baked into the index: changing one needs `index rebuild`.
 TITLE_BOOST = 3.0
@@ -44,8 +44,18 @@ KEY_TERMS = 10
 MLT_CANDIDATES = 20
 MLT_POSTINGS = 50  # per key term: the documents it scores highest in (see _BodyStats)
 TOPIC_CANDIDATES = 50  # per topic, newest first, so a topic on every article stays cheap
-TOPIC_BONUS = 0.4  # per shared topic, at most two counted
-MIN_COVERAGE = 0.2  # share of the article's key-term weight a text-only match must reach
+# A shared topic adds TOPIC_BONUS times how specific it is (1 for a topic on two articles,
+# 0 for one on every article; the two most specific shared topics count), so a broad tag
+# such as "self-care" says little and a narrow one such as "grief" says much.
+TOPIC_BONUS = 0.4
+BACKLINK_BONUS = 0.1  # the other article links to this one
+# Below this share of its most telling words being shared, an article is about something
+# no other covers, and coverage is measured against all its words.
+OWN_WORDS = 0.5
+# The cut-off: a candidate the author did not link must score this much (chosen from the
+# judgments: see docs/search-quality.md).
+MIN_SCORE = 0.75
+MIN_SPECIFICITY = 0.5  # a shared topic this specific is reason enough to name it
 TAG_SEPARATOR = "\n"  # tag names are one line each (content.topic_for collapses whitespace)
 # Beside the Whoosh files: every body term with its article and occurrence counts (the
 # vocabulary file format), so related scoring looks terms up without reading the segments.
@@ -528,22 +538,24 @@ class SearchIndex:
 
 @dataclass(frozen=True)
 class RelatedInput:
-    """What related scoring needs of one article: its text, topics and date (picklable).
+    """What related scoring needs of one article: its text, topic names, date and the
+    articles its body links to, in order (picklable).
 
     The text is needed only for the articles whose lists are being computed.
     """
 
     text: str
-    topics: frozenset[str]
+    topics: tuple[str, ...]
     ordinal: int
+    links: tuple[str, ...] = ()
 
 
 def related_input(article: Article, with_text: bool = True) -> RelatedInput:
     """Return an article's RelatedInput, with or without its text."""
     # The title is repeated so its words weigh more among the key terms.
     text = f"{article.title}\n{article.title}\n{article.summary}\n{article.body_text}"
-    return RelatedInput(text if with_text else "", frozenset(t.slug for t in article.topics),
-                        article.date.toordinal())  # fmt: skip
+    return RelatedInput(text if with_text else "", tuple(t.name for t in article.topics),
+                        article.date.toordinal(), body_links(article))  # fmt: skip
 
 
 def compute_related(
@@ -554,23 +566,24 @@ def compute_related(
     executor: Executor | None = None,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
-) -> dict[str, list[str]]:
-    """Return, for each slug (all if None), the most related public article slugs, best first.
+) -> dict[str, list[Related]]:
+    """Return, for each slug (all if None), the most related public articles, best first,
+    each with the reason it is there.
 
-    Candidates come from more-like-this (key terms of the article's title, summary and body,
-    searched in bodies) and from shared topics. A candidate's score is half its more-like-this score
-    relative to the best candidate, half its *coverage* (the share of the article's key-term
-    weight it contains, which unlike a BM25 score means the same in every index), plus a
-    bonus per shared topic. Only candidates sharing a topic or reaching MIN_COVERAGE are
-    kept, so an article with nothing in common gets no padding.
+    The articles its body links to lead, in the order the author wrote them. The others are
+    scored: half their more-like-this score relative to the best candidate, half their
+    *coverage* (the share of the article's key-term weight they contain, which unlike a
+    BM25 score means the same in every index), plus TOPIC_BONUS for how specific the topics
+    they share are, plus BACKLINK_BONUS when they link to this article. Only candidates
+    that score MIN_SCORE are kept, so an article with nothing in common gets no padding.
 
     More-like-this is Whoosh's own recipe computed straight from the index statistics: the
-    key terms are the article's top KEY_TERMS by Bo1 (`whoosh.classify.Expander`), and
-    candidates are the best MLT_CANDIDATES by BM25F over the body for those terms, boosted
-    by their Bo1 weights, as `searcher.search(Or([...]))` ranks them, gathered from each
-    key term's best MLT_POSTINGS documents. Postings and statistics are read once and
-    shared by all articles. With an `executor`, slugs are shared out between `workers`
-    processes.
+    key terms are the article's top KEY_TERMS by Bo1 (`whoosh.classify.Expander`) among the
+    terms that carry meaning and that another article has, and candidates are the best
+    MLT_CANDIDATES by BM25F over the body for those terms, boosted by their Bo1 weights, as
+    `searcher.search(Or([...]))` ranks them, gathered from each key term's best
+    MLT_POSTINGS documents. Postings and statistics are read once and shared by all
+    articles. With an `executor`, slugs are shared out between `workers` processes.
     """
     public = {s: a for s, a in articles.items() if not a.draft}
     wanted = list(public if slugs is None else slugs)
@@ -587,20 +600,20 @@ def related_lists(
     executor: Executor | None = None,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
-) -> dict[str, list[str]]:
+) -> dict[str, list[Related]]:
     """Return related lists for `slugs`, given every public article's RelatedInput;
     `progress(done, total)` is told as each process's share is done."""
     if executor is not None and workers > 1 and len(slugs) >= 2 * workers:
         step = -(-len(slugs) // workers)
         shards = [slugs[i : i + step] for i in range(0, len(slugs), step)]
-        # Each process gets the text of its own slugs only; topics and dates of all.
-        light = {s: RelatedInput("", r.topics, r.ordinal) for s, r in inputs.items()}
+        # Each process gets the text of its own slugs only; topics, dates and links of all.
+        light = {s: RelatedInput("", r.topics, r.ordinal, r.links) for s, r in inputs.items()}
         jobs = []
         for shard in shards:
             mine = dict(light)
             mine.update((s, inputs[s]) for s in shard if s in inputs)
             jobs.append(executor.submit(_related_for, str(directory), mine, shard, limit))
-        related: dict[str, list[str]] = {}
+        related: dict[str, list[Related]] = {}
         for job in jobs:
             related.update(job.result())
             if progress:
@@ -613,22 +626,48 @@ def related_lists(
 
 
 def _related_for(directory: str, public: dict[str, RelatedInput], slugs: list[str],
-                 limit: int) -> dict[str, list[str]]:  # fmt: skip
-    by_topic: dict[str, list[str]] = defaultdict(list)
-    for slug, item in sorted(public.items(), key=lambda kv: (-kv[1].ordinal, kv[0])):
-        for topic in item.topics:
-            by_topic[topic].append(slug)
+                 limit: int) -> dict[str, list[Related]]:  # fmt: skip
+    library = _Neighbourhood(public)
     ix = index.open_dir(directory)
     try:
         with ix.searcher() as searcher:
             body_terms = vocabulary.read(Path(directory) / BODY_TERMS)
             stats = _BodyStats(searcher, body_terms, bulk=len(slugs) > 50)
             return {
-                slug: _related_to(stats, slug, public, by_topic, limit) if slug in public else []
+                slug: _related_to(stats, slug, library, limit) if slug in public else []
                 for slug in slugs
             }
     finally:
         ix.close()
+
+
+class _Neighbourhood:
+    """What every public article shares with others: topics, how specific each topic is,
+    and who links to whom."""
+
+    def __init__(self, public: dict[str, RelatedInput]):
+        self.public = public
+        self.topics = {s: {topic_for(n).slug: n for n in r.topics} for s, r in public.items()}
+        self.by_topic: dict[str, list[str]] = defaultdict(list)
+        for slug, _item in sorted(public.items(), key=lambda kv: (-kv[1].ordinal, kv[0])):
+            for topic in self.topics[slug]:
+                self.by_topic[topic].append(slug)
+        self.linked_from: dict[str, set[str]] = defaultdict(set)
+        for slug, item in public.items():
+            for target in item.links:
+                self.linked_from[target].add(slug)
+        total = len(public)
+        # 1 for a topic on two articles (the fewest that can share it), 0 for one on all.
+        self.specificity = {
+            topic: (math.log(total / len(holders)) / math.log(total / 2) if total > 2 else 1.0)
+            for topic, holders in self.by_topic.items()
+        }
+
+    def shared_topics(self, slug: str, other: str) -> list[tuple[float, str]]:
+        """Return (specificity, name) of the topics both articles have, most specific first."""
+        mine, theirs = self.topics[slug], self.topics[other]
+        return sorted(((self.specificity[t], mine[t]) for t in mine.keys() & theirs.keys()),
+                      reverse=True)  # fmt: skip
 
 
 class _BodyStats:
@@ -720,8 +759,10 @@ class _BodyStats:
         return found
 
 
-def _key_terms(stats: _BodyStats, text: str) -> list[tuple[str, float]]:
-    """Return the text's KEY_TERMS most telling body terms, as Whoosh's Bo1 Expander does."""
+def _key_terms(stats: _BodyStats, text: str) -> tuple[list[tuple[str, float]], float]:
+    """Return the text's KEY_TERMS most telling body terms, as Whoosh's Bo1 Expander does,
+    among the terms that carry meaning (no filler words) and that another article has; and
+    the weight of its KEY_TERMS most telling terms of all, shared or not."""
     analyzer = stats.analyzer
     if isinstance(analyzer, query.CachedWordAnalyzer):
         counts = analyzer.counts(text)
@@ -731,33 +772,44 @@ def _key_terms(stats: _BodyStats, text: str) -> list[tuple[str, float]]:
     scored = []
     for term, weight in counts.items():
         found = stats.term(term)
-        if found is None:
+        if found is None or term in _FILLER_TERMS:
             continue
         f = found[0] / n
-        scored.append((weight * math.log((1.0 + f) / f, 2) + math.log(1.0 + f, 2), term))
+        score = weight * math.log((1.0 + f) / f, 2) + math.log(1.0 + f, 2)
+        scored.append((score, term, found[1] > 1))
     if not scored:
-        return []
-    top = max(score for score, _ in scored)
+        return [], 0.0
+    top = max(score for score, _, _ in scored)
     f = top / n
     norm = (top * math.log((1.0 + f) / f) + math.log(1.0 + f)) / math.log(2.0) or 1.0
-    scored = [(score / norm, term) for score, term in scored]
     scored.sort(key=lambda x: (-x[0], x[1]))
-    return [(term, weight) for weight, term in scored[:KEY_TERMS]]
+    overall = sum(score / norm for score, _, _ in scored[:KEY_TERMS])
+    # A term only this article uses cannot find anything: it takes no key-term place.
+    shared = [(term, score / norm) for score, term, others in scored if others][:KEY_TERMS]
+    return shared, overall
 
 
-def _related_to(stats: _BodyStats, slug: str, public, by_topic, limit: int) -> list[str]:
+# Filler words as the body analyzer makes them (stemmed), to leave out of key terms.
+_FILLER_TERMS = frozenset(
+    t.text for word in query.FILLER for t in query.text_analyzer()(word, mode="query")
+)
+
+
+def _related_to(stats: _BodyStats, slug: str, library: _Neighbourhood, limit: int):
+    public = library.public
     article = public[slug]
-    key_terms = _key_terms(stats, article.text)
-    total_weight = sum(weight for _, weight in key_terms) or 1.0
-    # A key term only this article uses cannot find anything; it still counts towards the
-    # total weight, so sharing one ordinary word does not look like strong similarity.
-    shared = [(t, w) for t, w in key_terms if stats.term(t)[1] > 1]
-    text_scores: dict[str, tuple[float, float]] = {}
-    if shared:
+    key_terms, overall = _key_terms(stats, article.text)
+    # Coverage is measured against the shared key terms (a word no other article has cannot
+    # be matched, so it counts against none), unless the article's most telling words are
+    # mostly its own: then it is about something no other article covers.
+    shared_weight = sum(weight for _, weight in key_terms)
+    total_weight = (shared_weight if shared_weight >= OWN_WORDS * overall else overall) or 1.0
+    text_scores: dict[str, tuple[float, float, list[str]]] = {}
+    if key_terms:
         # BM25F over the body, as Whoosh scores Or([Term("body", t, boost=w), ...]).
-        postings = [(stats.postings(term), weight) for term, weight in shared]
+        postings = [(stats.postings(term), weight) for term, weight in key_terms]
         candidates: set[int] = set()
-        for term, _ in shared:
+        for term, _ in key_terms:
             candidates.update(docnum for docnum, _ in stats.champions(term))
         # Each candidate's sum of weight * term score, added up term by term in key-term
         # order (as `sum` over the terms would), a list at a time rather than a number.
@@ -772,20 +824,62 @@ def _related_to(stats: _BodyStats, slug: str, public, by_topic, limit: int) -> l
         best = max((score for d, score in hits if names[d] != slug), default=1.0)
         for docnum, score in hits:
             # Coverage: the share of key-term weight the candidate holds.
-            coverage = sum(weight for found, weight in postings if docnum in found)
-            text_scores[names[docnum]] = (score / best, coverage / total_weight)
-    own_topics = article.topics
-    candidates = set(text_scores)
-    for topic in own_topics:
-        candidates.update(by_topic.get(topic, [])[:TOPIC_CANDIDATES])
+            held = [(weight, term) for (found, weight), (term, _) in
+                    zip(postings, key_terms, strict=True) if docnum in found]  # fmt: skip
+            coverage = sum(weight for weight, _ in held)
+            text_scores[names[docnum]] = (
+                score / best,
+                coverage / total_weight,
+                [t for _, t in sorted(held, reverse=True)],
+            )
+    linked = [s for s in article.links if s in public and s != slug][:limit]
+    candidates_slugs = set(text_scores)
+    for topic in library.topics[slug]:
+        candidates_slugs.update(library.by_topic.get(topic, [])[:TOPIC_CANDIDATES])
+    candidates_slugs |= library.linked_from.get(slug, set())
     scored = []
-    for other_slug in candidates - {slug}:
-        other = public.get(other_slug)
-        if other is None:
+    for other in candidates_slugs - {slug} - set(linked):
+        if other not in public:
             continue
-        common = len(own_topics & other.topics)
-        mlt, cover = text_scores.get(other_slug, (0.0, 0.0))
-        if common or cover >= MIN_COVERAGE:
-            score = 0.5 * mlt + 0.5 * cover + TOPIC_BONUS * min(common, 2)
-            scored.append((-round(score, 9), other_slug))
-    return [s for _, s in sorted(scored)[:limit]]
+        shared = library.shared_topics(slug, other)
+        specificity = sum(value for value, _ in shared[:2])
+        links_here = other in library.linked_from.get(slug, ())
+        mlt, cover, terms = text_scores.get(other, (0.0, 0.0, []))
+        score = 0.5 * mlt + 0.5 * cover + TOPIC_BONUS * specificity
+        score += BACKLINK_BONUS * links_here
+        if score >= MIN_SCORE:
+            # Ties go to the closer text, then the newer article: never to the alphabet alone.
+            rank = (-round(score, 9), -cover, -public[other].ordinal, other)
+            why = _reason(stats, article.text, shared, links_here, terms)
+            scored.append((rank, other, why))
+    scored.sort()
+    chosen = [Related(s, "Linked in this article") for s in linked]
+    chosen += [Related(other, why) for _, other, why in scored[: limit - len(chosen)]]
+    return chosen
+
+
+def _reason(stats, text: str, shared, links_here: bool, terms: list[str]) -> str:
+    """Return in plain words why a candidate is related: a link, a topic or shared words."""
+    if links_here:
+        return "Links to this article"
+    if shared and (shared[0][0] >= MIN_SPECIFICITY or not terms):
+        return f"Also about {shared[0][1]}"
+    words = _surface_words(stats.analyzer, text, terms[:2])
+    if len(words) == 2:
+        return f"Also about {words[0]} and {words[1]}"
+    if words:
+        return f"Also about {words[0]}"
+    return f"Also about {shared[0][1]}" if shared else "Close in wording"
+
+
+def _surface_words(analyzer, text: str, terms: list[str]) -> list[str]:
+    """Return, for each term, the word the text most often writes it as."""
+    if not terms or not isinstance(analyzer, query.CachedWordAnalyzer):
+        return []
+    wanted = set(terms)
+    seen: dict[str, Counter[str]] = {term: Counter() for term in terms}
+    for word in query.WORD.findall(text.lower()):
+        term = analyzer.term(word)
+        if term in wanted:
+            seen[term][word] += 1
+    return [seen[t].most_common(1)[0][0] for t in terms if seen[t]]

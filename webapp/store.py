@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .content import Article, Library
+from .content import Article, Library, Related, body_links
 
 FOLDER = "library"
 META = "meta.pickle"
@@ -32,8 +32,9 @@ class Meta:
     """The small part of a stored library, read as a whole."""
 
     order: list[str]  # public article slugs, in library order
-    light: dict[str, tuple[tuple[str, ...], int]]  # slug -> (topic slugs, date ordinal)
-    related: dict[str, list[str]]
+    # slug -> (topic names, date ordinal, slugs its body links to)
+    light: dict[str, tuple[tuple[str, ...], int, tuple[str, ...]]]
+    related: dict[str, list[Related]]
     drafts: dict[str, Article]
     authors: dict
     problems: list
@@ -58,12 +59,13 @@ def _load(path: Path):
         return pickle.load(handle)
 
 
-def light(article: Article) -> tuple[tuple[str, ...], int]:
+def light(article: Article) -> tuple[tuple[str, ...], int, tuple[str, ...]]:
     """Return what related scoring needs of an article besides its text."""
-    return tuple(t.slug for t in article.topics), article.date.toordinal()
+    topics = tuple(t.name for t in article.topics)
+    return topics, article.date.toordinal(), body_links(article)
 
 
-def write(folder: Path, library: Library, related: dict[str, list[str]]) -> None:
+def write(folder: Path, library: Library, related: dict[str, list[Related]]) -> None:
     """Store a whole library and its related lists in a new generation's folder."""
     (folder / FOLDER).mkdir()
     chunks: list[dict[str, Article]] = [{} for _ in range(CHUNKS)]
@@ -74,7 +76,7 @@ def write(folder: Path, library: Library, related: dict[str, list[str]]) -> None
     _write_meta(folder, library, related)
 
 
-def _write_meta(folder: Path, library: Library, related: dict[str, list[str]]) -> None:
+def _write_meta(folder: Path, library: Library, related: dict[str, list[Related]]) -> None:
     meta = Meta(
         order=list(library.articles),
         light={slug: light(a) for slug, a in library.articles.items()},
@@ -132,7 +134,7 @@ def write_update(
     meta: Meta,
     changed: Iterable[Article],
     removed: Iterable[str],
-    related: dict[str, list[str]],
+    related: dict[str, list[Related]],
 ) -> None:
     """Store the live generation's library with articles changed and removed, in `folder`.
 

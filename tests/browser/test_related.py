@@ -75,3 +75,23 @@ def test_failing_panel_shows_a_friendly_message(watched, live_server):
     expect(message).to_be_visible()
     expect(message).to_contain_text("could not be loaded")
     expect(page.locator("#related-panel .loading")).to_be_hidden()
+
+
+def test_each_item_says_why_it_is_there_with_javascript(page, live_server):
+    page.goto(live_server.url + "/articles/stress-and-burnout-at-work")
+    page.locator("#related-panel").scroll_into_view_if_needed()
+    items = page.locator("#related-panel.is-loaded .related-list > li")
+    expect(items.first).to_be_visible()
+    expect(items.first.locator(".related-reason")).to_have_text("Linked in this article")
+    reasons = items.locator(".related-reason")
+    expect(reasons).to_have_count(items.count())
+    for reason in reasons.all():
+        expect(reason).to_be_visible()
+
+
+def test_each_item_says_why_it_is_there_without_javascript(watched, live_server):
+    page, _ = watched(java_script_enabled=False)
+    page.goto(live_server.url + "/articles/stress-and-burnout-at-work/related")
+    items = page.locator(".related-list > li")
+    expect(items.first.locator(".related-reason")).to_have_text("Linked in this article")
+    expect(items.locator(".related-reason")).to_have_count(items.count())

@@ -79,11 +79,13 @@ def related(slug: str):
     return render("related.html", "_related.html", article=item, related=related_articles(slug))
 
 
-def related_articles(slug: str) -> list[Article]:
-    """Return the public articles related to the article, best first."""
+def related_articles(slug: str) -> list[tuple[Article, str]]:
+    """Return the public articles related to the article, best first, each with the reason
+    it is there."""
     snapshot = current_snapshot()
     articles = snapshot.library.articles
-    return [articles[s] for s in snapshot.related.get(slug, []) if s in articles]
+    related = snapshot.related.get(slug, [])
+    return [(articles[s], getattr(s, "why", "")) for s in related if s in articles]
 
 
 @bp.get("/topics")
