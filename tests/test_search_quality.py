@@ -148,3 +148,14 @@ def test_a_crisis_search_leads_with_support_and_never_suggests_a_spelling(client
     ]
     # A misspelt crisis word is not "corrected" either.
     assert "Showing results for" not in page(client, "suicidle thoughts")
+
+
+def test_related_panels_do_not_fall_below_what_docs_record(content_dir, tmp_path):
+    links = quality.body_links_of(content_dir)
+    scores = quality.evaluate_related(
+        quality.site_related(content_dir, tmp_path / "related-index"), links
+    )
+    floor_precision, floor_ndcg = quality.recorded_related_floor()
+    assert scores.precision >= floor_precision
+    assert scores.mean_ndcg >= floor_ndcg
+    assert scores.missing_links == 0  # every clearly related in-body link is in its panel
