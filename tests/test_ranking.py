@@ -78,7 +78,7 @@ QUERIES = {
 def test_ranking_and_total_are_whooshs_own(index, name):
     q = QUERIES[name]
     expected = index._searcher.search(q, limit=None)
-    results, total = index._ranker.search(q, limit=10)
+    results, total = index._ranker.rank([q], limit=10)
     assert total == len(expected)
     assert [hit.docnum for hit in results] == [hit.docnum for hit in expected[:10]]
     assert [hit.score for hit in results] == pytest.approx([hit.score for hit in expected[:10]])
@@ -88,7 +88,7 @@ def test_ranking_and_total_are_whooshs_own(index, name):
 
 def test_deleted_and_replaced_articles_are_never_found(index):
     q = wq.Or([wq.Term("title", t) for w in WORDS for t in terms(w)])
-    results, total = index._ranker.search(q, limit=None)
+    results, total = index._ranker.rank([q], limit=None)
     slugs = [hit["slug"] for hit in results]
     assert "article-3" not in slugs and "article-11" not in slugs
     assert len(slugs) == len(set(slugs)) == total  # a replaced article once, its new version
@@ -108,7 +108,7 @@ def test_a_phrase_needs_its_words_side_by_side_and_in_order(tmp_path):
     search.build_index(tmp_path, articles)
     found = search.SearchIndex(tmp_path)
     try:
-        results, total = found._ranker.search(phrase("slow", "breathing"), limit=None)
+        results, total = found._ranker.rank([phrase("slow", "breathing")], limit=None)
         assert [hit["slug"] for hit in results] == ["together"]
         assert total == 1
     finally:

@@ -699,3 +699,17 @@ def test_a_heading_counts_more_than_the_same_word_in_the_body(tmp_path):
         assert slugs(opened.search("privacy "))[0] == "section"
     finally:
         opened.close()
+
+
+def test_an_unsure_guess_is_only_offered_when_nothing_was_found(tmp_path):
+    search.build_index(
+        tmp_path / "ix",
+        [article("a", "Notes", "Sleep well."), article("b", "Notes", "A sleek design.")],
+    )
+    opened = search.SearchIndex(tmp_path / "ix")
+    try:
+        results = opened.search("sleex ")  # one typo from "sleep" and from "sleek"
+        assert results.corrected is None and results.total == 0
+        assert results.suggestion in ("sleep", "sleek")
+    finally:
+        opened.close()

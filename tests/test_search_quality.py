@@ -159,3 +159,16 @@ def test_related_panels_do_not_fall_below_what_docs_record(content_dir, tmp_path
     assert scores.precision >= floor_precision
     assert scores.mean_ndcg >= floor_ndcg
     assert scores.missing_links == 0  # every clearly related in-body link is in its panel
+
+
+def test_content_check_names_a_crisis_article_that_does_not_exist(content_dir, index_dir):
+    path = content_dir / "site.yml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "    - choosing-a-counsellor\n", "    - choosing-a-counselor\n", 1
+        ),
+        encoding="utf-8",
+    )
+    app = make_app(content_dir, index_dir)
+    output = app.test_cli_runner().invoke(args=["content", "check"]).output
+    assert "site.yml: crisis.articles: no published article 'choosing-a-counselor'" in output

@@ -144,6 +144,9 @@ def check_command() -> None:
     problems += synonyms.problems(content_dir)
     terms = current_app.extensions["site_settings"]["crisis"]["terms"]
     problems += [f"site.yml: crisis.terms: {found}" for found in patterns.problems(terms)]
+    for slug in current_app.extensions["site_settings"]["crisis"].get("articles") or []:
+        if slug not in library.articles:
+            problems.append(f"site.yml: crisis.articles: no published article '{slug}'")
     for problem in problems:
         click.echo(problem, err=True)
     click.echo(

@@ -3,7 +3,8 @@
 Whoosh scores a query by walking a tree of matchers one posting at a time, in Python, at one
 to two microseconds a posting; a two-letter prefix expanded to a dozen common words touches
 tens of thousands. The queries this site builds have few shapes (terms, phrases, and OR or
-AND of those, see `query.build`), so they are evaluated here on whole posting lists instead:
+AND of those, one per meaning word: see `query.groups`), so they are evaluated here on whole
+posting lists instead:
 
 - a term's BM25F score in a document does not depend on the query, so each term's scores are
   computed once per open index, a block of postings at a time, and kept (bounded in size);
@@ -12,8 +13,10 @@ AND of those, see `query.build`), so they are evaluated here on whole posting li
   documents that have every word.
 
 Scores follow Whoosh's BM25F exactly (the same formula, statistics and document lengths, and
-field boosts are already in the posting weights), so results rank as Whoosh would rank them,
-and a full table of matches gives the exact total without a second counting pass. No Flask.
+field boosts are already in the posting weights), so one group ranks as Whoosh would rank it,
+and a full table of matches gives the exact total without a second counting pass. Several
+groups are then combined by how many of them a document matches (see `Ranker.rank`). No
+Flask.
 """
 
 from __future__ import annotations
@@ -56,16 +59,6 @@ class Ranker:
         ]
         self._tables: OrderedDict[tuple[str, str], Scores] = OrderedDict()
         self._cached = 0
-
-    def search(self, q: wq.Query, limit: int | None) -> tuple[Results, int]:
-        """Return Whoosh Results holding the best `limit` hits (all if None), and the total."""
-        scores = self.evaluate(q)
-        if limit is None or limit >= len(scores):
-            best = sorted(scores.items(), key=_rank)
-        else:
-            best = heapq.nsmallest(limit, scores.items(), key=_rank)
-        top_n = [(score, docnum) for docnum, score in best]
-        return Results(self._searcher, q, top_n), len(scores)
 
     def rank(
         self,
@@ -138,7 +131,7 @@ class Ranker:
             return _union([self.evaluate(sub) for sub in q.subqueries])
         if isinstance(q, wq.And):
             return _intersection([self.evaluate(sub) for sub in q.subqueries])
-        raise TypeError(f"query.build makes no {type(q).__name__} queries")
+        raise TypeError(f"query.groups makes no {type(q).__name__} queries")
 
     def term_scores(self, field: str, text: str) -> Scores:
         """Return the term's BM25F score in every live document whose field has it."""
