@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
 from operator import neg
 from pathlib import Path
 
@@ -812,13 +811,12 @@ def _related_to(stats: _BodyStats, slug: str, library: _Neighbourhood, limit: in
         for term, _ in key_terms:
             candidates.update(docnum for docnum, _ in stats.champions(term))
         # Each candidate's sum of weight * term score, added up term by term in key-term
-        # order (as `sum` over the terms would), a list at a time rather than a number.
-        order = list(candidates)
-        totals: list[float] = [0] * len(order)  # type: ignore[list-item] - as sum() starts
+        # order (as `sum` over the terms would; a term it lacks adds nothing), visiting only
+        # the candidates each term's postings hold.
+        scores: dict[int, float] = dict.fromkeys(candidates, 0)
         for found, weight in postings:
-            scored = map(found.get, order, repeat(0.0))
-            totals = [total + weight * score for total, score in zip(totals, scored, strict=True)]
-        scores = dict(zip(order, totals, strict=True))
+            for docnum in candidates & found.keys():
+                scores[docnum] += weight * found[docnum]
         hits = heapq.nsmallest(MLT_CANDIDATES + 1, scores.items(), key=lambda x: (-x[1], x[0]))
         names = stats.names
         best = max((score for d, score in hits if names[d] != slug), default=1.0)
@@ -850,36 +848,46 @@ def _related_to(stats: _BodyStats, slug: str, library: _Neighbourhood, limit: in
         if score >= MIN_SCORE:
             # Ties go to the closer text, then the newer article: never to the alphabet alone.
             rank = (-round(score, 9), -cover, -public[other].ordinal, other)
-            why = _reason(stats, article.text, shared, links_here, terms)
-            scored.append((rank, other, why))
+            scored.append((rank, other, (shared, links_here, terms)))
     scored.sort()
     chosen = [Related(s, "Linked in this article") for s in linked]
-    chosen += [Related(other, why) for _, other, why in scored[: limit - len(chosen)]]
+    words = _SurfaceWords(stats.analyzer, article.text)
+    for _, other, (shared, links_here, terms) in scored[: limit - len(chosen)]:
+        chosen.append(Related(other, _reason(words, shared, links_here, terms)))
     return chosen
 
 
-def _reason(stats, text: str, shared, links_here: bool, terms: list[str]) -> str:
+def _reason(words: _SurfaceWords, shared, links_here: bool, terms: list[str]) -> str:
     """Return in plain words why a candidate is related: a link, a topic or shared words."""
     if links_here:
         return "Links to this article"
     if shared and (shared[0][0] >= MIN_SPECIFICITY or not terms):
         return f"Also about {shared[0][1]}"
-    words = _surface_words(stats.analyzer, text, terms[:2])
-    if len(words) == 2:
-        return f"Also about {words[0]} and {words[1]}"
-    if words:
-        return f"Also about {words[0]}"
+    found = [word for word in map(words.get, terms[:2]) if word]
+    if len(found) == 2:
+        return f"Also about {found[0]} and {found[1]}"
+    if found:
+        return f"Also about {found[0]}"
     return f"Also about {shared[0][1]}" if shared else "Close in wording"
 
 
-def _surface_words(analyzer, text: str, terms: list[str]) -> list[str]:
-    """Return, for each term, the word the text most often writes it as."""
-    if not terms or not isinstance(analyzer, query.CachedWordAnalyzer):
-        return []
-    wanted = set(terms)
-    seen: dict[str, Counter[str]] = {term: Counter() for term in terms}
-    for word in query.WORD.findall(text.lower()):
-        term = analyzer.term(word)
-        if term in wanted:
-            seen[term][word] += 1
-    return [seen[t].most_common(1)[0][0] for t in terms if seen[t]]
+class _SurfaceWords:
+    """The word an article most often writes each of its terms as, read once when asked."""
+
+    def __init__(self, analyzer, text: str):
+        self._analyzer = analyzer
+        self._text = text
+        self._words: dict[str, str] | None = None
+
+    def get(self, term: str) -> str | None:
+        """Return the article's commonest word for a term, or None."""
+        if self._words is None:
+            self._words = {}
+            if isinstance(self._analyzer, query.CachedWordAnalyzer):
+                seen: dict[str, Counter[str]] = defaultdict(Counter)
+                for word, count in Counter(query.WORD.findall(self._text.lower())).items():
+                    found = self._analyzer.term(word)
+                    if found is not None:
+                        seen[found][word] += count
+                self._words = {t: c.most_common(1)[0][0] for t, c in seen.items()}
+        return self._words.get(term)
