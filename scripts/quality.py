@@ -153,13 +153,14 @@ def evaluate(search: Callable[[str], list[str]], rows: list[Judgment]) -> dict[s
 
 def crisis_figures(content_dir: Path) -> tuple[int, int, int, int]:
     """Return (crisis phrasings, those that show the panel, ordinary queries, false alarms)."""
-    terms = load_site_settings(content_dir)["crisis"]["terms"]
+    crisis = load_site_settings(content_dir)["crisis"]
+    terms, exceptions = crisis["terms"], crisis["not_when"]
     with CRISIS.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     said = [r["query"] for r in rows if r["crisis"] == "yes"]
     ordinary = [r["query"] for r in rows if r["crisis"] == "no"]
-    caught = sum(matches_crisis(q, terms) for q in said)
-    alarms = sum(matches_crisis(q, terms) for q in ordinary)
+    caught = sum(matches_crisis(q, terms, exceptions) for q in said)
+    alarms = sum(matches_crisis(q, terms, exceptions) for q in ordinary)
     return len(said), caught, len(ordinary), alarms
 
 

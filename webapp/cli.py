@@ -142,9 +142,11 @@ def check_command() -> None:
     library = index.read_content(content_dir, index_dir)
     problems = [str(problem) for problem in library.problems]
     problems += synonyms.problems(content_dir)
-    terms = current_app.extensions["site_settings"]["crisis"]["terms"]
-    problems += [f"site.yml: crisis.terms: {found}" for found in patterns.problems(terms)]
-    for slug in current_app.extensions["site_settings"]["crisis"].get("articles") or []:
+    crisis = current_app.extensions["site_settings"]["crisis"]
+    for field in ("terms", "not_when"):
+        found = patterns.problems(crisis.get(field) or [])
+        problems += [f"site.yml: crisis.{field}: {problem}" for problem in found]
+    for slug in crisis.get("articles") or []:
         if slug not in library.articles:
             problems.append(f"site.yml: crisis.articles: no published article '{slug}'")
     for problem in problems:

@@ -19,15 +19,25 @@ from .patterns import compile_all, normalise, repaired
 __all__ = ["matches_crisis", "normalise"]
 
 
-def matches_crisis(query: str, terms: Iterable[str]) -> bool:
-    """Say whether the query matches any crisis term, as whole words."""
+def matches_crisis(query: str, terms: Iterable[str], exceptions: Iterable[str] = ()) -> bool:
+    """Say whether the query matches any crisis term, as whole words, other than where an
+    exception pattern covers the match ("overdosing on news" is not an overdose)."""
     if not isinstance(query, str):
         return False
     patterns = compile_all(t for t in terms or () if isinstance(t, str))
     if not patterns:
         return False
     words = repaired(normalise(query), patterns, _meant)
-    return any(pattern.spans(words) for pattern in patterns)
+    excused = [
+        span
+        for pattern in compile_all(e for e in exceptions or () if isinstance(e, str))
+        for span in pattern.spans(words)
+    ]
+    return any(
+        not any(start <= first and last <= end for start, end in excused)
+        for pattern in patterns
+        for first, last in pattern.spans(words)
+    )
 
 
 def _meant(word: str, known: set[str]) -> str | None:

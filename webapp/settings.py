@@ -66,6 +66,7 @@ SITE_DEFAULTS: dict[str, Any] = {
         "help is available right now.",
         "services": [],
         "articles": [],
+        "not_when": [],
         "terms": [],
     },
     "related_intro": "Other articles on similar themes.",

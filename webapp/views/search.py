@@ -33,7 +33,9 @@ def search():
     max_length = config["SEARCH_MAX_QUERY_LENGTH"]
     text = request.args.get("q", "")[: max_length * 4]  # cheap first cut before any work
     crisis_settings = current_app.extensions["site_settings"]["crisis"]
-    crisis = matches_crisis(clean(text, max_length), crisis_settings["terms"])
+    crisis = matches_crisis(
+        clean(text, max_length), crisis_settings["terms"], crisis_settings["not_when"]
+    )
     # `exact` is the "Search instead for …" link: the words as typed, uncorrected.
     exact = request.args.get("exact") == "1"
     results = current_snapshot().search.search(
