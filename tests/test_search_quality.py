@@ -172,3 +172,15 @@ def test_content_check_names_a_crisis_article_that_does_not_exist(content_dir, i
     app = make_app(content_dir, index_dir)
     output = app.test_cli_runner().invoke(args=["content", "check"]).output
     assert "site.yml: crisis.articles: no published article 'choosing-a-counselor'" in output
+
+
+def test_editing_synonyms_never_asks_for_a_rebuild(content_dir, index_dir):
+    app = make_app(content_dir, index_dir)
+    runner = app.test_cli_runner()
+    synonyms = content_dir / "synonyms.yml"
+    synonyms.write_text(synonyms.read_text(encoding="utf-8") + "\nsleep:\n  - zonked\n")
+    assert "unchanged since this build" in runner.invoke(args=["index", "status"]).output
+    article = content_dir / "articles" / "understanding-anxiety.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nOne more line.\n")
+    result = runner.invoke(args=["index", "update"])
+    assert result.exit_code == 0, result.output

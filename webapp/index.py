@@ -34,7 +34,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import search, store
+from . import search, store, synonyms
 from .content import (
     RENDER_VERSION,
     Article,
@@ -143,6 +143,8 @@ def _fingerprints(
                 continue
             path = os.path.join(folder, name)
             relative = path[prefix:]
+            if relative == synonyms.FILE:
+                continue  # read by search at query time: no part of a generation
             info = os.stat(path)
             stat = [info.st_size, info.st_mtime_ns]
             if old_stats.get(relative) == stat and relative in old_prints:
