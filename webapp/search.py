@@ -537,14 +537,14 @@ class SearchIndex:
 
 @dataclass(frozen=True)
 class RelatedInput:
-    """What related scoring needs of one article: its text, topic names, date and the
-    articles its body links to, in order (picklable).
+    """What related scoring needs of one article: its text, topics, date and the articles
+    its body links to, in order (picklable).
 
     The text is needed only for the articles whose lists are being computed.
     """
 
     text: str
-    topics: tuple[str, ...]
+    topics: tuple[tuple[str, str], ...]  # (slug, name) of each topic
     ordinal: int
     links: tuple[str, ...] = ()
 
@@ -553,7 +553,8 @@ def related_input(article: Article, with_text: bool = True) -> RelatedInput:
     """Return an article's RelatedInput, with or without its text."""
     # The title is repeated so its words weigh more among the key terms.
     text = f"{article.title}\n{article.title}\n{article.summary}\n{article.body_text}"
-    return RelatedInput(text if with_text else "", tuple(t.name for t in article.topics),
+    topics = tuple((t.slug, t.name) for t in article.topics)
+    return RelatedInput(text if with_text else "", topics,
                         article.date.toordinal(), body_links(article))  # fmt: skip
 
 
@@ -646,7 +647,7 @@ class _Neighbourhood:
 
     def __init__(self, public: dict[str, RelatedInput]):
         self.public = public
-        self.topics = {s: {topic_for(n).slug: n for n in r.topics} for s, r in public.items()}
+        self.topics = {s: dict(r.topics) for s, r in public.items()}
         self.by_topic: dict[str, list[str]] = defaultdict(list)
         for slug, _item in sorted(public.items(), key=lambda kv: (-kv[1].ordinal, kv[0])):
             for topic in self.topics[slug]:

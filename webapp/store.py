@@ -32,8 +32,8 @@ class Meta:
     """The small part of a stored library, read as a whole."""
 
     order: list[str]  # public article slugs, in library order
-    # slug -> (topic names, date ordinal, slugs its body links to)
-    light: dict[str, tuple[tuple[str, ...], int, tuple[str, ...]]]
+    # slug -> ((topic slug, name) pairs, date ordinal, slugs its body links to)
+    light: dict[str, tuple[tuple[tuple[str, str], ...], int, tuple[str, ...]]]
     related: dict[str, list[Related]]
     drafts: dict[str, Article]
     authors: dict
@@ -59,9 +59,9 @@ def _load(path: Path):
         return pickle.load(handle)
 
 
-def light(article: Article) -> tuple[tuple[str, ...], int, tuple[str, ...]]:
+def light(article: Article) -> tuple[tuple[tuple[str, str], ...], int, tuple[str, ...]]:
     """Return what related scoring needs of an article besides its text."""
-    topics = tuple(t.name for t in article.topics)
+    topics = tuple((t.slug, t.name) for t in article.topics)
     return topics, article.date.toordinal(), body_links(article)
 
 
