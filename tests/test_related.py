@@ -147,6 +147,10 @@ def test_an_update_lists_an_edited_article_s_related_as_a_rebuild_would(content_
         edited = [slugs[n] for n in range(2, 40, 5)]  # edited by the last update
         assert all(rebuilt.related[slug] for slug in edited)
         assert {s: updated.related[s] for s in edited} == {s: rebuilt.related[s] for s in edited}
+        # And for the same reasons.
+        assert {s: [r.why for r in updated.related[s]] for s in edited} == {
+            s: [r.why for r in rebuilt.related[s]] for s in edited
+        }
     finally:
         updated.close()
         rebuilt.close()

@@ -46,10 +46,10 @@ from .content import (
 
 log = logging.getLogger(__name__)
 
-FORMAT = 10  # bump when the snapshot layout changes; older generations are then rebuilt
+FORMAT = 11  # bump when the snapshot layout changes; older generations are then rebuilt
 # 5: "Did you mean" and completions read whoosh/vocabulary.bin, no longer a `words` field.
 # 8: related scoring reads whoosh/body-terms.bin.
-# 9: a `headings` field. 10: related lists say why each article is there.
+# 9: a `headings` field. 11: related lists say why each article is there.
 CURRENT = "CURRENT"
 LOCK = ".lock"
 GENERATION_NAME = re.compile(r"gen-[0-9]{8}T[0-9]{12}")
@@ -385,7 +385,7 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
             search.update_index(folder / "whoosh", changed, removed)
             touched = {a.slug for a in changed} | removed
             related = {s: rel for s, rel in meta.related.items() if s not in removed}
-            stale = {s for s, rel in related.items() if touched & set(rel)}
+            stale = {s for s, rel in related.items() if touched & {other for other, _ in rel}}
             # An article whose links changed changes the "links here" of the articles it
             # linked to, before and after.
             for item in changed:
@@ -399,7 +399,8 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
             texts = {a.slug: a for a in changed}
             texts.update(store.read_articles(live, [s for s in redo if s not in texts]))
             inputs.update((s, search.related_input(a)) for s, a in texts.items())
-            related.update(search.related_lists(folder / "whoosh", inputs, redo))
+            redone = search.related_lists(folder / "whoosh", inputs, redo)
+            related.update((s, store.pairs(items)) for s, items in redone.items())
             seconds = time.perf_counter() - started
             store.write_update(folder, live, meta, changed, removed, related)
             _write_manifest(

@@ -34,7 +34,8 @@ class Meta:
     order: list[str]  # public article slugs, in library order
     # slug -> ((topic slug, name) pairs, date ordinal, slugs its body links to)
     light: dict[str, tuple[tuple[tuple[str, str], ...], int, tuple[str, ...]]]
-    related: dict[str, list[Related]]
+    # slug -> (related slug, why) pairs: plain tuples load and save far faster than objects
+    related: dict[str, list[tuple[str, str]]]
     drafts: dict[str, Article]
     authors: dict
     problems: list
@@ -80,12 +81,17 @@ def _write_meta(folder: Path, library: Library, related: dict[str, list[Related]
     meta = Meta(
         order=list(library.articles),
         light={slug: light(a) for slug, a in library.articles.items()},
-        related=related,
+        related={slug: pairs(items) for slug, items in related.items()},
         drafts=library.drafts,
         authors=library.authors,
         problems=library.problems,
     )
     _dump(folder / FOLDER / META, meta)
+
+
+def pairs(items: Iterable[Related]) -> list[tuple[str, str]]:
+    """Return a related list as (slug, why) pairs, as a Meta holds it."""
+    return [(str(item), getattr(item, "why", "")) for item in items]
 
 
 def read_meta(folder: Path) -> Meta:
@@ -105,7 +111,7 @@ def read_articles(folder: Path, slugs: Iterable[str]) -> dict[str, Article]:
     return found
 
 
-def read(folder: Path, with_text: bool = True) -> tuple[Library, dict[str, list[str]]]:
+def read(folder: Path, with_text: bool = True) -> tuple[Library, dict[str, list[Related]]]:
     """Return a generation's whole library and its related lists.
 
     Without `with_text`, articles come without their plain text (`body_text` is empty),
@@ -125,7 +131,9 @@ def read(folder: Path, with_text: bool = True) -> tuple[Library, dict[str, list[
         authors=meta.authors,
         problems=meta.problems,
     )
-    return library, meta.related
+    related = {slug: [Related(other, why) for other, why in items]
+               for slug, items in meta.related.items()}  # fmt: skip
+    return library, related
 
 
 def write_update(
@@ -134,7 +142,7 @@ def write_update(
     meta: Meta,
     changed: Iterable[Article],
     removed: Iterable[str],
-    related: dict[str, list[Related]],
+    related: dict[str, list[tuple[str, str]]],
 ) -> None:
     """Store the live generation's library with articles changed and removed, in `folder`.
 
