@@ -39,3 +39,22 @@ def test_unusable_patterns_are_named_with_the_reason(bad):
     with pytest.raises(PatternError):
         compile_pattern(bad)
     assert problems([bad])[0].startswith(f"pattern {bad!r}")
+
+
+@pytest.mark.parametrize("bad", [{"a": "b"}, ["kill", "myself"], 42, None])
+def test_a_pattern_that_is_not_text_is_named_not_a_crash(bad):
+    with pytest.raises(PatternError):
+        compile_pattern(bad)
+    assert problems([bad]) == [f"pattern {bad!r} is not text"]
+
+
+def test_a_swap_of_neighbouring_letters_is_one_typo():
+    from webapp import spelling
+
+    assert spelling.distance("anxeity", "anxiety") == 1
+    assert spelling.distance("boundries", "boundaries") == 1
+    assert spelling.typo_budget("grif") == 0
+    assert spelling.typo_budget("greif") == 1
+    assert spelling.typo_budget("counceling") == 2
+    assert spelling.english().knows("mourning") and spelling.english().knows("behaviour")
+    assert not spelling.english().knows("anxeity")

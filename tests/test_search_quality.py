@@ -184,3 +184,13 @@ def test_editing_synonyms_never_asks_for_a_rebuild(content_dir, index_dir):
     article.write_text(article.read_text(encoding="utf-8") + "\nOne more line.\n")
     result = runner.invoke(args=["index", "update"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_synonym_line_that_is_not_text_is_named_and_search_keeps_working(content_dir, index_dir):
+    (content_dir / "synonyms.yml").write_text("sleep:\n  - {awake: night}\n  - insomniac\n")
+    app = make_app(content_dir, index_dir)
+    output = app.test_cli_runner().invoke(args=["content", "check"]).output
+    assert "synonyms.yml: sleep: pattern {'awake': 'night'} is not text" in output
+    client = app.test_client()
+    assert client.get("/search?q=insomniac").status_code == 200
+    assert quality.RESULT_LINK.findall(page(client, "insomniac"))[0] == "sleep-and-mental-health"

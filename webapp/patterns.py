@@ -101,11 +101,15 @@ class PatternError(ValueError):
     """A pattern that cannot be used, with what is wrong in plain words."""
 
 
-@lru_cache(maxsize=2048)
-def compile_pattern(text: str) -> Pattern:
+def compile_pattern(text: object) -> Pattern:
     """Compile one pattern; raise PatternError saying what is wrong with it."""
-    if not isinstance(text, str):
+    if not isinstance(text, str):  # YAML can give a number, a list or a mapping
         raise PatternError("is not text")
+    return _compile(text)
+
+
+@lru_cache(maxsize=2048)
+def _compile(text: str) -> Pattern:
     items = text.replace("\u2026", f" {GAP} ").split()
     at_start = bool(items) and items[0].startswith("^")
     at_end = bool(items) and items[-1].endswith("$")
@@ -155,7 +159,7 @@ def compile_all(texts: Iterable[object]) -> list[Pattern]:
     compiled = []
     for text in texts or ():
         try:
-            compiled.append(compile_pattern(text))  # type: ignore[arg-type]
+            compiled.append(compile_pattern(text))
         except PatternError:
             continue
     return compiled
@@ -166,7 +170,7 @@ def problems(texts: Iterable[object]) -> list[str]:
     found = []
     for text in texts or ():
         try:
-            compile_pattern(text)  # type: ignore[arg-type]
+            compile_pattern(text)
         except PatternError as error:
             found.append(f"pattern {text!r} {error}")
     return found
