@@ -51,6 +51,13 @@ class _Segment:
 
     regex: re.Pattern[str]
     longest: int  # the most letters a match can have
+    starts: frozenset[str]  # the first two letters any match can start with
+
+    def may_start(self, word: str) -> bool:
+        """Say whether a match could start at this word (a cheap test before the regex)."""
+        if len(word) >= 2:
+            return word[:2] in self.starts
+        return any(start.startswith(word) for start in self.starts)
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,8 @@ def _segment_spans(segment: _Segment, words: list[str], first: int = 0):
     # joined the same way: "self harm" meets "selfharm" either way round, and a match can
     # only start and end on word boundaries.
     for start in range(first, len(words)):
+        if not segment.may_start(words[start]):
+            continue
         run = ""
         for end in range(start, len(words)):
             run += words[end]
@@ -140,7 +149,8 @@ def _compile(text: str) -> Pattern:
             parts.append("(?:" + "|".join(_words_regex(words) for words in alternatives) + ")")
             longest += max(sum(len(w) + _SLACK for w in words) for words in alternatives)
             literal.update(w for words in alternatives for w in words)
-        segments.append(_Segment(re.compile("".join(parts)), longest))
+        starts = frozenset("".join(words)[:2] for words in slots[0])
+        segments.append(_Segment(re.compile("".join(parts)), longest, starts))
     return Pattern(text, tuple(segments), frozenset(literal), at_start, at_end)
 
 
