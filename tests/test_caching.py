@@ -172,3 +172,13 @@ def test_a_new_generation_is_never_served_from_the_old_pages(client, content_dir
     assert "kingfishers" in client.get(ARTICLE).get_data(as_text=True)
     # The new date of change reaches the sitemap, which is built afresh for the generation.
     assert "<lastmod>2026-11-20</lastmod>" in client.get("/sitemap.xml").get_data(as_text=True)
+
+
+def test_a_boosted_request_gets_the_page_and_says_it_varies_on_being_boosted(client):
+    # A shared cache keys on the Vary headers: without HX-Boosted it would hand this whole
+    # page to every plain htmx request for the panel.
+    boosted = client.get(f"{ARTICLE}/related", headers=htmx_headers(**{"HX-Boosted": "true"}))
+    assert "<html" in boosted.get_data(as_text=True)
+    assert "HX-Boosted" in boosted.headers["Vary"]
+    fragment = client.get(f"{ARTICLE}/related", headers=htmx_headers())
+    assert "HX-Boosted" in fragment.headers["Vary"]

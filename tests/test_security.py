@@ -344,3 +344,16 @@ def test_a_hostile_article_renders_without_active_content(content_dir, tmp_path)
     for page in ("/search?q=alert", "/search?q=hostile", "/articles/hostile-markup/related"):
         found = client.get(page).get_data(as_text=True)
         assert found.count("<script") == 2 and "javascript:" not in found, page
+
+
+def test_a_search_address_with_a_trailing_slash_is_redirected_but_never_kept(client):
+    response = client.get("/search/?q=suicide")
+    assert response.status_code == 307  # not permanent: browsers keep 308s for good
+    assert response.headers["Location"].endswith("/search?q=suicide")
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_control_characters_in_a_trailing_slash_path_get_a_404_not_a_500(client):
+    response = client.get("/articles/%0d%0aSet-Cookie:%20a=b/")
+    assert response.status_code == 404
+    assert "Set-Cookie" not in response.headers

@@ -138,17 +138,17 @@ def test_unknown_or_hostile_paths_get_the_404_page(client, path):
 
 
 @pytest.mark.parametrize(
-    ("path", "target"),
+    ("path", "target", "status"),
     [
-        ("/articles/the-therapeutic-relationship/", "/articles/the-therapeutic-relationship"),
-        ("/topics/anxiety//?page=1", "/topics/anxiety?page=1"),
-        ("/search/?q=grief", "/search?q=grief"),
-        ("/topics/", "/topics"),
+        ("/articles/the-therapeutic-relationship/", "/articles/the-therapeutic-relationship", 308),
+        ("/topics/anxiety//?page=1", "/topics/anxiety?page=1", 308),
+        ("/search/?q=grief", "/search?q=grief", 307),  # never kept: see test_security
+        ("/topics/", "/topics", 308),
     ],
 )
-def test_a_trailing_slash_leads_to_the_page(client, path, target):
+def test_a_trailing_slash_leads_to_the_page(client, path, target, status):
     response = client.get(path)
-    assert response.status_code == 308 and response.headers["Location"] == target
+    assert response.status_code == status and response.headers["Location"] == target
     assert client.get(path, follow_redirects=True).status_code == 200
 
 

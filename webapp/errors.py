@@ -26,6 +26,12 @@ def _page(status: int) -> Response:
 def handle_http_error(error: HTTPException) -> Response:
     """Render a 4xx or 5xx as a page in the site's layout."""
     if error.code == 404 and (moved := _without_trailing_slash()):
+        if moved.split("?", 1)[0] == request.script_root + "/search":
+            # What someone searched for is private: a temporary redirect that no browser or
+            # cache keeps, unlike a permanent one.
+            response = redirect(moved, code=307)
+            response.headers["Cache-Control"] = "no-store"
+            return response
         return redirect(moved, code=308)
     return _page(error.code or 500)
 
@@ -42,6 +48,8 @@ def _without_trailing_slash() -> str | None:
     stripped = path.rstrip("/") or "/"
     if stripped.startswith("//"):  # would read as another host: never a redirect target
         return None
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in stripped):
+        return None  # no page has control characters, and a Location header cannot hold them
     try:
         current_app.create_url_adapter(request).match(stripped, method="GET")
     except HTTPException:  # not found, another method, or itself redirected

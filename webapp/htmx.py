@@ -11,7 +11,8 @@ from typing import Any
 from flask import Response, make_response, render_template
 from htmx_flask import request
 
-VARY_HEADERS = ("HX-Request", "HX-History-Restore-Request")
+# Every header `wants_fragment` reads: a shared cache must never serve one variant for another.
+VARY_HEADERS = ("HX-Request", "HX-History-Restore-Request", "HX-Boosted")
 
 
 def wants_fragment() -> bool:
