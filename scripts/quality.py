@@ -77,9 +77,9 @@ class Scores:
 
     def row(self) -> list[str]:
         """Return the figures as table cells."""
-        n = self.answerable or 1
-        return [f"{self.first / n:.2f}", f"{self.top3 / n:.2f}", f"{self.reciprocal / n:.2f}",
-                str(self.empty), str(self.false_positives)]  # fmt: skip
+        mrr = self.reciprocal / (self.answerable or 1)
+        return [f"{self.p_at_1:.2f}", f"{self.s_at_3:.2f}", f"{mrr:.2f}", str(self.empty),
+                str(self.false_positives)]  # fmt: skip
 
     @property
     def p_at_1(self) -> float:
@@ -181,7 +181,7 @@ class RelatedScores:
 
     def row(self) -> list[str]:
         """Return the figures as table cells."""
-        return [f"{self.precision:.2f}", f"{self.ndcg / (self.articles or 1):.2f}",
+        return [f"{self.precision:.2f}", f"{self.mean_ndcg:.2f}",
                 str(self.missing_clear), str(self.missing_links), str(self.weak),
                 str(self.shown)]  # fmt: skip
 

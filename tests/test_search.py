@@ -4,6 +4,7 @@ articles are related."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 
@@ -652,64 +653,51 @@ def test_related_for_some_slugs_is_stable(index_dir, related):
 # --- understanding people: nearness, coordination, headings --------------------------------
 
 
-def test_words_typed_together_rank_higher_where_they_stand_together(tmp_path):
-    filler = "Some ordinary words about everyday life and how people get by. " * 3
-    search.build_index(
-        tmp_path / "ix",
-        [
-            article("apart", "Notes", f"Panic can come at night. {filler} An attack of nerves."),
-            article("together", "Notes", f"A panic attack can come at night. {filler}"),
-        ],
-    )
-    opened = search.SearchIndex(tmp_path / "ix")
+@contextlib.contextmanager
+def opened_on(directory, articles):
+    """Build an index of these articles and yield it open, closing it after."""
+    search.build_index(directory, articles)
+    opened = search.SearchIndex(directory)
     try:
-        assert slugs(opened.search("panic attack ")) == ["together", "apart"]
+        yield opened
     finally:
         opened.close()
+
+
+def test_words_typed_together_rank_higher_where_they_stand_together(tmp_path):
+    filler = "Some ordinary words about everyday life and how people get by. " * 3
+    articles = [
+        article("apart", "Notes", f"Panic can come at night. {filler} An attack of nerves."),
+        article("together", "Notes", f"A panic attack can come at night. {filler}"),
+    ]
+    with opened_on(tmp_path / "ix", articles) as opened:
+        assert slugs(opened.search("panic attack ")) == ["together", "apart"]
 
 
 def test_an_article_holding_more_meaning_words_ranks_higher(tmp_path):
-    search.build_index(
-        tmp_path / "ix",
-        [
-            article("one-word", "Sleep", "Sleep sleep sleep, and sleep again."),
-            article("both", "Notes", "Sleep after a loss: grief keeps many awake."),
-        ],
-    )
-    opened = search.SearchIndex(tmp_path / "ix")
-    try:
+    articles = [
+        article("one-word", "Sleep", "Sleep sleep sleep, and sleep again."),
+        article("both", "Notes", "Sleep after a loss: grief keeps many awake."),
+    ]
+    with opened_on(tmp_path / "ix", articles) as opened:
         assert slugs(opened.search("sleep grief "))[0] == "both"
-    finally:
-        opened.close()
 
 
 def test_a_heading_counts_more_than_the_same_word_in_the_body(tmp_path):
     from webapp.rendering import Heading
 
-    search.build_index(
-        tmp_path / "ix",
-        [
-            article("mention", "Notes", "Privacy matters. " + "Other words here. " * 5),
-            article("section", "Notes", "Privacy matters. " + "Other words here. " * 5,
-                    toc=(Heading(2, "privacy", "Privacy"),)),
-        ],
-    )  # fmt: skip
-    opened = search.SearchIndex(tmp_path / "ix")
-    try:
+    body = "Privacy matters. " + "Other words here. " * 5
+    articles = [
+        article("mention", "Notes", body),
+        article("section", "Notes", body, toc=(Heading(2, "privacy", "Privacy"),)),
+    ]
+    with opened_on(tmp_path / "ix", articles) as opened:
         assert slugs(opened.search("privacy "))[0] == "section"
-    finally:
-        opened.close()
 
 
 def test_an_unsure_guess_is_only_offered_when_nothing_was_found(tmp_path):
-    search.build_index(
-        tmp_path / "ix",
-        [article("a", "Notes", "Sleep well."), article("b", "Notes", "A sleek design.")],
-    )
-    opened = search.SearchIndex(tmp_path / "ix")
-    try:
+    articles = [article("a", "Notes", "Sleep well."), article("b", "Notes", "A sleek design.")]
+    with opened_on(tmp_path / "ix", articles) as opened:
         results = opened.search("sleex ")  # one typo from "sleep" and from "sleek"
         assert results.corrected is None and results.total == 0
         assert results.suggestion in ("sleep", "sleek")
-    finally:
-        opened.close()

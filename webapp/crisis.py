@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import spelling
-from .patterns import compile_all, normalise, repaired
+from .patterns import normalise, pattern_set, repaired
 
 __all__ = ["matches_crisis", "normalise"]
 
@@ -24,23 +24,20 @@ def matches_crisis(query: str, terms: Iterable[str], exceptions: Iterable[str] =
     exception pattern covers the match ("overdosing on news" is not an overdose)."""
     if not isinstance(query, str):
         return False
-    patterns = compile_all(t for t in terms or () if isinstance(t, str))
-    if not patterns:
+    found = pattern_set(terms)
+    if not found.patterns:
         return False
-    words = repaired(normalise(query), patterns, _meant)
-    excused = [
-        span
-        for pattern in compile_all(e for e in exceptions or () if isinstance(e, str))
-        for span in pattern.spans(words)
-    ]
+    words = repaired(normalise(query), found.words, _meant)
+    excused = [span for pattern in pattern_set(exceptions).patterns
+               for span in pattern.spans(words)]  # fmt: skip
     return any(
         not any(start <= first and last <= end for start, end in excused)
-        for pattern in patterns
+        for pattern in found.patterns
         for first, last in pattern.spans(words)
     )
 
 
-def _meant(word: str, known: set[str]) -> str | None:
+def _meant(word: str, known: frozenset[str]) -> str | None:
     # Only words that are no English word are taken as slips: "putting" never becomes
     # "cutting", "overdue" never "overdose". A slip in a four-letter word counts here
     # ("slef harm"), unlike in search: missing someone at risk costs more than a panel shown.

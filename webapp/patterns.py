@@ -164,15 +164,29 @@ def _words_regex(words: list[str]) -> str:
     return "".join(parts)
 
 
-def compile_all(texts: Iterable[object]) -> list[Pattern]:
-    """Compile the usable patterns of a list, skipping any that are not (see `problems`)."""
+@dataclass(frozen=True)
+class PatternSet:
+    """The usable patterns of a list, with all their literal words (for repairing slips)."""
+
+    patterns: tuple[Pattern, ...]
+    words: frozenset[str]
+
+
+def pattern_set(texts: Iterable[object]) -> PatternSet:
+    """Return the usable patterns of a list, skipping any that are not (see `problems`);
+    compiled once per distinct list, not per search."""
+    return _pattern_set(tuple(t for t in texts or () if isinstance(t, str)))
+
+
+@lru_cache(maxsize=64)
+def _pattern_set(texts: tuple[str, ...]) -> PatternSet:
     compiled = []
-    for text in texts or ():
+    for text in texts:
         try:
             compiled.append(compile_pattern(text))
         except PatternError:
             continue
-    return compiled
+    return PatternSet(tuple(compiled), frozenset().union(*(p.words for p in compiled)))
 
 
 def problems(texts: Iterable[object]) -> list[str]:
@@ -187,11 +201,8 @@ def problems(texts: Iterable[object]) -> list[str]:
 
 
 def repaired(
-    words: list[str], patterns: Iterable[Pattern], correct: Callable[[str, set[str]], str | None]
+    words: list[str], known: frozenset[str], correct: Callable[[str, frozenset[str]], str | None]
 ) -> list[str]:
-    """Return the words with misspellings of the patterns' words put right by `correct`
-    (given a word and the patterns' words, it returns the word meant, or None)."""
-    known: set[str] = set()
-    for pattern in patterns:
-        known |= pattern.words
+    """Return the words with misspellings of `known` words put right by `correct` (given a
+    word and the known words, it returns the word meant, or None)."""
     return [w if w in known else (correct(w, known) or w) for w in words]

@@ -178,8 +178,7 @@ def _page_inputs(snapshot):
     articles = {slug: _digest(article) for slug, article in library.articles.items()}
     for slug, article in library.articles.items():
         author = library.authors.get(article.author or "")
-        related = [(articles[s], getattr(s, "why", ""))
-                   for s in snapshot.related.get(slug, []) if s in articles]  # fmt: skip
+        related = [(articles[s], s.why) for s in snapshot.related.get(slug, []) if s in articles]
         path = f"/articles/{slug}"
         # The page reserves a row for each related article.
         yield (path, False), _digest((articles[slug], author, len(related)))

@@ -15,8 +15,8 @@ posting lists instead:
 Scores follow Whoosh's BM25F exactly (the same formula, statistics and document lengths, and
 field boosts are already in the posting weights), so one group ranks as Whoosh would rank it,
 and a full table of matches gives the exact total without a second counting pass. Several
-groups are then combined by how many of them a document matches (see `Ranker.rank`). No
-Flask.
+groups are then combined, weighted by the share of them a document matches (see
+`Ranker.rank`). No Flask.
 """
 
 from __future__ import annotations

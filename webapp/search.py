@@ -446,11 +446,10 @@ class SearchIndex:
             if synonyms is not None:
                 parsed = query.with_synonyms(parsed, synonyms, self._analyzer)
             searched, corrected, suggestion = parsed, None, None
-            if correct:
-                sure, unsure = self._corrections(parsed)
-                if sure:
-                    searched = query.with_corrections(parsed, sure | unsure, self._analyzer)
-                    corrected = searched.shown
+            sure, unsure = self._corrections(parsed) if correct else ({}, {})
+            if sure:
+                searched = query.with_corrections(parsed, sure | unsure, self._analyzer)
+                corrected = searched.shown
             groups = query.groups(searched, self._completions)
             leading = [d for slug in dict.fromkeys(lead)
                        if (d := self._searcher.document_number(slug=slug)) is not None]  # fmt: skip
@@ -462,12 +461,11 @@ class SearchIndex:
             ranked, total = self._ranker.rank(
                 groups, limit=wanted * page_size + len(leading), near=query.near_pairs(searched)
             )
-            if not total and correct and corrected is None:
-                unsure = self._corrections(parsed)[1]
-                if unsure:
-                    suggestion = query.with_corrections(parsed, unsure, self._analyzer).shown
-            order = leading + [hit.docnum for hit in ranked if hit.docnum not in leading]
-            total += len(leading) - sum(1 for hit in ranked if hit.docnum in leading)
+            if not total and unsure and corrected is None:
+                suggestion = query.with_corrections(parsed, unsure, self._analyzer).shown
+            led = set(leading)
+            order = leading + [hit.docnum for hit in ranked if hit.docnum not in led]
+            total += len(leading) - sum(1 for hit in ranked if hit.docnum in led)
             pages = math.ceil(total / page_size)
             page = min(wanted, pages) or 1
             shown = order[(page - 1) * page_size : page * page_size]

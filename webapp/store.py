@@ -91,7 +91,7 @@ def _write_meta(folder: Path, library: Library, related: dict[str, list[Related]
 
 def pairs(items: Iterable[Related]) -> list[tuple[str, str]]:
     """Return a related list as (slug, why) pairs, as a Meta holds it."""
-    return [(str(item), getattr(item, "why", "")) for item in items]
+    return [(str(item), item.why) for item in items]
 
 
 def read_meta(folder: Path) -> Meta:

@@ -85,7 +85,7 @@ def related_articles(slug: str) -> list[tuple[Article, str]]:
     snapshot = current_snapshot()
     articles = snapshot.library.articles
     related = snapshot.related.get(slug, [])
-    return [(articles[s], getattr(s, "why", "")) for s in related if s in articles]
+    return [(articles[s], s.why) for s in related if s in articles]
 
 
 @bp.get("/topics")
