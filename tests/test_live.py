@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import os
 import threading
 
 from webapp.index import current_generation, rebuild
@@ -39,3 +42,32 @@ def test_a_request_that_outlives_two_swaps_still_finishes(app, content_dir, inde
     # Once that request is done, only the live generation is held open.
     assert app.extensions["live_index"].open_snapshots() == 1
     assert client.get("/search?q=grief").status_code == 200
+
+
+def _generations_held_open(index_dir) -> set[str]:
+    """Names of generations whose files this process holds open or mapped."""
+    root = str(index_dir.resolve()) + "/"
+    targets = []
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # an fd closed while we list them
+            targets.append(os.readlink(f"/proc/self/fd/{fd}"))
+    with open("/proc/self/maps", encoding="utf-8") as maps:
+        targets += [line.split(None, 5)[-1] for line in maps if root in line]
+    return {t[len(root) :].split("/")[0] for t in targets if t.startswith(root)}
+
+
+def test_a_replaced_generation_s_files_are_let_go_once_its_last_request_ends(
+    client, content_dir, index_dir
+):
+    # A replaced generation is removed from disk by a later build; a worker that kept its
+    # files open would keep that disk space in use for as long as it runs.
+    gc.disable()  # the cycle collector must not be what closes them
+    try:
+        for _ in range(4):
+            assert client.get("/search?q=grief").status_code == 200
+            assert client.get("/articles/living-with-grief/related").status_code == 200
+            rebuild(content_dir, index_dir)
+        assert client.get("/search?q=sleep").status_code == 200
+        assert _generations_held_open(index_dir) == {current_generation(index_dir)}
+    finally:
+        gc.enable()

@@ -8,11 +8,17 @@ server process or `index update` opens a generation. `SliceFile` reads the slice
 lies. `install()` makes Whoosh's compound storage use it; nothing else changes, the bytes
 read are the same. Pinned to whoosh-reloaded 2.7.5, whose `CompoundStorage.open_file`
 looks `BufferFile` up in its module when it opens a file.
+
+Closing a storage also releases every view its files still hold. Whoosh's readers refer to
+each other in cycles, so without that the views, and with them the memory map and its file
+descriptor, lived until the cycle collector happened to run: a server process kept replaced
+(and deleted) generations open, and their disk space was not given back.
 """
 
 from __future__ import annotations
 
 import os
+import weakref
 
 from whoosh.filedb import compound
 from whoosh.filedb.structfile import BufferFile
@@ -67,16 +73,53 @@ class SliceFile(BufferFile):
         # BufferFile.__init__ is not called: it is the copy this class exists to avoid.
         self._buf = buf
         self._name = name
-        self.file = _SliceReader(memoryview(buf))
+        self._views = [buf, memoryview(buf)]
+        self.file = _SliceReader(self._views[1])
         self.onclose = onclose
         self.is_real = False
         self.is_closed = False
+        self._parts: weakref.WeakSet[SliceFile] = weakref.WeakSet()
 
     def subset(self, position, length, name=None):
         """Return part of this file as a file of its own, still without copying."""
-        return SliceFile(memoryview(self._buf)[position : position + length], name or self._name)
+        view = memoryview(self._buf)[position : position + length]
+        part = SliceFile(view, name or self._name)
+        self._parts.add(part)
+        return part
+
+    def release(self) -> None:
+        """Let go of the bytes under this file and its parts: no read works after this."""
+        for part in list(self._parts):
+            part.release()
+        self.file.close()
+        for view in self._views:
+            view.release()
+        self._views = []
+
+
+_opened: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # storage -> its SliceFiles
+
+
+def _open_file(storage, name, *args, **kwargs):
+    opened = _whoosh_open_file(storage, name, *args, **kwargs)
+    if isinstance(opened, SliceFile):
+        _opened.setdefault(storage, weakref.WeakSet()).add(opened)
+    return opened
+
+
+def _close(storage) -> None:
+    for opened in list(_opened.pop(storage, ())):
+        opened.release()
+    _whoosh_close(storage)
+
+
+_whoosh_open_file = compound.CompoundStorage.open_file
+_whoosh_close = compound.CompoundStorage.close
 
 
 def install() -> None:
-    """Make Whoosh open the files inside compound segments as `SliceFile`s."""
+    """Make Whoosh open the files inside compound segments as `SliceFile`s, and release
+    them when their storage closes."""
     compound.BufferFile = SliceFile
+    compound.CompoundStorage.open_file = _open_file
+    compound.CompoundStorage.close = _close
