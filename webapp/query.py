@@ -513,8 +513,9 @@ def groups(
     """Return one Whoosh query per unit that counts (see `ParsedQuery.meaning`).
 
     Documents are ranked by their score times the share of groups they match (see
-    `ranking.Ranker.rank`). The word being typed also matches the (field, term) pairs `completions` returns for it: a bounded list,
-    because a short prefix expanded over a whole vocabulary is what makes as-you-type slow.
+    `ranking.Ranker.rank`). The word being typed also matches the (field, term) pairs
+    `completions` returns for it: a bounded list, because a short prefix expanded over a
+    whole vocabulary is what makes as-you-type slow.
     """
     meaning = parsed.meaning
     found = []
