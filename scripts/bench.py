@@ -138,8 +138,7 @@ def time_rebuild(content_dir: Path, index_dir: Path) -> float:
 
 def time_prerender(content_dir: Path, index_dir: Path) -> prerender.PrerenderReport:
     """Pre-render the live generation's pages, as `flask index rebuild` and `update` do next."""
-    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir),
-                      "BUILD_INDEX_IF_MISSING": False})  # fmt: skip
+    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir)})
     report = prerender.render_pages(app)
     if report is None:
         raise SystemExit("pages were not pre-rendered")
@@ -280,7 +279,6 @@ def served(content_dir: Path, index_dir: Path, folder: Path):
         "ACCESS_LOG": str(folder / "access.log"),
         "FLASK_CONTENT_DIR": str(content_dir),
         "FLASK_INDEX_DIR": str(index_dir),
-        "FLASK_BUILD_INDEX_IF_MISSING": "false",
         "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT)]),
     }
     with serving([*GUNICORN, "benchwsgi:app"], env, folder / "gunicorn.log", timeout=120) as up:

@@ -107,7 +107,7 @@ def site_search(content_dir: Path, index_dir: Path) -> Callable[[str], list[str]
     """Return a function giving the slugs the site's search page lists for a query."""
     index.rebuild(content_dir, index_dir)
     app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir),
-                      "BUILD_INDEX_IF_MISSING": False, "TESTING": True})  # fmt: skip
+                      "TESTING": True})  # fmt: skip
     client = app.test_client()
 
     def search(text: str) -> list[str]:

@@ -308,3 +308,13 @@ def test_searches_keep_answering_while_the_index_is_rebuilt(client, content_dir,
     generations.add(client.get("/healthz").get_json()["generation"])
     assert set(statuses) == {200}
     assert len(generations) >= 2  # the server switched to new generations while answering
+
+
+def test_status_fails_on_a_damaged_index_as_serving_would(runner, index_dir):
+    # `make run` builds when status fails; a damaged index must count as none.
+    generation = index_dir / (index_dir / "CURRENT").read_text().strip()
+    (generation / "library" / "meta.pickle").write_bytes(b"\x80\x05garbage")
+    result = runner.invoke(args=["index", "status"])
+    assert result.exit_code == 1
+    assert "damaged" in result.output and "index rebuild" in result.output
+    assert "Traceback" not in result.output

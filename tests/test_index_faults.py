@@ -99,7 +99,6 @@ def serving(index_dir: Path, content_dir: Path) -> object:
             "CONTENT_DIR": str(content_dir),
             "INDEX_DIR": str(index_dir),
             "INDEX_CHECK_INTERVAL": 0,
-            "BUILD_INDEX_IF_MISSING": False,
         }
     )
     return app.test_client()
@@ -216,23 +215,59 @@ DAMAGE: dict[str, tuple[Callable[[Path, Path], None], str]] = {
 }
 
 
+def assert_being_updated_page(response, index_dir: Path) -> None:
+    """The page a visitor gets while no index can serve: it still carries what keeps them safe."""
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "The site is being updated" in html
+    assert "This is not an emergency service" in html and "116 123" in html and "112" in html
+    assert str(index_dir) not in html and "gen-" not in html
+    assert response.headers["Cache-Control"] == "no-store"
+    assert int(response.headers["Retry-After"]) > 0
+
+
 @pytest.mark.parametrize("damage", DAMAGE)
-def test_a_damaged_index_at_start_up_is_logged_and_rebuilt(content_dir, index_dir, caplog, damage):
+def test_a_damaged_index_at_start_up_is_logged_with_what_to_run_and_never_rebuilt_by_serving(
+    content_dir, index_dir, caplog, damage
+):
     damaged = current_generation(index_dir)
     harm, words = DAMAGE[damage]
     harm(index_dir, index_dir / damaged)
-    app = create_app(
-        {"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir), "INDEX_CHECK_INTERVAL": 0}
-    )
-    client = app.test_client()
-    with caplog.at_level(logging.WARNING, logger="webapp"):
-        assert client.get("/").status_code == 200
-    assert any(
-        words in r.getMessage() and "building a new index" in r.getMessage() for r in caplog.records
-    ), [r.getMessage() for r in caplog.records]
+    client = serving(index_dir, content_dir)
+    before = listing(index_dir)
+    with read_only(index_dir) as attempts, caplog.at_level(logging.WARNING, logger="webapp"):
+        for _ in range(3):
+            assert_being_updated_page(client.get("/"), index_dir)
+        health = client.get("/healthz")
+    assert attempts == [] and listing(index_dir) == before  # a web process only reads
+    assert health.status_code == 503 and health.get_json() == {"status": "unavailable"}
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(said) == 1, said  # once, not on every request
+    assert words in said[0] and "index rebuild" in said[0]
+
+    # The maintainer runs the build; the same worker serves it without a restart.
+    fixed = rebuild(content_dir, index_dir).generation
+    assert client.get("/").status_code == 200
     assert search_total(client, "grief") > 0
-    assert client.get(f"{ARTICLE}/related", headers=htmx_headers()).status_code == 200
-    assert client.get("/healthz").get_json()["generation"] not in (damaged, None)
+    assert client.get("/healthz").get_json()["generation"] == fixed
+
+
+def test_a_damaged_live_generation_at_start_up_serves_the_older_one_still_whole(
+    content_dir, index_dir, caplog
+):
+    older = current_generation(index_dir)
+    add_new_word(content_dir)
+    damaged = rebuild(content_dir, index_dir).generation
+    _scribble_middle(index_dir / damaged)
+    with caplog.at_level(logging.ERROR, logger="webapp"):
+        client = serving(index_dir, content_dir)
+        assert client.get("/healthz").get_json()["generation"] == older
+        assert client.get(ARTICLE).status_code == 200
+        assert search_total(client, "grief") > 0
+        assert search_total(client, NEW_WORD) == 0  # what the damaged generation added
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1 and damaged in said[0] and older in said[0], said
+    assert "index rebuild" in said[0]
 
 
 def test_a_damaged_new_generation_is_logged_once_and_the_old_keeps_serving(
@@ -252,10 +287,19 @@ def test_a_damaged_new_generation_is_logged_once_and_the_old_keeps_serving(
     assert client.get("/healthz").get_json()["generation"] == fixed
 
 
-def test_a_missing_index_folder_is_built_on_the_first_request(content_dir, tmp_path):
+def test_a_missing_index_folder_gets_the_updating_page_until_the_cli_builds_it(
+    content_dir, tmp_path, caplog
+):
     index_dir = tmp_path / "not" / "there" / "yet"
-    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir)})
-    client = app.test_client()
+    client = serving(index_dir, content_dir)
+    with caplog.at_level(logging.ERROR, logger="webapp"):
+        assert_being_updated_page(client.get("/"), index_dir)
+        assert_being_updated_page(client.get("/search?q=grief"), index_dir)
+    assert not index_dir.exists()  # serving never builds, so never creates the folder
+    [said] = [r.getMessage() for r in caplog.records]
+    assert "no index has been built yet" in said and "index rebuild" in said
+
+    rebuild(content_dir, index_dir)
     assert search_total(client, "grief") > 0
     assert client.get("/healthz").get_json()["generation"] == current_generation(index_dir)
 
@@ -370,18 +414,14 @@ def test_a_read_only_index_folder_serves_and_switches_generations(client, conten
     assert listing(index_dir) == before
 
 
-def test_a_read_only_folder_without_an_index_shows_the_update_page(content_dir, tmp_path, caplog):
+def test_a_read_only_folder_without_an_index_shows_the_update_page(content_dir, tmp_path):
     index_dir = tmp_path / "empty-index"
     index_dir.mkdir()
-    app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir)})
-    client = app.test_client()
-    with read_only(index_dir) as attempts, caplog.at_level(logging.ERROR, logger="webapp"):
-        response = client.get("/")
+    client = serving(index_dir, content_dir)
+    with read_only(index_dir) as attempts:
+        assert_being_updated_page(client.get("/"), index_dir)
         assert client.get("/healthz").status_code == 503
-    assert attempts  # it tried to build, and was refused
-    assert response.status_code == 503
-    assert "The site is being updated" in response.get_data(as_text=True)
-    assert any("could not build the search index" in r.getMessage() for r in caplog.records)
+    assert attempts == []  # it did not even try to build
 
 
 def test_after_an_update_every_checksum_is_that_of_its_file(runner, content_dir, index_dir):

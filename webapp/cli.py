@@ -25,17 +25,27 @@ def _dirs() -> tuple[Path, Path]:
 def rebuild_command() -> None:
     """Build the whole index beside the live one, then swap it in."""
     content_dir, index_dir = _dirs()
+    # With no index yet a refusal would keep nothing serving: the first build serves what
+    # it can and names what it left out.
+    first = index.current_generation(index_dir) is None
     bars = _StageBars()
     try:
-        report = index.rebuild(content_dir, index_dir, progress=bars)
+        report = index.rebuild(content_dir, index_dir, progress=bars, allow_problems=first)
     except index.IndexProblem as problem:
         raise click.ClickException(str(problem)) from None
     finally:
         bars.close()
+    for problem in report.problems:
+        click.echo(problem, err=True)
     click.echo(
         f"Indexed {_count(report.documents, 'article')} in {report.seconds:.1f} s, "
         f"{_count(len(report.problems), 'problem')}. Now serving {report.generation}."
     )
+    if report.problems:
+        click.echo(
+            f"The first build left out {_count(len(report.problems), 'file')} with problems "
+            "(listed above): fix them, then run 'flask --app wsgi index update'."
+        )
     _prerender()
 
 
@@ -117,10 +127,13 @@ def _prerender() -> None:
 def status_command() -> None:
     """Show the live index: documents, when it was built, whether content changed since."""
     content_dir, index_dir = _dirs()
-    generation = index.current_generation(index_dir)
-    if generation is None:
-        raise click.ClickException(f"no index in {index_dir}: run 'flask --app wsgi index rebuild'")
-    manifest = index.read_manifest(index_dir, generation)
+    try:
+        # Opened as a web process would, so "status" fails exactly when serving would.
+        snapshot = index.load_snapshot(index_dir)
+    except index.IndexProblem as problem:
+        raise click.ClickException(f"{problem}: run 'flask --app wsgi index rebuild'") from None
+    snapshot.close()
+    generation, manifest = snapshot.manifest.generation, snapshot.manifest
     changed = index.content_changed_since(content_dir, index_dir)
     click.echo(f"Generation: {generation}")
     click.echo(f"Documents:  {manifest.documents}")

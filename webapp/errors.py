@@ -8,6 +8,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from .htmx import render
 from .index import IndexProblem
 
+RETRY_AFTER_SECONDS = 60
+
 MESSAGES = {
     400: ("Something in that address was not understood", "Check the link, or search below."),
     404: ("Page not found", "The page may have moved or been removed. Try searching below."),
@@ -63,7 +65,12 @@ def handle_unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return handle_http_error(error)
     if isinstance(error, IndexProblem):
-        return _page(503)
+        # The log says what went wrong and what to run (see `live`); the visitor gets the
+        # banner and the crisis numbers, and a page no cache keeps once the index is back.
+        response = _page(503)
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response.headers["Cache-Control"] = "no-store"
+        return response
     # Flask has already logged the traceback for the maintainer; the visitor sees none of it.
     return _page(InternalServerError.code)
 

@@ -189,9 +189,16 @@ def read_manifest(index_dir: Path, generation: str) -> Manifest:
         raise IndexProblem(f"{index_dir / generation}: manifest is unreadable ({error})") from None
 
 
-def load_snapshot(index_dir: Path) -> Snapshot:
-    """Open the live generation for serving; raise IndexProblem if missing or damaged."""
-    generation = current_generation(index_dir)
+def generations_before(index_dir: Path, generation: str) -> list[str]:
+    """Return the generations older than `generation` still in the folder, newest first."""
+    names = (p.name for p in index_dir.glob("gen-*") if GENERATION_NAME.fullmatch(p.name))
+    return sorted((name for name in names if name < generation), reverse=True)
+
+
+def load_snapshot(index_dir: Path, generation: str | None = None) -> Snapshot:
+    """Open the live generation (or the one named) for serving; raise IndexProblem if it is
+    missing or damaged."""
+    generation = generation or current_generation(index_dir)
     if generation is None:
         raise IndexProblem(_why_no_generation(index_dir))
     manifest = read_manifest(index_dir, generation)

@@ -2,8 +2,12 @@
 
 Each worker process holds one `Snapshot` (content, related lists, one reused searcher). A
 build elsewhere swaps `index/CURRENT`; we notice within `INDEX_CHECK_INTERVAL` seconds and
-open the new generation, so a running server serves new content without a restart. When
-there is no usable index at all, the first request builds one (CLI commands never do).
+open the new generation, so a running server serves new content without a restart.
+
+Serving only reads: building is the CLI's job (`flask --app wsgi index rebuild`). A build
+takes longer than any request may, and every worker would start its own. When the live
+generation cannot be opened, an older one that is still whole serves instead; when there is
+none, requests get the "being updated" page and the log says what to run.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from .index import IndexProblem, Snapshot
 
 log = logging.getLogger(__name__)
 
-STARTUP_WAIT_SECONDS = 120  # how long a worker waits for another worker's first build
-RETRY_BUILD_SECONDS = 30  # after a failed first build, how long before trying again
+REBUILD_ADVICE = "run 'flask --app wsgi index rebuild' to build it"
+# How soon a generation that failed to open is tried again while CURRENT still names it
+# (its permissions may have been put right, say); anything newer is tried at once.
+RETRY_FAILED_SECONDS = 60.0
 
 
 class LiveIndex:
@@ -33,19 +39,17 @@ class LiveIndex:
     searcher under it would fail that request.
     """
 
-    def __init__(
-        self, content_dir: Path, index_dir: Path, check_interval: float, build_if_missing: bool
-    ):
-        self.content_dir = content_dir
+    def __init__(self, index_dir: Path, check_interval: float):
         self.index_dir = index_dir
         self.check_interval = check_interval
-        self.build_if_missing = build_if_missing
         self._snapshot: Snapshot | None = None
         self._retired: list[Snapshot] = []  # replaced, closed when no request holds them
         self._users: dict[int, int] = {}  # id(snapshot) -> requests holding it
-        self._failed_generation: str | None = None  # a damaged generation not to retry
+        # What CURRENT named ("" for nothing) when opening it last failed, and when: it is
+        # not tried on every check, because checking a generation reads every file it holds.
+        self._failed: tuple[str, float] | None = None
+        self._unavailable: IndexProblem | None = None  # why nothing can be served, if so
         self._checked_at = -float("inf")
-        self._build_failed_at = -float("inf")
         self._lock = threading.Lock()
 
     def snapshot(self) -> Snapshot:
@@ -78,30 +82,57 @@ class LiveIndex:
 
     def _refresh(self) -> Snapshot:
         now = time.monotonic()
-        if self._snapshot is None or now - self._checked_at >= self.check_interval:
+        if now - self._checked_at >= self.check_interval:
             self._checked_at = now
-            if self._snapshot is None:
-                self._first_open()
-            else:
-                generation = index.current_generation(self.index_dir)
-                if (
-                    generation
-                    and generation != self._snapshot.manifest.generation
-                    and generation != self._failed_generation
-                ):
-                    try:
-                        self._open()
-                    except IndexProblem as problem:
-                        # Keep serving what we have; a damaged new generation is not fatal.
-                        # Remember it, so the error is logged once rather than every check.
-                        self._failed_generation = generation
-                        log.error("cannot open the new index, still serving the old: %s", problem)
+            generation = index.current_generation(self.index_dir)
+            serving = self._snapshot.manifest.generation if self._snapshot else None
+            changed = self._snapshot is None or generation != serving
+            if changed and not self._failed_lately(generation, now):
+                self._open_live(generation, now)
         if self._snapshot is None:
-            raise IndexProblem("the search index is not available yet")
+            raise self._unavailable or IndexProblem("the search index is not available yet")
         return self._snapshot
 
-    def _open(self) -> None:
-        snapshot = index.load_snapshot(self.index_dir)
+    def _failed_lately(self, generation: str | None, now: float) -> bool:
+        if self._failed is None:
+            return False
+        named, at = self._failed
+        return named == (generation or "") and now - at < RETRY_FAILED_SECONDS
+
+    def _open_live(self, generation: str | None, now: float) -> None:
+        try:
+            self._serve(index.load_snapshot(self.index_dir))
+            self._failed = self._unavailable = None
+            return
+        except IndexProblem as problem:
+            failure = problem
+        self._failed = (generation or "", now)
+        if self._snapshot is not None:
+            # Keep serving what we have; a damaged new generation is not fatal.
+            log.error("cannot open the new index, still serving the old: %s", failure)
+            return
+        older = self._open_older(generation)
+        if older is not None:
+            log.error("cannot open the live index (%s); serving the older generation %s "
+                      "meanwhile: %s", failure, older, REBUILD_ADVICE)  # fmt: skip
+            return
+        log.error("no usable search index, so pages answer 503 (%s): %s",
+                  failure, REBUILD_ADVICE)  # fmt: skip
+        self._unavailable = failure
+
+    def _open_older(self, live: str | None) -> str | None:
+        """Serve the newest generation older than `live` that opens; return its name."""
+        if live is None:
+            return None
+        for older in index.generations_before(self.index_dir, live):
+            try:
+                self._serve(index.load_snapshot(self.index_dir, older))
+            except IndexProblem:
+                continue
+            return older
+        return None
+
+    def _serve(self, snapshot: Snapshot) -> None:
         log.info(
             "serving index generation %s (%d articles)",
             snapshot.manifest.generation,
@@ -121,53 +152,11 @@ class LiveIndex:
                 snapshot.close()
         self._retired = still_used
 
-    def _first_open(self) -> None:
-        try:
-            self._open()
-            return
-        except IndexProblem as problem:
-            if not self.build_if_missing:
-                raise
-            if time.monotonic() - self._build_failed_at < RETRY_BUILD_SECONDS:
-                raise
-            log.warning("%s; building a new index from %s", problem, self.content_dir)
-        try:
-            self._build_first_index()
-            self._open()
-        except (IndexProblem, OSError) as problem:
-            self._build_failed_at = time.monotonic()
-            log.error("could not build the search index: %s", problem)
-            raise IndexProblem(str(problem)) from None
-
-    def _build_first_index(self) -> None:
-        deadline = time.monotonic() + STARTUP_WAIT_SECONDS
-        while True:
-            try:
-                report = index.rebuild(self.content_dir, self.index_dir, allow_problems=True)
-            except index.BuildInProgress:
-                # Another process is building; use its index when it is ready.
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.25)
-                if index.current_generation(self.index_dir):
-                    try:
-                        index.load_snapshot(self.index_dir).close()
-                        return
-                    except IndexProblem:
-                        pass  # what is live is still unusable: build our own
-                continue
-            for line in report.problems:
-                log.warning("content problem: %s", line)
-            return
-
 
 def init_app(app: Flask) -> None:
-    """Attach the live index to the app; it opens (or builds) the index on first use."""
+    """Attach the live index to the app; it opens the index on first use."""
     app.extensions["live_index"] = LiveIndex(
-        Path(app.config["CONTENT_DIR"]),
-        Path(app.config["INDEX_DIR"]),
-        float(app.config["INDEX_CHECK_INTERVAL"]),
-        bool(app.config["BUILD_INDEX_IF_MISSING"]),
+        Path(app.config["INDEX_DIR"]), float(app.config["INDEX_CHECK_INTERVAL"])
     )
     app.teardown_appcontext(_release_snapshot)
 

@@ -196,7 +196,6 @@ def _renderer_config(app: Flask) -> dict[str, Any]:
         **app.config,
         "INDEX_CHECK_INTERVAL": float("inf"),
         "PAGE_CACHE_BYTES": 0,
-        "BUILD_INDEX_IF_MISSING": False,
     }
 
 

@@ -27,8 +27,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DEFAULTS: dict[str, Any] = {
     "CONTENT_DIR": str(PROJECT_ROOT / "content"),
     "INDEX_DIR": str(PROJECT_ROOT / "index"),
-    # Build an index at start-up when none exists, so a fresh clone serves search at once.
-    "BUILD_INDEX_IF_MISSING": True,
     "SEARCH_MAX_QUERY_LENGTH": 200,
     "SEARCH_PAGE_SIZE": 10,
     "LIST_PAGE_SIZE": 10,

@@ -12,11 +12,17 @@ bp = Blueprint("site", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    """Report liveness and the index generation being served."""
+    """Report liveness and the index generation being served.
+
+    Why an index is unavailable names folders and files: it goes to the log, not to
+    whoever asks here.
+    """
     try:
         snapshot = current_snapshot()
-    except IndexProblem as problem:
-        return jsonify(status="unavailable", reason=str(problem)), 503
+    except IndexProblem:
+        response = jsonify(status="unavailable")
+        response.headers["Cache-Control"] = "no-store"
+        return response, 503
     return jsonify(
         status="ok",
         generation=snapshot.manifest.generation,
