@@ -31,8 +31,10 @@ $(VENV)/.installed: pyproject.toml
 node_modules/.package-lock.json: package.json package-lock.json | deps
 	npm ci --no-audit --no-fund --ignore-scripts
 
-index: install  ## build the search index if there is none yet
-	@if [ ! -f index/CURRENT ]; then $(FLASK) index rebuild; fi
+# The site never builds its own index (a build outlasts any request): the CLI builds it
+# when there is none it could serve, damaged or built by an older version included.
+index: install  ## build the search index unless a usable one is live
+	@$(FLASK) index status >/dev/null 2>&1 || $(FLASK) index rebuild
 
 lint:
 	$(BIN)/ruff check .
