@@ -1,7 +1,8 @@
 """Production server settings: `gunicorn wsgi:app` reads this file from the working folder.
 
 Access logs record the method, the path WITHOUT its query string, status, size and time:
-what visitors search for never reaches a log file.
+what visitors search for never reaches a log file. Both logs also go through
+`webapp.privacy.ServerLog`, which cuts request lines in error messages to their paths.
 """
 
 import multiprocessing
@@ -18,6 +19,20 @@ preload_app = False  # each worker opens the shared index itself
 # fight over the same path.
 control_socket_disable = True
 
+# No client decides where the site is mounted or what its address is: by default gunicorn
+# believes SCRIPT_NAME and X-Forwarded-* headers from 127.0.0.1, so anyone who can reach the
+# port directly could make every link on a page point at another host. A mount point comes
+# from the SCRIPT_NAME environment variable at start-up; a proxy that sets X-Forwarded-Proto
+# is named in FORWARDED_ALLOW_IPS.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
+forwarder_headers = ""
+
+# The longest request line a search can make: the box takes 200 characters, each at most 12
+# bytes once percent-encoded, plus the path, page and version. Longer lines get gunicorn's
+# own bare 414, which a front proxy should replace with a page of its own (docs/security.md).
+limit_request_line = 2600
+
+logger_class = "webapp.privacy.ServerLog"
 accesslog = os.environ.get("ACCESS_LOG", "-")
 errorlog = "-"
 # %(U)s is the path alone; never %(r)s, %(q)s or %(u)s (request line, query, user).

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from webapp import create_app
+from webapp.index import rebuild
 
 from .conftest import FIXTURES, SAMPLE_CONTENT, htmx_headers
 from .test_views import ARTICLE, PAGES
@@ -326,6 +327,7 @@ def test_markup_in_a_search_is_shown_as_text(client, text, headers):
 
 def test_a_hostile_article_renders_without_active_content(content_dir, tmp_path):
     shutil.copy(FIXTURES / "hostile_markup.md", content_dir / "articles" / "hostile-markup.md")
+    rebuild(content_dir, tmp_path / "ix")
     app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(tmp_path / "ix")})
     client = app.test_client()
     response = client.get("/articles/hostile-markup")

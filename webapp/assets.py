@@ -14,6 +14,8 @@ from pathlib import Path
 
 from flask import Flask, Response, current_app, request, url_for
 
+from .caching import cached_url_for
+
 HTMX_FILE = "vendor/htmx.min.js"
 RECHECK_SECONDS = 1.0
 
@@ -25,26 +27,24 @@ def _fingerprint(path: Path, mtime_ns: int) -> str:
 
 def asset_url(name: str) -> str:
     """Return the fingerprinted URL of a file in `webapp/static`."""
-    # Every page links three assets: their URLs are built once per file version and the
-    # file is looked at again at most once a second, so a changed file still gets a new URL
-    # (within a second) without a stat and url_for on every page.
-    urls = current_app.extensions.setdefault("asset_urls", {})
+    # Every page links three assets: their versions are worked out once per file version and
+    # the file is looked at again at most once a second, so a changed file still gets a new
+    # URL (within a second) without a stat on every page. Only the version is remembered
+    # here: the URL is built for this request, so no request's mount point or host can
+    # become every later visitor's.
+    versions = current_app.extensions.setdefault("asset_versions", {})
     now = time.monotonic()
-    found = urls.get(name)
-    if found is not None and now - found[1] < RECHECK_SECONDS:
-        return found[0]
-    path = os.path.join(current_app.static_folder or "", name)
-    try:
-        mtime = os.stat(path).st_mtime_ns
-    except FileNotFoundError:
-        current_app.logger.error("static file %s is missing: restore it with git checkout", name)
-        return url_for("static", filename=name, v="missing")
-    if found is None or found[2] != mtime:
-        url = url_for("static", filename=name, v=_fingerprint(Path(path), mtime))
-    else:
-        url = found[0]
-    urls[name] = (url, now, mtime)
-    return url
+    found = versions.get(name)
+    if found is None or now - found[1] >= RECHECK_SECONDS:
+        path = os.path.join(current_app.static_folder or "", name)
+        try:
+            mtime = os.stat(path).st_mtime_ns
+        except FileNotFoundError:
+            current_app.logger.error("static file %s is missing: git checkout restores it", name)
+            return url_for("static", filename=name, v="missing")
+        version = found[0] if found and found[2] == mtime else _fingerprint(Path(path), mtime)
+        found = versions[name] = (version, now, mtime)
+    return cached_url_for("static", filename=name, v=found[0])
 
 
 def cache_static(response: Response) -> Response:
