@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import re
 
+import pytest
+
 from .conftest import htmx_headers
 
 ARTICLE = "/articles/the-therapeutic-relationship"
@@ -55,6 +57,17 @@ def test_html_is_gzipped_for_clients_that_accept_it(client):
     assert packed.headers["ETag"] != plain.headers["ETag"]
     revalidated = client.get(ARTICLE, headers={**GZIP, "If-None-Match": packed.headers["ETag"]})
     assert revalidated.status_code == 304
+
+
+@pytest.mark.parametrize("refusal", ["gzip;q=0", "br, gzip;q=0.0", "gzip;q=0, *;q=1"])
+@pytest.mark.parametrize("path", [ARTICLE, "/static/style.css", "/search?q=grief"])
+def test_a_client_that_refuses_gzip_gets_the_plain_body(client, refusal, path):
+    # q=0 means "not acceptable": a client (or proxy) that cannot decode gzip says so this way.
+    with client.get(path, headers={"Accept-Encoding": refusal}) as response:
+        assert response.status_code == 200
+        assert "Content-Encoding" not in response.headers
+        with client.get(path) as plain:
+            assert response.get_data() == plain.get_data()
 
 
 def test_static_files_are_gzipped_and_cached_for_a_year(client):

@@ -14,6 +14,9 @@ from . import assets, caching, cli, errors, live, meta, privacy, security, setti
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the site: defaults, then FLASK_* environment variables, then `config`."""
     app = Flask(__name__)
+    # Werkzeug would answer "//" in a path with an absolute redirect built from the Host
+    # header; `errors` redirects such addresses itself, relatively.
+    app.url_map.merge_slashes = False
     app.config.from_mapping(settings.CONFIG_DEFAULTS)
     app.config.from_prefixed_env()
     if config:

@@ -121,7 +121,8 @@ def _gzip_static(etag: str, data: bytes) -> bytes:  # noqa: ARG001 - the key is 
 
 
 def _accepts_gzip() -> bool:
-    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+    # Werkzeug's parsed header, so "gzip;q=0" (gzip refused) and "*" count as they mean.
+    return request.accept_encodings.quality("gzip") > 0
 
 
 def finish(response: Response) -> Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, Response, current_app, redirect, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -27,37 +29,39 @@ def _page(status: int) -> Response:
 
 def handle_http_error(error: HTTPException) -> Response:
     """Render a 4xx or 5xx as a page in the site's layout."""
-    if error.code == 404 and (moved := _without_trailing_slash()):
+    if error.code == 404 and (moved := _tidied_address()):
         if moved.split("?", 1)[0] == request.script_root + "/search":
             # What someone searched for is private: a temporary redirect that no browser or
             # cache keeps, unlike a permanent one.
             response = redirect(moved, code=307)
             response.headers["Cache-Control"] = "no-store"
             return response
-        return redirect(moved, code=308)
+        response = redirect(moved, code=308)
+        response.headers["Cache-Control"] = f"public, max-age={current_app.config['PAGE_MAX_AGE']}"
+        return response
     return _page(error.code or 500)
 
 
-def _without_trailing_slash() -> str | None:
-    """Return the address without its trailing slash when that is one of our pages.
+def _tidied_address() -> str | None:
+    """Return the address without doubled or trailing slashes when that is one of our pages.
 
-    Links pasted from emails and other sites often gain a "/" ("/articles/grief/"); the
-    visitor is sent to the page rather than told it is not there.
+    Links pasted from emails and other sites often gain a "/" ("/articles/grief/") or two
+    ("/articles//grief"); the visitor is sent to the page rather than told it is not there.
+    The redirect is relative: an absolute one would be built from the Host header, which
+    the client chooses.
     """
     path = request.path
-    if len(path) < 2 or not path.endswith("/"):
+    tidied = re.sub("/{2,}", "/", path).rstrip("/") or "/"
+    if tidied == path or path.startswith("//"):  # "//host/…" would read as another host
         return None
-    stripped = path.rstrip("/") or "/"
-    if stripped.startswith("//"):  # would read as another host: never a redirect target
-        return None
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in stripped):
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in tidied):
         return None  # no page has control characters, and a Location header cannot hold them
     try:
-        current_app.create_url_adapter(request).match(stripped, method="GET")
+        current_app.create_url_adapter(request).match(tidied, method="GET")
     except HTTPException:  # not found, another method, or itself redirected
         return None
     query = request.query_string.decode("latin-1")
-    return request.script_root + stripped + (f"?{query}" if query else "")
+    return request.script_root + tidied + (f"?{query}" if query else "")
 
 
 def handle_unexpected(error: Exception) -> Response:
