@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from webapp import create_app
 from webapp.index import rebuild
 
-from .conftest import FIXTURES, SAMPLE_CONTENT, htmx_headers
+from .conftest import FIXTURES, SAMPLE_CONTENT, change_site_settings, htmx_headers, make_app
 from .test_views import ARTICLE, PAGES
 
 HTMX = htmx_headers()
@@ -359,3 +359,11 @@ def test_control_characters_in_a_trailing_slash_path_get_a_404_not_a_500(client)
     response = client.get("/articles/%0d%0aSet-Cookie:%20a=b/")
     assert response.status_code == 404
     assert "Set-Cookie" not in response.headers
+
+
+def test_a_site_published_over_https_tells_browsers_to_keep_to_it(content_dir, index_dir, client):
+    assert "Strict-Transport-Security" not in client.get("/").headers  # http: would be ignored
+    change_site_settings(content_dir, base_url="https://practice.example")
+    secure = make_app(content_dir, index_dir).test_client()
+    for path in ("/", "/search?q=grief", "/no-such-page", "/healthz"):
+        assert secure.get(path).headers["Strict-Transport-Security"] == "max-age=31536000"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app
 from flask.sessions import SessionInterface
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -39,10 +39,16 @@ HEADERS = {
     "X-Frame-Options": "DENY",
 }
 
+# Sent only when the site is published over HTTPS (its `base_url`): browsers then refuse
+# plain HTTP to it for a year, so nobody on a café's network can read which articles a
+# visitor opens or strip the TLS. Subdomains are left out: the practice's other hosts may
+# not all have HTTPS.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
 
 def add_security_headers(response: Response) -> Response:
     """Add our headers and make sure nothing sets a cookie."""
-    for name, value in HEADERS.items():
+    for name, value in current_app.extensions["security_headers"].items():
         response.headers.setdefault(name, value)
     # We keep no state about visitors; a cookie here would be a bug, so never send one.
     response.headers.pop("Set-Cookie", None)
@@ -65,5 +71,9 @@ class NoSessions(SessionInterface):
 
 def init_app(app: Flask) -> None:
     """Register the header hook and turn sessions off."""
+    headers = dict(HEADERS)
+    if str(app.extensions["site_settings"]["base_url"]).startswith("https://"):
+        headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+    app.extensions["security_headers"] = headers
     app.after_request(add_security_headers)
     app.session_interface = NoSessions()
