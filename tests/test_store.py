@@ -58,3 +58,17 @@ def test_serving_holds_no_plain_text_but_builds_still_read_it(index_dir, client)
         snapshot.close()
     page = client.get("/articles/understanding-anxiety").get_data(as_text=True)
     assert "min read" in page and "<h1>Understanding anxiety</h1>" in page
+
+
+def test_an_update_that_edits_a_draft_keeps_it_with_its_changes(content_dir, tmp_path):
+    # Drafts are stored too (the preview shows them; link checks read them): an update used
+    # to drop a draft it had read again, as if it were deleted.
+    index_dir = tmp_path / "ix"
+    index.rebuild(content_dir, index_dir)
+    path = content_dir / "articles" / "draft-coming-soon-working-with-couples.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
+    index.update(content_dir, index_dir)
+    library, _ = store.read(index_dir / index.current_generation(index_dir))
+    draft = library.drafts["draft-coming-soon-working-with-couples"]
+    assert "A new paragraph." in draft.body_html
+    assert "draft-coming-soon-working-with-couples" not in library.articles

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
+import tempfile
+import threading
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from werkzeug.serving import run_simple
 
 from . import index, patterns, prerender, synonyms
-from .content import scaffold_article
+from .content import Library, scaffold_article
+from .settings import SettingsError, load_site_settings
 
 index_cli = AppGroup("index", help="Build and inspect the search index.")
 content_cli = AppGroup("content", help="Check and create content.")
@@ -152,16 +157,7 @@ def status_command() -> None:
 def check_command() -> None:
     """Validate every content file; exit non-zero if anything is wrong."""
     content_dir, index_dir = _dirs()
-    library = index.read_content(content_dir, index_dir)
-    problems = [str(problem) for problem in library.problems]
-    problems += synonyms.problems(content_dir)
-    crisis = current_app.extensions["site_settings"]["crisis"]
-    for field in ("terms", "not_when"):
-        found = patterns.problems(crisis.get(field) or [])
-        problems += [f"site.yml: crisis.{field}: {problem}" for problem in found]
-    for slug in crisis.get("articles") or []:
-        if slug not in library.articles:
-            problems.append(f"site.yml: crisis.articles: no published article '{slug}'")
+    library, problems = _content_problems(content_dir, index_dir)
     for problem in problems:
         click.echo(problem, err=True)
     click.echo(
@@ -171,6 +167,65 @@ def check_command() -> None:
     )
     if problems:
         raise SystemExit(1)
+
+
+def _content_problems(content_dir: Path, index_dir: Path) -> tuple[Library, list[str]]:
+    """Return the content as a build reads it, and every problem `content check` reports."""
+    library = index.read_content(content_dir, index_dir)
+    problems = [str(problem) for problem in library.problems]
+    problems += synonyms.problems(content_dir)
+    try:
+        crisis = load_site_settings(content_dir)["crisis"]
+    except SettingsError as error:
+        return library, [*problems, str(error)]
+    for field in ("terms", "not_when"):
+        found = patterns.problems(crisis.get(field) or [])
+        problems += [f"site.yml: crisis.{field}: {problem}" for problem in found]
+    for slug in crisis.get("articles") or []:
+        if slug not in library.articles:
+            problems.append(f"site.yml: crisis.articles: no published article '{slug}'")
+    return library, problems
+
+
+@content_cli.command("preview")
+def preview_command() -> None:
+    """Serve the site with its drafts on 127.0.0.1, updated as content files are saved.
+
+    The published index is never touched: the preview builds its own in a temporary folder
+    and removes it on exit. PORT chooses the port (5001 by default, beside `make run`).
+    """
+    from . import create_app, preview  # the preview's app is a second, private one
+
+    content_dir, _ = _dirs()
+    port = int(os.environ.get("PORT", "5001"))
+    with tempfile.TemporaryDirectory(prefix="preview-index-") as folder:
+        watched = preview.Preview(
+            content_dir,
+            Path(folder),
+            lambda c, i: _content_problems(c, i)[1],
+            echo=lambda line: click.echo(line, err=True),
+        )
+        watched.refresh()
+        app = create_app(
+            {
+                "CONTENT_DIR": str(content_dir),
+                "INDEX_DIR": folder,
+                "INDEX_CHECK_INTERVAL": 0,  # each save makes a new generation: serve it at once
+                "PAGE_CACHE_BYTES": 0,
+                "PAGE_MAX_AGE": 0,
+            }
+        )
+        preview.init_app(app, watched)
+        stop = threading.Event()
+        watcher = threading.Thread(target=watched.watch, args=(stop,), daemon=True)
+        watcher.start()
+        click.echo(f"Previewing {content_dir}, drafts included, at http://127.0.0.1:{port}")
+        try:
+            # Werkzeug's server directly: Flask ignores `app.run` inside a `flask` command.
+            run_simple("127.0.0.1", port, app, threaded=True)
+        finally:
+            stop.set()
+            watcher.join(timeout=5)
 
 
 @content_cli.command("new")

@@ -409,7 +409,8 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
             redone = search.related_lists(folder / "whoosh", inputs, redo)
             related.update((s, store.pairs(items)) for s, items in redone.items())
             seconds = time.perf_counter() - started
-            store.write_update(folder, live, meta, changed, removed, related)
+            drafts = [article for article in read if article.draft]
+            store.write_update(folder, live, meta, changed, removed, related, drafts)
             _write_manifest(
                 folder, name, len(public), fingerprints, seconds, [], stats, (live, old)
             )

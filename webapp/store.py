@@ -143,11 +143,13 @@ def write_update(
     changed: Iterable[Article],
     removed: Iterable[str],
     related: dict[str, list[tuple[str, str]]],
+    drafts: Iterable[Article] = (),
 ) -> None:
     """Store the live generation's library with articles changed and removed, in `folder`.
 
     `meta` is the live generation's (it is not modified). Chunks with no change are hard
-    links to the live generation's files.
+    links to the live generation's files. `drafts` are drafts read anew (their slugs are
+    among `removed`).
     """
     changed = list(changed)
     removed = set(removed)
@@ -166,6 +168,7 @@ def write_update(
     order += [a.slug for a in changed]
     new_light = {s: v for s, v in meta.light.items() if s not in removed}
     new_light.update((a.slug, light(a)) for a in changed)
-    drafts = {s: a for s, a in meta.drafts.items() if s not in removed}
-    _dump(folder / FOLDER / META, Meta(order, new_light, related, drafts, meta.authors,
+    kept_drafts = {s: a for s, a in meta.drafts.items() if s not in removed}
+    kept_drafts.update((a.slug, a) for a in drafts)
+    _dump(folder / FOLDER / META, Meta(order, new_light, related, kept_drafts, meta.authors,
                                        meta.problems))  # fmt: skip

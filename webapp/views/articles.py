@@ -19,7 +19,10 @@ bp = Blueprint("articles", __name__)
 
 def _public_article(slug: str) -> Article:
     # Slugs are looked up in the loaded content, never joined into a file path.
-    article = current_snapshot().library.articles.get(slug)
+    library = current_snapshot().library
+    article = library.articles.get(slug)
+    if article is None and "preview" in current_app.extensions:
+        article = library.drafts.get(slug)  # the writer's preview shows drafts too
     if article is None:
         abort(404)
     return article
@@ -41,7 +44,12 @@ def home():
     """Show the welcome, the latest articles (paginated) and the topics."""
     library = current_snapshot().library
     page = paginate(library.latest(), requested_page(), current_app.config["LIST_PAGE_SIZE"])
-    return render_template("home.html", page=page, topics=library.topics(), authors=library.authors)
+    drafts = []
+    if "preview" in current_app.extensions and page.number == 1:
+        drafts = sorted(library.drafts.values(), key=lambda a: (a.date, a.slug), reverse=True)
+    return render_template(
+        "home.html", page=page, topics=library.topics(), authors=library.authors, drafts=drafts
+    )
 
 
 @bp.get("/articles/<slug>")
