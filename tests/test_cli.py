@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import subprocess
@@ -252,6 +253,79 @@ def test_content_new_scaffolds_a_draft_and_refuses_to_overwrite(runner, content_
     assert "title: Finding calm" in text and "draft: true" in text
     again = runner.invoke(args=["content", "new", "Finding calm"])
     assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_content_new_with_a_very_long_title_makes_a_short_address(runner, content_dir):
+    # 500 characters once crashed with "OSError: File name too long".
+    title = " ".join(["Finding calm when everything feels like too much"] * 11)
+    assert len(title) > 500
+    result = runner.invoke(args=["content", "new", title])
+    assert result.exit_code == 0, result.output
+    (path,) = (content_dir / "articles").glob("finding-calm-*.md")
+    slug = path.stem
+    assert len(slug) <= 80
+    # Cut where a word ends, not in the middle of one.
+    full = "-".join(["finding-calm-when-everything-feels-like-too-much"] * 11)
+    assert full.startswith(slug + "-")
+    # The title is kept whole, and the article is valid once it is no longer a draft.
+    path.write_text(path.read_text().replace("draft: true\n", "").replace("[]", "[calm]", 1))
+    result = runner.invoke(args=["content", "check"])
+    assert result.exit_code == 0, result.output
+    assert "Checked 18 articles" in result.output
+    result = runner.invoke(args=["index", "update"])
+    assert result.exit_code == 0, result.output
+    html = runner.app.test_client().get(f"/articles/{slug}").get_data(as_text=True)
+    assert title in html
+
+
+class _FullDisk:
+    """A file whose writes fail as on a full disk."""
+
+    def __init__(self, handle):
+        self._handle = handle
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._handle.close()
+
+    def write(self, text):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_content_new_on_a_full_disk_says_so_in_one_sentence(runner, content_dir, monkeypatch):
+    real_open = Path.open
+
+    def open_on_a_full_disk(self, mode="r", *args, **kwargs):
+        handle = real_open(self, mode, *args, **kwargs)
+        return _FullDisk(handle) if "x" in mode else handle
+
+    monkeypatch.setattr(Path, "open", open_on_a_full_disk)
+    result = runner.invoke(args=["content", "new", "Finding calm"])
+    monkeypatch.undo()
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    path = content_dir / "articles" / "finding-calm.md"
+    assert result.output == (
+        f"Error: could not create {path} (No space left on device): make sure the content "
+        "folder is writable and its disk has space, then try again.\n"
+    )
+    assert not path.exists()  # nothing half-written is left
+
+
+def test_content_new_in_a_read_only_folder_says_so_in_one_sentence(runner, content_dir):
+    from .test_index_faults import read_only
+
+    with read_only(content_dir) as attempts:
+        result = runner.invoke(args=["content", "new", "Finding calm"])
+    assert attempts  # it tried, and was refused as on a read-only mount
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    path = content_dir / "articles" / "finding-calm.md"
+    assert result.output == (
+        f"Error: could not create {path} (Read-only file system (test)): make sure the content "
+        "folder is writable and its disk has space, then try again.\n"
+    )
+    assert not path.exists()
 
 
 def _cli(content_dir: Path, index_dir: Path, *args: str) -> subprocess.Popen:

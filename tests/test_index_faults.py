@@ -14,6 +14,7 @@ import logging
 import os
 import selectors
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -23,10 +24,10 @@ from pathlib import Path
 
 import pytest
 
-from webapp import create_app
+from webapp import create_app, index, prerender
 from webapp.index import PAUSE_ENV, PAUSE_STAGES, current_generation, rebuild
 
-from .conftest import ROOT, htmx_headers
+from .conftest import ROOT, htmx_headers, make_app
 
 NEW_WORD = "quokkaberry"  # appears in the content only after the change a build picks up
 ARTICLE = "/articles/living-with-grief"
@@ -157,6 +158,125 @@ def test_a_second_rebuild_while_one_runs_fails_cleanly(runner, client, content_d
     assert client.get("/healthz").get_json()["generation"] == live
     assert search_total(client, NEW_WORD) == 1
     assert runner.invoke(args=["index", "rebuild"]).exit_code == 0
+
+
+# --- worker processes of a killed build ------------------------------------------------------
+#
+# A build of a large library runs a pool of worker processes (and multiprocessing's resource
+# tracker). Killed with SIGKILL, it used to leave them all running for good, about 100 MB each.
+
+needs_workers = pytest.mark.skipif(
+    index.available_cores() < 2 or not os.path.exists("/proc/self/stat"),
+    reason="needs two cores for a pool of workers, and Linux's /proc to find them",
+)
+
+
+def children(pid: int) -> dict[int, bytes]:
+    """Return the command line of each running process whose parent is `pid`."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and index._start_time(int(entry)) is not None:
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_bytes()
+                if int(stat.rsplit(b")", 1)[1].split()[1]) == pid:
+                    found[int(entry)] = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except (OSError, IndexError, ValueError):
+                continue  # ended meanwhile
+    return found
+
+
+def running(pids) -> list[int]:
+    """Return those of `pids` still running (a zombie not yet waited for is not)."""
+    return [pid for pid in pids if index._start_time(pid) is not None]
+
+
+@pytest.fixture(scope="module")
+def large_content(tmp_path_factory) -> Path:
+    """The sample content and enough more articles that a build and its pre-rendering both
+    use worker processes."""
+    folder = tmp_path_factory.mktemp("large") / "content"
+    shutil.copytree(ROOT / "content", folder)
+    extra = max(index.PARALLEL_MIN, prerender.PARALLEL_MIN_PAGES // 2)
+    for number in range(extra):
+        (folder / "articles" / f"extra-{number:04d}.md").write_text(
+            f"---\ntitle: Extra article {number}\nsummary: One of many, number {number}.\n"
+            f"date: 2025-01-01\ntags: [extra]\n---\n\nWords about calm and sleep, {number}.\n",
+            "utf-8",
+        )
+    return folder
+
+
+@needs_workers
+@pytest.mark.parametrize("stage", ["indexing", index.PRERENDERING])
+def test_a_killed_build_leaves_no_worker_process_running(large_content, tmp_path, stage):
+    index_dir = tmp_path / "index"
+    build = start_rebuild(large_content, index_dir, stage)
+    try:
+        wait_for_pause(build, stage, deadline=300)
+        left = {pid: line for pid, line in children(build.pid).items() if b"multiproc" in line}
+    finally:
+        kill(build)
+    assert sum(b"--multiprocessing-fork" in line for line in left.values()) >= 2, left
+    records = list(index_dir.glob(f"{index.WORKERS}*"))
+    assert len(records) == 1 and len(records[0].read_text().splitlines()) >= 3
+    # The workers die with the build (and so the resource tracker, once they are gone).
+    give_up = time.monotonic() + 10
+    while running(left) and time.monotonic() < give_up:
+        time.sleep(0.1)
+    try:
+        assert running(left) == []
+    finally:
+        for pid in running(left):  # a failed test leaves nothing behind either
+            os.kill(pid, signal.SIGKILL)
+
+    # The next build reads the record (nothing is left to kill) and removes it; an update
+    # after pre-rendering was killed also finishes that.
+    if stage == "indexing":
+        rebuild(large_content, index_dir)
+    else:
+        result = (
+            make_app(large_content, index_dir).test_cli_runner().invoke(args=["index", "update"])
+        )
+        assert result.exit_code == 0, result.output
+        assert "were never pre-rendered" in result.output and "Pre-rendered 1," in result.output
+    assert list(index_dir.glob(f"{index.WORKERS}*")) == []
+
+
+@needs_workers
+def test_the_next_build_kills_workers_that_outlived_a_killed_build(content_dir, index_dir, caplog):
+    # Where a worker could not be told to die with its parent, or did not: the next build
+    # kills it, and only it: not a process that reused a recorded PID, nor the workers of a
+    # build or pre-render still running.
+    def sleeper() -> subprocess.Popen:
+        command = [sys.executable, "-c", "import time; time.sleep(120)", "--multiprocessing-fork"]
+        return subprocess.Popen(command)
+
+    straggler, reused, busy = sleeper(), sleeper(), sleeper()
+    try:
+        dead_owner = subprocess.Popen([sys.executable, "-c", "pass"])
+        dead_owner_started = index._start_time(dead_owner.pid)
+        dead_owner.wait()
+        me = f"{os.getpid()} {index._start_time(os.getpid())}"
+        stale = index_dir / f"{index.WORKERS}{dead_owner.pid}-1"
+        stale.write_text(
+            f"{dead_owner.pid} {dead_owner_started}\n"
+            f"{straggler.pid} {index._start_time(straggler.pid)}\n"
+            f"{reused.pid} 12345\n"  # its PID, but the process recorded started at another time
+        )
+        live = index_dir / f"{index.WORKERS}{os.getpid()}-2"
+        live.write_text(f"{me}\n{busy.pid} {index._start_time(busy.pid)}\n")
+        with caplog.at_level(logging.WARNING, logger="webapp"):
+            rebuild(content_dir, index_dir)
+        assert straggler.wait(timeout=10) == -9
+        assert reused.poll() is None and busy.poll() is None
+        assert not stale.exists() and live.exists()
+        assert f"killed worker process {straggler.pid}, left running by a killed build" in (
+            caplog.text
+        )
+    finally:
+        for process in (straggler, reused, busy):
+            process.kill()
+            process.wait()
 
 
 # --- damaged index at start-up --------------------------------------------------------------
@@ -437,3 +557,122 @@ def test_after_an_update_every_checksum_is_that_of_its_file(runner, content_dir,
     for name, checksum in manifest["checksums"].items():
         data = (generation / name).read_bytes()
         assert checksum == f"crc32:{zlib.crc32(data):08x}:{len(data)}", name
+
+
+# --- a full disk or a read-only folder at build time ------------------------------------------
+
+
+def assert_one_sentence(result, sentence: str) -> None:
+    """The command failed with exit code 1 and said `sentence` as its one error: no traceback."""
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert errors == [f"Error: {sentence}"], result.output
+    assert "Traceback" not in result.output
+
+
+DONE = {"rebuild": "rebuilt", "update": "updated"}
+
+
+@pytest.mark.parametrize("command", ["rebuild", "update"])
+def test_a_build_in_a_read_only_index_folder_says_so_in_one_sentence(
+    runner, client, content_dir, index_dir, command
+):
+    old = current_generation(index_dir)
+    add_new_word(content_dir)
+    before = listing(index_dir)
+    with read_only(index_dir) as attempts:
+        result = runner.invoke(args=["index", command])
+    assert attempts
+    assert_one_sentence(
+        result,
+        f"{index_dir} cannot be written (Read-only file system (test)), so the index was not "
+        f"{DONE[command]} and the old one is still serving: run the command as a user who can "
+        f"write there, or on a writable disk, then run 'index {command}' again.",
+    )
+    assert listing(index_dir) == before
+    assert client.get("/healthz").get_json()["generation"] == old
+    # Once the folder can be written, the same command goes through.
+    assert runner.invoke(args=["index", command]).exit_code == 0
+    assert search_total(client, NEW_WORD) == 1
+
+
+@pytest.mark.parametrize(("command", "writer"), [("rebuild", "write"), ("update", "write_update")])
+def test_a_build_on_a_full_disk_says_so_in_one_sentence_and_cleans_up(
+    runner, client, content_dir, index_dir, monkeypatch, command, writer
+):
+    from webapp import store
+
+    old = current_generation(index_dir)
+    add_new_word(content_dir)
+    names = sorted(p.name for p in index_dir.iterdir())
+    written = getattr(store, writer)
+
+    def write_until_the_disk_is_full(folder, *args):
+        written(folder, *args)
+        (folder / "more").write_bytes(b"half")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / "more"))
+
+    monkeypatch.setattr(store, writer, write_until_the_disk_is_full)
+    result = runner.invoke(args=["index", command])
+    monkeypatch.undo()
+    assert_one_sentence(
+        result,
+        f"the disk holding {index_dir} is full, so the index was not {DONE[command]} and the old "
+        f"one is still serving: free some space, then run 'index {command}' again.",
+    )
+    assert sorted(p.name for p in index_dir.iterdir()) == names  # the half-built folder gone
+    assert client.get("/healthz").get_json()["generation"] == old
+    assert runner.invoke(args=["index", command]).exit_code == 0
+    assert search_total(client, NEW_WORD) == 1
+
+
+# --- permissions: a server running as another user than the build ------------------------------
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027], ids=["umask-022", "umask-027"])
+def test_every_folder_and_file_of_the_index_is_as_readable_as_the_umask_allows(
+    content_dir, tmp_path, umask
+):
+    # Generation folders were made by tempfile.mkdtemp, 0700 whatever the umask: built as
+    # root and served as another user, every page was a 503.
+    index_dir = tmp_path / "fresh-index"
+    runner = make_app(content_dir, index_dir).test_cli_runner()
+    previous = os.umask(umask)
+    try:
+        assert runner.invoke(args=["index", "rebuild"]).exit_code == 0
+        add_new_word(content_dir)
+        result = runner.invoke(args=["index", "update"])  # links files, writes some anew
+        assert result.exit_code == 0 and "Pre-rendered" in result.output, result.output
+    finally:
+        os.umask(previous)
+    paths = [index_dir, *index_dir.rglob("*")]
+    names = {p.name for p in paths}
+    assert {".lock", "CURRENT", "manifest.json", "pages.index"} <= names
+    assert sum(p.is_dir() and p.name.startswith("gen-") for p in paths) == 2
+    # Everyone the umask lets read (and enter folders) can; no one it excludes can.
+    wrong = {
+        str(p.relative_to(index_dir)): oct(p.stat().st_mode & 0o777)
+        for p in paths
+        if (p.stat().st_mode & ((0o555 if p.is_dir() else 0o444) & ~umask | umask))
+        != (0o555 if p.is_dir() else 0o444) & ~umask
+    }
+    assert wrong == {}
+
+
+def test_a_first_build_on_a_full_disk_claims_no_old_index(content_dir, tmp_path, monkeypatch):
+    from webapp import store
+
+    index_dir = tmp_path / "first-index"
+    runner = make_app(content_dir, index_dir).test_cli_runner()
+
+    def disk_full(folder, *args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(folder / "library"))
+
+    monkeypatch.setattr(store, "write", disk_full)
+    result = runner.invoke(args=["index", "rebuild"])
+    assert_one_sentence(
+        result,
+        f"the disk holding {index_dir} is full, so the index was not rebuilt: free some space, "
+        "then run 'index rebuild' again.",
+    )
+    assert sorted(p.name for p in index_dir.iterdir()) == [".lock"]

@@ -3,7 +3,9 @@ live render gives, never older than the content, and anything unusual renders as
 
 from __future__ import annotations
 
+import errno
 import gzip
+import os
 from urllib.parse import urlsplit
 
 import pytest
@@ -233,3 +235,60 @@ def test_a_failed_pre_render_leaves_no_half_written_pages(content_dir, index_dir
     generation = index_dir / index.current_generation(index_dir)
     assert list(generation.glob(f"{prerender.PACK_PREFIX}*")) == []
     assert not (generation / prerender.INDEX_FILE).exists()
+
+
+def test_an_update_pre_renders_what_a_killed_build_left_undone(prerendered, runner, index_dir):
+    # Pre-rendering killed part-way leaves the live generation with a half-written pack and
+    # no index of it; an update with no article changed used to say "Nothing to update" and
+    # leave every page to be rendered on request for good.
+    generation = index_dir / index.current_generation(index_dir)
+    (generation / prerender.INDEX_FILE).unlink()
+    result = runner.invoke(args=["index", "update"])
+    assert result.exit_code == 0, result.output
+    assert f"Nothing to update: no article changed. Still serving {generation.name}." in (
+        result.output
+    )
+    assert (
+        "Its pages were never pre-rendered (the build that made it stopped before that): "
+        "pre-rendering them now." in result.output
+    )
+    assert "Pre-rendered 34 pages" in result.output
+    assert index.current_generation(index_dir) == generation.name
+    assert (generation / prerender.INDEX_FILE).exists()
+    assert len(list(generation.glob(f"{prerender.PACK_PREFIX}*"))) == 1  # the dead one removed
+    # Done once: the next update has nothing left to finish.
+    again = runner.invoke(args=["index", "update"])
+    assert again.exit_code == 0 and "Pre-render" not in again.output, again.output
+
+
+def test_an_update_pre_renders_pages_another_version_of_the_site_rendered(
+    prerendered, runner, monkeypatch
+):
+    # A deploy of new code since the last build: its pages would never be served.
+    monkeypatch.setattr(prerender, "_code_digest", lambda: "newer-code")
+    result = runner.invoke(args=["index", "update"])
+    assert result.exit_code == 0, result.output
+    assert "Its pages were pre-rendered by other code or settings" in result.output
+    assert "Pre-rendered 34 pages" in result.output
+
+
+def test_a_full_disk_while_pre_rendering_is_one_sentence_and_an_update_finishes_later(
+    runner, index_dir, monkeypatch
+):
+    def disk_full(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "pages.index")
+
+    monkeypatch.setattr(prerender, "_write_index", disk_full)
+    result = runner.invoke(args=["index", "rebuild"])
+    monkeypatch.undo()
+    # The new generation serves (pages render on request): the rebuild itself succeeded.
+    assert result.exit_code == 0, result.output
+    assert (
+        "Pages were not pre-rendered (No space left on device): they render on request until "
+        "'index update' pre-renders them.\n" in result.output
+    )
+    assert "Traceback" not in result.output
+    generation = index_dir / index.current_generation(index_dir)
+    assert list(generation.glob(f"{prerender.PACK_PREFIX}*")) == []
+    result = runner.invoke(args=["index", "update"])
+    assert result.exit_code == 0 and "Pre-rendered 34 pages" in result.output, result.output

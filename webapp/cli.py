@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import sys
 import tempfile
@@ -38,6 +39,8 @@ def rebuild_command() -> None:
         report = index.rebuild(content_dir, index_dir, progress=bars, allow_problems=first)
     except index.IndexProblem as problem:
         raise click.ClickException(str(problem)) from None
+    except OSError as error:  # a full disk or a read-only folder: the build cleaned up
+        raise _not_built(error, "rebuild", content_dir, index_dir) from None
     finally:
         bars.close()
     for problem in report.problems:
@@ -52,6 +55,33 @@ def rebuild_command() -> None:
             "(listed above): fix them, then run 'flask --app wsgi index update'."
         )
     _prerender()
+
+
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
+_READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def _not_built(
+    error: OSError, command: str, content_dir: Path, index_dir: Path
+) -> click.ClickException:
+    """Say in one sentence why a build failed on a file and what to do: no traceback (the
+    build has already removed what it had written)."""
+    name = os.path.abspath(os.fsdecode(error.filename)) if error.filename else ""
+    if name.startswith(os.path.join(os.path.abspath(content_dir), "")):
+        what, fix = f"could not read {name} ({error.strerror})", "make that file readable"
+    elif error.errno in _DISK_FULL:
+        what, fix = f"the disk holding {index_dir} is full", "free some space"
+    elif error.errno in _READ_ONLY:
+        what = f"{index_dir} cannot be written ({error.strerror})"
+        fix = "run the command as a user who can write there, or on a writable disk"
+    else:
+        what, fix = f"writing to {index_dir} failed ({error.strerror or error})", "fix that"
+    done = {"rebuild": "rebuilt", "update": "updated"}[command]
+    if index.current_generation(index_dir) is not None:
+        done += " and the old one is still serving"
+    return click.ClickException(
+        f"{what}, so the index was not {done}: {fix}, then run 'index {command}' again."
+    )
 
 
 class _StageBars:
@@ -93,12 +123,19 @@ def update_command() -> None:
         report = index.update(content_dir, index_dir)
     except index.IndexProblem as problem:
         raise click.ClickException(str(problem)) from None
+    except OSError as error:
+        raise _not_built(error, "update", content_dir, index_dir) from None
     except Exception as error:  # an article that no longer validates, for example
         raise click.ClickException(
             f"{error}. The old index is still serving; run 'content check' for details."
         ) from None
     if report.unchanged:
         click.echo(f"Nothing to update: no article changed. Still serving {report.generation}.")
+        # Finish what the last build left undone: pre-rendering killed part-way, say.
+        missing = prerender.pages_missing(current_app, report.generation)
+        if missing:
+            click.echo(f"Its pages {missing}: pre-rendering them now.")
+            _prerender()
         return
     click.echo(
         f"Updated {_count(report.documents, 'article')} in {report.seconds:.2f} s. "
@@ -116,6 +153,13 @@ def _prerender() -> None:
             current_app._get_current_object(),  # noqa: SLF001
             progress=lambda done, total: bars("Pre-rendering pages", done, total),
         )
+    except OSError as error:  # a full disk, say
+        click.echo(
+            f"Pages were not pre-rendered ({error.strerror or error}): they render on request "
+            "until 'index update' pre-renders them.",
+            err=True,
+        )
+        return
     except Exception as error:  # noqa: BLE001
         click.echo(f"Pages were not pre-rendered ({error!r}); they render on request.", err=True)
         return
@@ -236,10 +280,21 @@ def new_command(title: str, author: str | None) -> None:
     content_dir, _ = _dirs()
     slug, text = scaffold_article(title, dt.date.today(), author)
     path = content_dir / "articles" / f"{slug}.md"
-    if path.exists():
-        raise click.ClickException(f"{path} already exists: choose another title")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    created = False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as handle:
+            created = True
+            handle.write(text)
+    except FileExistsError:
+        raise click.ClickException(f"{path} already exists: choose another title") from None
+    except OSError as error:  # a full disk or a read-only folder
+        if created:
+            path.unlink(missing_ok=True)  # no half-written article is left behind
+        raise click.ClickException(
+            f"could not create {path} ({error.strerror or error}): make sure the content folder "
+            "is writable and its disk has space, then try again."
+        ) from None
     click.echo(f"Created {path}. It is a draft until you remove 'draft: true'.")
 
 

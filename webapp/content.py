@@ -441,7 +441,9 @@ def topic_for(name: str) -> Topic:
 
 def scaffold_article(title: str, today: dt.date, author: str | None = None) -> tuple[str, str]:
     """Return the slug and starting text for a new article called `title`."""
-    slug = slugify(title) or "untitled"
+    # A long title makes a short address (cut at a word where there is one), not a file
+    # name longer than the file system allows.
+    slug = slugify(title, max_length=80, word_boundary=True) or "untitled"
     lines = [
         "---",
         f"title: {yaml.safe_dump(title, default_style=None).strip().removesuffix('...').strip()}",

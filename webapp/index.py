@@ -6,8 +6,11 @@ validated content (articles rendered once, authors) and the related-articles lis
 reader sees the old generation or the new one, never a half-built one. An exclusive `flock`
 on `.lock` keeps two builds apart; the kernel drops it when a build dies, so a killed build
 never leaves a stale lock. Leftover `.building-*` folders from a killed build are removed by
-the next build. Each generation's manifest records a checksum of every file it holds, so
-damaged files are found when the generation is opened, not by a visitor's search. No Flask here.
+the next build, and so are its worker processes if any outlived it (see `process_pool`).
+Folders and files are created as the umask allows (0755 and 0644 by default), so a server
+running as another user than the build can read them. Each generation's manifest records a
+checksum of every file it holds, so damaged files are found when the generation is opened, not
+by a visitor's search. No Flask here.
 
 One test-only hook: `WEBAPP_TEST_PAUSE_AT=<stage>` (see `_pause_point`) lets the fault tests
 kill a build at a known point. Nothing sets it in real use.
@@ -16,6 +19,7 @@ kill a build at a known point. Nothing sets it in real use.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
 import fcntl
 import hashlib
@@ -25,8 +29,9 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import sys
-import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -54,7 +59,8 @@ CURRENT = "CURRENT"
 LOCK = ".lock"
 GENERATION_NAME = re.compile(r"gen-[0-9]{8}T[0-9]{12}")
 PAUSE_ENV = "WEBAPP_TEST_PAUSE_AT"
-PAUSE_STAGES = ("locked", "indexing", "before-swap", "before-pointer")
+PAUSE_STAGES = ("locked", "indexing", "before-swap", "before-pointer")  # of a rebuild
+PRERENDERING = "pre-rendering"  # also a pause point: in parallel pre-rendering (prerender.py)
 # The stages of a rebuild, as `progress(stage, done, total)` names them.
 READING = "Reading articles"
 INDEXING = "Indexing articles"
@@ -251,7 +257,7 @@ def rebuild(
     """
     started = time.perf_counter()
     tell = progress or (lambda stage, done, total: None)
-    with _build_lock(index_dir), _worker_pool(content_dir) as (pool, workers):
+    with _build_lock(index_dir), _worker_pool(content_dir, index_dir) as (pool, workers):
         _pause_point("locked")
         fingerprints, stats = _fingerprints(content_dir)
         known = _unchanged_articles(index_dir, content_dir, fingerprints)
@@ -430,19 +436,21 @@ def content_changed_since(content_dir: Path, index_dir: Path) -> bool | None:
 
 
 @contextlib.contextmanager
-def _worker_pool(content_dir: Path) -> Iterator[tuple[Executor | None, int]]:
+def _worker_pool(
+    content_dir: Path, record_in: Path | None = None
+) -> Iterator[tuple[Executor | None, int]]:
     """Yield a pool of worker processes for a large build, or (None, 1) for a small one.
 
     Rendering Markdown, indexing and related scoring are pure Python: one process per core
-    is the only way to use more than one. Workers are spawned, not forked, so a build that
-    runs inside a threaded server (the first start) copies no locks or threads.
+    is the only way to use more than one. With `record_in` (the index folder, for a build
+    that holds its lock) the workers are recorded there (see `process_pool`).
     """
     workers = available_cores()
     articles = content_dir / "articles"
     if workers < 2 or not articles.is_dir() or not _count_at_least(articles, PARALLEL_MIN):
         yield None, 1
         return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with process_pool(workers, record_in) as pool:
         yield pool, workers
 
 
@@ -454,6 +462,136 @@ def available_cores() -> int:
 
 def _count_at_least(folder: Path, count: int) -> bool:
     return any(seen >= count for seen, _ in enumerate(folder.rglob("*.md"), start=1))
+
+
+# --- worker processes -----------------------------------------------------------------------
+#
+# A build killed with SIGKILL runs no clean-up: its pool's workers would wait on their task
+# queue for ever (about 100 MB each), and keep its multiprocessing resource tracker alive too,
+# which exits only when every holder of its pipe is gone. So each worker asks the kernel to
+# kill it when its parent dies (Linux's PR_SET_PDEATHSIG; elsewhere a thread watches the
+# parent), and writes its PID and start time in a record in the index folder, which the next
+# build reads under the lock to kill any that outlived their parent anyway.
+
+WORKERS = ".workers-"  # + owner's PID and a time: "PID START" of the owner, then its workers
+_PR_SET_PDEATHSIG = 1
+
+
+@contextlib.contextmanager
+def process_pool(
+    workers: int,
+    record_in: Path | None = None,
+    initializer: Callable[..., object] | None = None,
+    initargs: tuple = (),
+) -> Iterator[ProcessPoolExecutor]:
+    """Yield a pool of `workers` spawned processes that die when this process dies.
+
+    Spawned, not forked, so a pool started inside a threaded server copies no locks or
+    threads. With `record_in` (an index folder) each worker is recorded there until the pool
+    is shut down, so the next build can reap it if it outlives a killed owner.
+    """
+    record = _new_record(record_in) if record_in is not None else None
+    try:
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(os.getpid(), record and str(record), initializer, initargs),
+        ) as pool:
+            yield pool
+    finally:
+        if record is not None:
+            record.unlink(missing_ok=True)
+
+
+def _new_record(index_dir: Path) -> Path | None:
+    me = _start_time(os.getpid())
+    if me is None:  # no /proc: nothing could tell a straggler from a reused PID
+        return None
+    record = index_dir / f"{WORKERS}{os.getpid()}-{time.time_ns()}"
+    try:
+        with record.open("x", encoding="ascii") as handle:
+            handle.write(f"{os.getpid()} {me}\n")
+    except OSError:  # a read-only folder, say: the workers still die with this process
+        return None
+    return record
+
+
+def _start_worker(parent: int, record: str | None, then, args: tuple) -> None:
+    """In a new worker: die with the parent, record this process, run the pool's own
+    initializer."""
+    _die_with_parent(parent)
+    stamp = _start_time(os.getpid())
+    if record and stamp:
+        with contextlib.suppress(OSError), open(record, "a", encoding="ascii") as handle:
+            handle.write(f"{os.getpid()} {stamp}\n")  # one short append: never interleaved
+    if then is not None:
+        then(*args)
+
+
+def _die_with_parent(parent: int) -> None:
+    # Strictly, Linux signals when the *thread* that started the worker ends. A pool starts
+    # its workers as tasks are submitted, and each pool here is used only by the thread that
+    # made it, which outlives it.
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            asked = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            asked = False
+        if asked:
+            if os.getppid() != parent:  # it died before the request was made
+                os._exit(1)
+            return
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)  # orphaned: re-parented to init or a subreaper
+
+
+def _start_time(pid: int) -> str | None:
+    """Return when the process started (clock ticks since boot), None if it is not running.
+
+    With the PID it names a process for good: a PID can be reused, the pair cannot.
+    """
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    if fields[0] in (b"Z", b"X"):  # dead, only not yet waited for
+        return None
+    return fields[19].decode("ascii")
+
+
+def _reap_stragglers(index_dir: Path) -> None:
+    """Kill the worker processes that a dead build or pre-render left running (under the
+    build lock). A record whose owner still runs is left alone: its workers are busy."""
+    for record in index_dir.glob(f"{WORKERS}*"):
+        try:
+            lines = [line.split() for line in record.read_text("ascii").splitlines()]
+            (owner, owner_started), *workers = [(int(a), b) for a, b in lines]
+        except (OSError, ValueError):
+            continue  # being written this moment, or not ours: look again next build
+        if _start_time(owner) == owner_started:
+            continue
+        for pid, started in workers:
+            if _start_time(pid) == started and _is_multiprocessing(pid):
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+                    log.warning("killed worker process %d, left running by a killed build", pid)
+        record.unlink(missing_ok=True)
+
+
+def _is_multiprocessing(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return b"multiprocessing" in handle.read()
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager
@@ -472,6 +610,7 @@ def _build_lock(index_dir: Path) -> Iterator[None]:
                 shutil.rmtree(stale, ignore_errors=True)
             for stale in index_dir.glob(f".{CURRENT}.*"):
                 stale.unlink(missing_ok=True)
+            _reap_stragglers(index_dir)
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
@@ -482,7 +621,11 @@ def _new_generation(index_dir: Path, copy_from: Path | None = None) -> Iterator[
     """Yield a private folder to build in and the generation's name; on success rename the
     folder to that name and point CURRENT at it."""
     name = "gen-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
-    building = Path(tempfile.mkdtemp(prefix=".building-", dir=index_dir))
+    # Not tempfile.mkdtemp, which makes the folder 0700 whatever the umask: a server running
+    # as another user could then read nothing in the generation. The build lock keeps the
+    # name unique.
+    building = index_dir / f".building-{os.getpid()}-{time.time_ns()}"
+    building.mkdir()
     try:
         if copy_from is not None:
             # Whoosh never rewrites a segment file in place, so hard links are a safe,

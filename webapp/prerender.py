@@ -25,16 +25,15 @@ No visitor-facing behaviour depends on the pack; it only saves the work of rende
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
-import multiprocessing
 import os
 import pickle
 import threading
 import time
 import zlib
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -42,7 +41,7 @@ from typing import Any
 
 from flask import Flask
 
-from .index import available_cores
+from .index import PRERENDERING, _pause_point, available_cores, process_pool
 
 log = logging.getLogger(__name__)
 
@@ -153,12 +152,13 @@ def render_pages(
                 if progress:
                     progress(done, len(unrendered))
         _write_index(folder, pack_name, stamp, generation, pages, header_lists)
-    except OSError as error:  # the generation was replaced and removed meanwhile, say
+    except FileNotFoundError as error:  # the generation was replaced and removed meanwhile
         log.warning("pages not pre-rendered: %s", error)
         (folder / pack_name).unlink(missing_ok=True)
         return None
-    except BaseException:  # a worker process killed, say: no half-written pack is left
-        (folder / pack_name).unlink(missing_ok=True)
+    except BaseException:  # a full disk or a worker killed, say: no half-written pack is left
+        with contextlib.suppress(OSError):
+            (folder / pack_name).unlink(missing_ok=True)
         raise
     finally:
         snapshot.close()
@@ -168,6 +168,17 @@ def render_pages(
         if old.name != pack_name:
             old.unlink(missing_ok=True)
     return PrerenderReport(rendered, reused, time.perf_counter() - started)
+
+
+def pages_missing(app: Flask, generation: str) -> str | None:
+    """Say why the generation has no pages this code and these settings can serve (for
+    `index update` to render them), or return None when it has them."""
+    folder = Path(app.config["INDEX_DIR"]) / generation
+    if not (folder / INDEX_FILE).exists():
+        return "were never pre-rendered (the build that made it stopped before that)"
+    if PagePack.open(folder, fingerprint(app)) is None:
+        return "were pre-rendered by other code or settings, or are damaged"
+    return None
 
 
 def _page_inputs(snapshot):
@@ -215,13 +226,11 @@ def _render_all(renderer: Flask, config: dict[str, Any], made_by: tuple[str, str
             yield key, *_render(renderer, key)
         return
     shares = [keys[i : i + SHARE] for i in range(0, len(keys), SHARE)]
-    with ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
-        initargs=(config,),
-    ) as pool:
+    # Workers that die with this process, recorded for the next build to reap if they do not.
+    index_dir = Path(config["INDEX_DIR"])
+    with process_pool(workers, index_dir, _start_worker, (config,)) as pool:
         for share, done in zip(shares, pool.map(_render_share, shares), strict=True):
+            _pause_point(PRERENDERING)
             if done is not None and done[0] == made_by:
                 yield from done[1]
             else:
