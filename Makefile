@@ -14,7 +14,7 @@ run: install index  ## serve the sample content at http://127.0.0.1:$(PORT)
 test: deps install node_modules/.package-lock.json  ## the whole suite, real-browser tests included
 	$(BIN)/pytest
 
-deps:  ## chromium, Java and npm: installed with apt-get as root, else the command is named
+deps:  ## chromium, Java, npm and nginx: installed with apt-get as root, else the command is named
 	@sh scripts/deps.sh
 
 install: $(VENV)/.installed
