@@ -80,9 +80,11 @@ def deployed(folder: Path):
     }
     env.pop("WEBAPP_TEST_PAUSE_AT", None)
     cli(env, "index", "rebuild")
-    with instances(env, folder) as started:
-        with nginx(folder / "nginx", [port for port, _ in started]) as port:
-            yield Site(folder, port, started, env)
+    with (
+        instances(env, folder) as started,
+        nginx(folder / "nginx", [port for port, _ in started]) as port,
+    ):
+        yield Site(folder, port, started, env)
 
 
 @pytest.fixture(scope="module")

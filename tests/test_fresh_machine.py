@@ -68,7 +68,8 @@ class Machine:
             f'echo "$DEBIAN_FRONTEND $*" >> "{self.apt_log}"',
             f"give() {{ {stub}; }}",
             'for word in "$@"; do case "$word" in',
-            "  chromium) give chromium;; default-jre-headless) give java;; npm) give npm;; nginx) give nginx;;",
+            "  chromium) give chromium;; default-jre-headless) give java;;",
+            "  npm) give npm;; nginx) give nginx;;",
             "esac; done",
         ]
         return "\n".join(lines if installs else lines[:2]) + "\n"
