@@ -9,6 +9,7 @@ pages were wrong.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 import re
 import shutil
@@ -129,8 +130,6 @@ def test_a_fragment_and_the_page_at_the_same_url_never_swap_in_the_cache(site):
                 response = site.get(path, {**headers, "Accept-Encoding": encoding})
                 body = response.body
                 if response.getheader("Content-Encoding") == "gzip":
-                    import gzip
-
                     body = gzip.decompress(body)
                 assert response.status == 200
                 assert is_page(body) is whole_page, (round_, name, encoding)
