@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test deps install index lint format loadtest bench quality clean
+.PHONY: run test deps install index lint format loadtest loadtest-proxy bench quality clean
 
 run: install index  ## serve the sample content at http://127.0.0.1:$(PORT)
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
@@ -14,7 +14,7 @@ run: install index  ## serve the sample content at http://127.0.0.1:$(PORT)
 test: deps install node_modules/.package-lock.json  ## the whole suite, real-browser tests included
 	$(BIN)/pytest
 
-deps:  ## chromium, Java and npm: installed with apt-get as root, else the command is named
+deps:  ## chromium, Java, npm and nginx: installed with apt-get as root, else the command is named
 	@sh scripts/deps.sh
 
 install: $(VENV)/.installed
@@ -46,6 +46,9 @@ format:
 
 loadtest: install  ## production server under mixed load with live rebuilds (not in `make test`)
 	$(BIN)/python scripts/loadtest.py
+
+loadtest-proxy: install  ## the same load through nginx (deploy/nginx) before two instances
+	$(BIN)/python scripts/loadtest.py --through-proxy
 
 bench: install  ## the performance benchmark; writes docs/performance.md (not in `make test`)
 	$(BIN)/python scripts/bench.py

@@ -1,6 +1,7 @@
 #!/bin/sh
 # What `make test` needs beyond Python: chromium (the browser tests), Java (the Nu Html
-# Checker) and npm (the pinned test packages). Installs whichever is missing where it may
+# Checker), npm (the pinned test packages) and nginx (the deployment test runs the shipped
+# configuration with Debian's nginx). Installs whichever is missing where it may
 # (root on a system with apt-get); anywhere else it stops and says what to run.
 set -eu
 
@@ -16,6 +17,7 @@ need() {
 need chromium "chromium fonts-dejavu-core"
 need java default-jre-headless
 need npm npm
+need nginx nginx
 
 if [ -z "$programs" ]; then
   exit 0
@@ -26,7 +28,7 @@ install="apt-get install -y --no-install-recommends $packages"
 
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "make test needs $programs, which this machine lacks." >&2
-  echo "Install them (chromium, Java 17 or newer, npm) with your system's packages, then run make test again." >&2
+  echo "Install them (chromium, Java 17 or newer, npm, nginx) with your system's packages, then run make test again." >&2
   exit 1
 fi
 if [ "$(id -u)" != 0 ]; then

@@ -16,13 +16,16 @@ MIN_REBUILDS rebuilds.
 
 Everything stays on the loopback interface, the run stops by itself, and the server is
 stopped at the end whatever happens. Options: --duration, --max-duration, --concurrency,
---workers, and --server dev to load Flask's threaded development server instead (there many
-requests share one process's snapshots).
+--workers, --server dev to load Flask's threaded development server instead (there many
+requests share one process's snapshots), and --through-proxy to load the site as deployed:
+nginx with deploy/nginx's configuration and its shared cache in front of two gunicorn
+instances with half the workers each (scripts/front.py), the clients talking to nginx.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import os
 import random
@@ -42,6 +45,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from front import instances, nginx  # noqa: E402
 from serving import DEV, GUNICORN, serving  # noqa: E402
 
 PYTHON = sys.executable
@@ -52,6 +56,9 @@ WORKERS = 2
 REBUILD_EVERY = 3.0
 MIN_REBUILDS = 10
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://127.0.0.1/"}
+# Addresses nginx itself refuses with its 400 page (a NUL, a path above the root once
+# decoded) before the site could say 404: both are the answer a visitor should get.
+REFUSED_BY_NGINX = {"/articles/..%2F..%2Fetc%2Fpasswd", "/articles/%00"}
 
 SEARCHES = [
     "grief",
@@ -162,11 +169,18 @@ def pick_request(slugs: list[str], topics: list[str]) -> tuple[str, str, dict, i
 
 
 def client(
-    port: int, stop: threading.Event, stats: Stats, slugs: list[str], topics: list[str]
+    port: int,
+    stop: threading.Event,
+    stats: Stats,
+    slugs: list[str],
+    topics: list[str],
+    through_proxy: bool,
 ) -> None:
     """Send requests from the mix until told to stop."""
     while not stop.is_set():
         kind, path, headers, expected = pick_request(slugs, topics)
+        if through_proxy and path in REFUSED_BY_NGINX:
+            expected = 400
         started = time.perf_counter()
         try:
             status, _ = get(port, path, headers)
@@ -229,6 +243,24 @@ def settled_on(port: int, generation: str, deadline: float) -> bool:
     return in_a_row >= 10
 
 
+def start(
+    options: argparse.Namespace, env: dict[str, str], work: Path, running: contextlib.ExitStack
+) -> tuple[int, list[int], str]:
+    """Start the server(s) under test; return the port the clients use, the ports of the
+    instances behind it, and a description."""
+    if options.through_proxy:
+        each = max(1, options.workers // 2)
+        started = running.enter_context(instances({**env, "WEB_CONCURRENCY": str(each)}, work))
+        ports = [port for port, _ in started]
+        port = running.enter_context(nginx(work / "nginx", ports))
+        return port, ports, f"nginx (deploy/nginx) before 2 gunicorn instances of {each} workers,"
+    command = SERVERS[options.server]
+    port, _ = running.enter_context(serving(command, env, work / "server.log"))
+    if options.server == "gunicorn":
+        return port, [port], f"gunicorn, {options.workers} sync workers,"
+    return port, [port], "Flask's threaded development server"
+
+
 def main() -> int:
     """Run the load test; return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -237,6 +269,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--server", choices=sorted(SERVERS), default="gunicorn")
+    parser.add_argument("--through-proxy", action="store_true")
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="loadtest-") as folder:
@@ -264,18 +297,14 @@ def main() -> int:
         )
 
         stats, rebuilds, stop = Stats(), Rebuilds(), threading.Event()
-        server_log = work / "server.log"
         env = {**env, "WEB_CONCURRENCY": str(options.workers)}
-        with serving(SERVERS[options.server], env, server_log) as (port, _):
+        with contextlib.ExitStack() as running:
+            port, instance_ports, server = start(options, env, work, running)
             # The topics as the site names them, from its own topics page.
             topics = sorted(
                 set(re.findall(rb'href="/topics/([a-z0-9-]+)"', get(port, "/topics")[1]))
             )
             topics = [t.decode() for t in topics]
-            if options.server == "gunicorn":
-                server = f"gunicorn, {options.workers} sync workers,"
-            else:
-                server = "Flask's threaded development server"
             print(
                 f"{server} on 127.0.0.1:{port}; "
                 f"{options.concurrency} clients for {options.duration:.0f} s (up to "
@@ -285,7 +314,10 @@ def main() -> int:
             )
             threads = [threading.Thread(target=rebuild_loop, args=(env, content, stop, rebuilds))]
             threads += [
-                threading.Thread(target=client, args=(port, stop, stats, slugs, topics))
+                threading.Thread(
+                    target=client,
+                    args=(port, stop, stats, slugs, topics, options.through_proxy),
+                )
                 for _ in range(options.concurrency)
             ]
             started = time.monotonic()
@@ -302,16 +334,25 @@ def main() -> int:
                     thread.join(timeout=150)
             elapsed = time.monotonic() - started
             live = (index_dir / "CURRENT").read_text().strip()
-            if not settled_on(port, live, time.monotonic() + 15):
-                stats.errors.append(f"workers did not all switch to the last generation {live}")
-        logged = server_log.read_text("utf-8", "replace")
+            for instance in instance_ports:
+                if not settled_on(instance, live, time.monotonic() + 15):
+                    stats.errors.append(f"workers did not all switch to generation {live}")
+        logged = "".join(
+            log.read_text("utf-8", "replace")
+            for log in work.glob("*.log")
+            if "access" not in log.name
+        )
         app_errors = [
             line
             for line in logged.splitlines()
             if "Traceback" in line or line.startswith(("ERROR", "CRITICAL"))
         ]
         # Searches are private: the access log holds paths, never a query string.
-        if options.server == "gunicorn":
+        if options.through_proxy:  # every request is in nginx's log; fewer reach gunicorn
+            access = (work / "nginx" / "access.log").read_text("utf-8", "replace").splitlines()
+            gunicorn_access = "".join(p.read_text("utf-8") for p in work.glob("access-*.log"))
+            access += [line for line in gunicorn_access.splitlines() if "?" in line]
+        elif options.server == "gunicorn":
             access = (work / "access.log").read_text("utf-8", "replace").splitlines()
         else:
             access = [line for line in logged.splitlines() if "GET /" in line]
@@ -320,6 +361,9 @@ def main() -> int:
             for line in access
             if "?" in line or "q=" in line
         ][:5]
+        if options.through_proxy:
+            proxy_log = (work / "nginx" / "error.log").read_text("utf-8", "replace")
+            app_errors += [f"nginx: {line}" for line in proxy_log.splitlines()][:5]
         if len(access) < stats.requests:
             app_errors.append(f"access log has {len(access)} lines for {stats.requests} requests")
 

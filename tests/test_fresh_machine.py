@@ -1,4 +1,4 @@
-"""The README's two commands on a machine without chromium, Java or npm.
+"""The README's two commands on a machine without chromium, Java, npm or nginx.
 
 Each test runs `make` with a PATH of its own, a folder holding only the tools the step may
 use, so whatever else this machine has installed is out of sight. `apt-get` and `id` there
@@ -25,7 +25,7 @@ import pytest
 from .conftest import ROOT
 
 ALL_MISSING = (
-    "install -y --no-install-recommends chromium fonts-dejavu-core default-jre-headless npm"
+    "install -y --no-install-recommends chromium fonts-dejavu-core default-jre-headless npm nginx"
 )
 SERVE_TIMEOUT = 90
 
@@ -68,7 +68,8 @@ class Machine:
             f'echo "$DEBIAN_FRONTEND $*" >> "{self.apt_log}"',
             f"give() {{ {stub}; }}",
             'for word in "$@"; do case "$word" in',
-            "  chromium) give chromium;; default-jre-headless) give java;; npm) give npm;;",
+            "  chromium) give chromium;; default-jre-headless) give java;;",
+            "  npm) give npm;; nginx) give nginx;;",
             "esac; done",
         ]
         return "\n".join(lines if installs else lines[:2]) + "\n"
@@ -100,12 +101,12 @@ def test_make_deps_as_root_on_debian_installs_chromium_java_and_npm(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert machine.apt_calls() == ["noninteractive update", f"noninteractive {ALL_MISSING}"]
-    assert "make test needs chromium java npm" in result.stdout
+    assert "make test needs chromium java npm nginx" in result.stdout
 
 
 def test_make_deps_installs_only_what_is_missing(tmp_path):
     machine = Machine(tmp_path)
-    machine.has("chromium", "npm")
+    machine.has("chromium", "npm", "nginx")
 
     result = machine.make("deps")
 
@@ -118,7 +119,7 @@ def test_make_deps_installs_only_what_is_missing(tmp_path):
 
 def test_make_deps_does_nothing_when_all_are_there(tmp_path):
     machine = Machine(tmp_path)
-    machine.has("chromium", "java", "npm")
+    machine.has("chromium", "java", "npm", "nginx")
 
     result = machine.make("deps")
 
@@ -134,10 +135,10 @@ def test_make_deps_not_as_root_stops_with_the_command_to_run(tmp_path):
 
     assert result.returncode != 0
     assert machine.apt_calls() == []
-    assert "make test needs java npm, which this machine lacks" in result.stderr
+    assert "make test needs java npm nginx, which this machine lacks" in result.stderr
     assert (
         "sudo apt-get update && sudo apt-get install -y --no-install-recommends "
-        "default-jre-headless npm"
+        "default-jre-headless npm nginx"
     ) in result.stderr
 
 
@@ -147,7 +148,7 @@ def test_make_deps_without_apt_get_names_what_to_install(tmp_path):
     result = machine.make("deps")
 
     assert result.returncode != 0
-    assert "make test needs chromium java npm, which this machine lacks" in result.stderr
+    assert "make test needs chromium java npm nginx, which this machine lacks" in result.stderr
     assert "Java 17 or newer" in result.stderr
 
 
