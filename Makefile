@@ -50,8 +50,9 @@ loadtest: install  ## production server under mixed load with live rebuilds (not
 loadtest-proxy: install  ## the same load through nginx (deploy/nginx) before two instances
 	$(BIN)/python scripts/loadtest.py --through-proxy
 
-bench: install  ## the performance benchmark; writes docs/performance.md (not in `make test`)
+bench: install  ## the benchmark; writes docs/performance.md and docs/preview-timing.md (not in `make test`)
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_preview.py
 
 quality: install  ## search quality on the judgments; writes docs/search-quality.md (not in `make test`)
 	$(BIN)/python scripts/quality.py

@@ -22,6 +22,8 @@ import sysconfig
 from collections import Counter
 from pathlib import Path
 
+import yaml
+
 TOPICS = [
     "anxiety", "depression", "relationships", "grief", "trauma", "stress", "sleep",
     "self-esteem", "mindfulness", "therapy basics",
@@ -182,8 +184,14 @@ def write_corpus(content_dir: Path, count: int, seed: int = 8, pool=None) -> lis
         sys.exit("no source text found for the benchmark corpus")
     (content_dir / "articles").mkdir(parents=True, exist_ok=True)
     (content_dir / "authors").mkdir(parents=True, exist_ok=True)
-    site = Path(__file__).resolve().parent.parent / "content" / "site.yml"
-    (content_dir / "site.yml").write_bytes(site.read_bytes())
+    site = yaml.safe_load((Path(__file__).resolve().parent.parent / "content" / "site.yml")
+                          .read_text(encoding="utf-8"))  # fmt: skip
+    # The sample's support articles are not in this corpus: naming them would make every
+    # `content check` of it (and the preview) report them missing.
+    site["crisis"]["articles"] = []
+    (content_dir / "site.yml").write_text(
+        yaml.safe_dump(site, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     for slug, (name, credentials) in AUTHORS.items():
         (content_dir / "authors" / f"{slug}.md").write_text(
             f"---\nname: {name}\ncredentials: {credentials}\n---\n{name} is a fictional author "
