@@ -6,10 +6,13 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test deps install index lint format loadtest loadtest-proxy bench quality clean
+.PHONY: run preview test deps install index lint format loadtest loadtest-proxy bench quality clean
 
 run: install index  ## serve the sample content at http://127.0.0.1:$(PORT)
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+preview: install  ## the writer's preview: drafts shown, pages reload on save, at http://127.0.0.1:5001
+	PORT=$${PORT:-5001} $(FLASK) content preview
 
 test: deps install node_modules/.package-lock.json  ## the whole suite, real-browser tests included
 	$(BIN)/pytest

@@ -22,6 +22,7 @@ from ..conftest import ROOT, SAMPLE_CONTENT
 from .conftest import Delays, LiveServer, watched_pages
 
 DRAFT = "draft-coming-soon-working-with-couples"
+SCREENSHOTS = ROOT / "screenshots"
 
 
 def free_port() -> int:
@@ -89,6 +90,8 @@ def test_a_draft_in_the_preview_reloads_on_save_shows_problems_and_recovers(brow
             expect(problems).to_contain_text(f"{DRAFT}.md", timeout=15_000)
             expect(problems).to_contain_text("not valid YAML")
             expect(page.locator(".emergency")).to_be_visible()
+            SCREENSHOTS.mkdir(exist_ok=True)  # for people to look at; the README shows one
+            page.screenshot(path=SCREENSHOTS / "preview-problem-1280.png", full_page=True)
 
             # Fixed: the page recovers with the article.
             draft.write_text(original, encoding="utf-8")
