@@ -6,9 +6,13 @@ import contextlib
 import gc
 import os
 import threading
+import time
 
 from webapp.index import current_generation, rebuild
 from webapp.live import current_snapshot
+from webapp.search import SearchIndex
+
+from .conftest import make_app
 
 
 def test_a_request_that_outlives_two_swaps_still_finishes(app, content_dir, index_dir):
@@ -71,3 +75,35 @@ def test_a_replaced_generation_s_files_are_let_go_once_its_last_request_ends(
         assert _generations_held_open(index_dir) == {current_generation(index_dir)}
     finally:
         gc.enable()
+
+
+def test_a_server_warms_a_new_generation_off_the_request_path_before_serving_it(
+    content_dir, index_dir, monkeypatch
+):
+    # With a check interval, visitors never wait while a new generation is opened and its
+    # caches warmed: the old one serves until the new one is ready.
+    app = make_app(content_dir, index_dir, INDEX_CHECK_INTERVAL=0.02)
+    client = app.test_client()
+    old = client.get("/healthz").get_json()["generation"]
+    may_finish, warmed = threading.Event(), []
+
+    def slow_warm(searcher, *args, **kwargs):
+        warmed.append(searcher)
+        assert may_finish.wait(timeout=60)
+        return real_warm(searcher, *args, **kwargs)
+
+    real_warm = SearchIndex.warm
+    monkeypatch.setattr(SearchIndex, "warm", slow_warm)
+    new = rebuild(content_dir, index_dir).generation
+    deadline = time.monotonic() + 30
+    while not warmed:
+        assert time.monotonic() < deadline, "the new generation was never opened"
+        time.sleep(0.01)
+    for _ in range(5):  # answered at once, from the old generation
+        assert client.get("/healthz").get_json()["generation"] == old
+        assert client.get("/search?q=grief").status_code == 200
+    may_finish.set()
+    while client.get("/healthz").get_json()["generation"] != new:
+        assert time.monotonic() < deadline, "the warmed generation was never served"
+        time.sleep(0.01)
+    assert app.extensions["live_index"].open_snapshots() == 1

@@ -2,7 +2,10 @@
 
 Each worker process holds one `Snapshot` (content, related lists, one reused searcher). A
 build elsewhere swaps `index/CURRENT`; we notice within `INDEX_CHECK_INTERVAL` seconds and
-open the new generation, so a running server serves new content without a restart.
+open the new generation, so a running server serves new content without a restart. A
+background thread does that, and warms the new generation's caches with the searches its
+first visitors would make before serving it; with a check interval of 0 (tests, the writer's
+preview) each request checks, and switches, itself.
 
 Serving only reads: building is the CLI's job (`flask --app wsgi index rebuild`). A build
 takes longer than any request may, and every worker would start its own. When the live
@@ -50,6 +53,7 @@ class LiveIndex:
         self._failed: tuple[str, float] | None = None
         self._unavailable: IndexProblem | None = None  # why nothing can be served, if so
         self._checked_at = -float("inf")
+        self._watcher: threading.Thread | None = None  # started once something is served
         self._lock = threading.Lock()
 
     def snapshot(self) -> Snapshot:
@@ -81,17 +85,56 @@ class LiveIndex:
             return len(self._retired) + (self._snapshot is not None)
 
     def _refresh(self) -> Snapshot:
-        now = time.monotonic()
-        if now - self._checked_at >= self.check_interval:
-            self._checked_at = now
-            generation = index.current_generation(self.index_dir)
-            serving = self._snapshot.manifest.generation if self._snapshot else None
-            changed = self._snapshot is None or generation != serving
-            if changed and not self._failed_lately(generation, now):
-                self._open_live(generation, now)
+        if self._snapshot is None or self.check_interval <= 0:
+            # Nothing to serve yet, or told to check on every request: check here and now.
+            now = time.monotonic()
+            if now - self._checked_at >= self.check_interval:
+                self._checked_at = now
+                generation = index.current_generation(self.index_dir)
+                serving = self._snapshot.manifest.generation if self._snapshot else None
+                changed = self._snapshot is None or generation != serving
+                if changed and not self._failed_lately(generation, now):
+                    self._open_live(generation, now)
+        watching = 0 < self.check_interval < float("inf")  # inf: pinned to one generation
+        if self._snapshot is not None and watching and self._watcher is None:
+            self._watcher = threading.Thread(target=self._watch, name="index-watch", daemon=True)
+            self._watcher.start()
         if self._snapshot is None:
             raise self._unavailable or IndexProblem("the search index is not available yet")
         return self._snapshot
+
+    def _watch(self) -> None:
+        """Look for a new generation every `check_interval` seconds; open and warm it here,
+        off every visitor's request, and serve it only then. (A worker that switched at once
+        made its next visitors pay for opening the generation and for its cold caches.)"""
+        while True:
+            time.sleep(self.check_interval)
+            generation = index.current_generation(self.index_dir)
+            with self._lock:
+                serving = self._snapshot.manifest.generation if self._snapshot else None
+                if generation in (None, serving) or self._failed_lately(
+                    generation, time.monotonic()
+                ):
+                    continue
+            try:
+                snapshot = index.load_snapshot(self.index_dir, generation)
+            except IndexProblem as problem:
+                with self._lock:
+                    self._failed = (generation, time.monotonic())
+                log.error("cannot open the new index, still serving the old: %s", problem)
+                continue
+            try:
+                snapshot.search.warm()
+            except Exception:
+                # This thread must outlive whatever a damaged generation does to a search.
+                snapshot.close()
+                with self._lock:
+                    self._failed = (generation, time.monotonic())
+                log.exception("cannot search the new index %s, still serving the old", generation)
+                continue
+            with self._lock:
+                self._failed = None
+                self._serve(snapshot)
 
     def _failed_lately(self, generation: str | None, now: float) -> bool:
         if self._failed is None:
@@ -101,7 +144,10 @@ class LiveIndex:
 
     def _open_live(self, generation: str | None, now: float) -> None:
         try:
-            self._serve(index.load_snapshot(self.index_dir))
+            snapshot = index.load_snapshot(self.index_dir)
+            if self._snapshot is not None:
+                snapshot.search.warm()
+            self._serve(snapshot)
             self._failed = self._unavailable = None
             return
         except IndexProblem as problem:

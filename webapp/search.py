@@ -402,6 +402,10 @@ def _merge_overlaps(fragments: list[highlight.Fragment]) -> list[highlight.Fragm
     return merged
 
 
+# How many of the most frequent words `SearchIndex.warm` searches, each also as typed.
+WARM_WORDS = 40
+
+
 class SearchIndex:
     """An open index with one searcher, shared by all requests until closed."""
 
@@ -502,6 +506,15 @@ class SearchIndex:
             if tuple(words) != unit.words:
                 (sure if confident else unsure)[i] = tuple(words)
         return sure, unsure
+
+    def warm(self, words: int = WARM_WORDS) -> None:
+        """Search as a new generation's first visitors will, so they do not pay for it: the
+        most frequent words of the articles, and each typed as far as its first letters
+        (completions). A server does this before it switches to the generation."""
+        frequent = [word for _, word in self._vocabulary.most_frequent(words)]
+        typed = sorted({word[:length] for word in frequent for length in (2, 3)})
+        for text in frequent + typed:
+            self.search(text, correct=False)
 
     def doc_count(self) -> int:
         """Return how many articles the index holds."""

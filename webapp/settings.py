@@ -32,7 +32,8 @@ CONFIG_DEFAULTS: dict[str, Any] = {
     "LIST_PAGE_SIZE": 10,
     # Newest articles in the Atom feed: readers poll it, so it stays small at any library size.
     "FEED_ENTRIES": 20,
-    # Seconds between checks for a newly built index; 0 checks on every request.
+    # Seconds between checks for a newly built index, made by a background thread that warms
+    # the new generation before serving it; 0 checks on every request, in the request.
     "INDEX_CHECK_INTERVAL": 1.0,
     "STATIC_MAX_AGE": 365 * 24 * 3600,
     "PAGE_MAX_AGE": 300,
