@@ -1,5 +1,12 @@
 """The WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi …`."""
 
-from webapp import create_app
+import sys
 
-app = create_app()
+from webapp import create_app
+from webapp.settings import SettingsError
+
+try:
+    app = create_app()
+except SettingsError as error:
+    # A broken content/site.yml: one plain sentence naming the file, not a traceback.
+    sys.exit(f"Error: {error}")

@@ -13,7 +13,7 @@ import pytest
 
 from webapp import index
 
-from .conftest import FIXTURES, ROOT, drop_links_to
+from .conftest import FIXTURES, ROOT, change_site_settings, drop_links_to
 
 ARTICLE = "content/articles/the-therapeutic-relationship.md"
 SAMPLE = ROOT / "content" / "articles"
@@ -328,7 +328,7 @@ def test_content_new_in_a_read_only_folder_says_so_in_one_sentence(runner, conte
     assert not path.exists()
 
 
-def _cli(content_dir: Path, index_dir: Path, *args: str) -> subprocess.Popen:
+def _cli(content_dir: Path, index_dir: Path, *args: str, **popen) -> subprocess.Popen:
     env = {**os.environ, "FLASK_CONTENT_DIR": str(content_dir), "FLASK_INDEX_DIR": str(index_dir)}
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", *args],
@@ -337,6 +337,7 @@ def _cli(content_dir: Path, index_dir: Path, *args: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        **popen,
     )
 
 
@@ -392,3 +393,255 @@ def test_status_fails_on_a_damaged_index_as_serving_would(runner, index_dir):
     assert result.exit_code == 1
     assert "damaged" in result.output and "index rebuild" in result.output
     assert "Traceback" not in result.output
+
+
+# --- hostile files -----------------------------------------------------------------------
+
+# What one maintainer command may use: a hostile file must give a named error within
+# seconds, not eat the machine's memory (a link to /dev/zero did, read whole) or hang (a
+# named pipe did, waiting for a writer for ever).
+BOUNDED_MEMORY = 1 << 30
+BOUNDED_SECONDS = 60
+
+
+def bounded_cli(content_dir: Path, index_dir: Path, *args: str) -> tuple[int, str]:
+    """Run a maintainer command in its own process, with BOUNDED_MEMORY of address space and
+    BOUNDED_SECONDS to finish; return its exit code and output (stdout and stderr)."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (BOUNDED_MEMORY, BOUNDED_MEMORY))
+
+    process = _cli(content_dir, index_dir, *args, preexec_fn=limit)
+    try:
+        output = process.communicate(timeout=BOUNDED_SECONDS)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail(f"{' '.join(args)} did not finish in {BOUNDED_SECONDS} s")
+    return process.returncode, output
+
+
+def refused_cleanly(code: int, output: str) -> str:
+    """Check a command stopped with exit 1 and a message, no traceback; return the output."""
+    assert code == 1, output
+    assert "Traceback" not in output and "MemoryError" not in output, output
+    return output
+
+
+def valid_article(title: str = "A piece") -> str:
+    return f"---\ntitle: {title}\nsummary: A summary.\ndate: 2026-01-01\n---\n\nSome words.\n"
+
+
+def _link_to_dev_zero(articles: Path) -> str:
+    (articles / "zero.md").symlink_to("/dev/zero")
+    return "content/articles/zero.md: is a link to /dev/zero, outside the content folder"
+
+
+def _link_outside(articles: Path) -> str:
+    # A good article, but outside content/: a link must not reach files nobody reviews.
+    outside = articles.parent.parent / "elsewhere.md"
+    outside.write_text(valid_article())
+    (articles / "elsewhere.md").symlink_to(outside)
+    return "content/articles/elsewhere.md: is a link to "
+
+
+def _link_to_nothing(articles: Path) -> str:
+    (articles / "gone.md").symlink_to(articles / "no-such-file.md")
+    return "content/articles/gone.md: is a link to a file that does not exist"
+
+
+def _named_pipe(articles: Path) -> str:
+    os.mkfifo(articles / "pipe.md")
+    return "content/articles/pipe.md: is a named pipe (FIFO), not a plain file"
+
+
+def _folder(articles: Path) -> str:
+    (articles / "folder.md").mkdir()
+    return "content/articles/folder.md: is a folder, not a plain file"
+
+
+def _fifty_megabytes(articles: Path) -> str:
+    # Sparse: 50 MB to read, no disk space taken. Refused from its size, never read.
+    with (articles / "huge.md").open("w") as handle:
+        handle.write(valid_article())
+        handle.truncate(50_000_000)
+    return (
+        "content/articles/huge.md: is 50,000,000 bytes, more than the 1,000,000 bytes one "
+        "file may hold: split it into shorter articles (file skipped)"
+    )
+
+
+def _deep_nesting(articles: Path) -> str:
+    # 400,000 levels: libyaml crashed the process outright (a segmentation fault).
+    depth = 400_000
+    front = f"title: T\nsummary: S\ndate: 2026-01-01\nresources: {'[' * depth}{']' * depth}"
+    (articles / "deep.md").write_text(f"---\n{front}\n---\nBody.\n")
+    return (
+        "content/articles/deep.md: front matter: is not valid YAML at line 5: lists or "
+        "mappings nest more than 20 deep"
+    )
+
+
+HOSTILE_FILES = [
+    _link_to_dev_zero,
+    _link_outside,
+    _link_to_nothing,
+    _named_pipe,
+    _folder,
+    _fifty_megabytes,
+    _deep_nesting,
+]
+
+
+@pytest.mark.parametrize("make", HOSTILE_FILES, ids=lambda make: make.__name__.strip("_"))
+def test_content_check_names_a_hostile_file_quickly_without_a_traceback(
+    content_dir, index_dir, make
+):
+    expected = make(content_dir / "articles")
+    output = refused_cleanly(*bounded_cli(content_dir, index_dir, "content", "check"))
+    assert expected in output
+    assert "Checked 17 articles, 1 draft and 2 authors: 1 problem." in output
+
+
+@pytest.mark.parametrize("make", [_link_to_dev_zero, _named_pipe, _fifty_megabytes])
+@pytest.mark.parametrize("command", ["rebuild", "update"])
+def test_index_builds_name_a_hostile_file_and_keep_the_old_index(
+    content_dir, index_dir, make, command
+):
+    before = index.current_generation(index_dir)
+    expected = make(content_dir / "articles")
+    output = refused_cleanly(*bounded_cli(content_dir, index_dir, "index", command))
+    assert expected in output and "the old one is still serving" in output
+    assert index.current_generation(index_dir) == before
+
+
+@pytest.mark.parametrize("make", [_link_to_dev_zero, _named_pipe, _link_to_nothing])
+def test_index_status_reads_no_hostile_file(content_dir, index_dir, make):
+    make(content_dir / "articles")
+    code, output = bounded_cli(content_dir, index_dir, "index", "status")
+    assert code == 0, output
+    assert "changed since this build: run 'index update'" in output
+
+
+def test_a_link_to_a_file_inside_content_is_read(runner, content_dir):
+    (content_dir / "shared").mkdir()
+    (content_dir / "shared" / "walking.md").write_text(valid_article("Walking"))
+    (content_dir / "articles" / "walking.md").symlink_to("../shared/walking.md")
+    result = runner.invoke(args=["content", "check"])
+    assert result.exit_code == 0, result.output
+    assert "Checked 18 articles" in result.output
+
+
+def alias_bomb(levels: int = 9) -> list[str]:
+    """Return YAML lines anchoring `a0`…`a8`, each nine aliases of the one before: `*a8`
+    stands for 9**9 (387 million) strings."""
+    lines = [f"a0: &a0 [{', '.join(['lol'] * 9)}]"]
+    lines += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, levels)]
+    return lines
+
+
+@pytest.mark.parametrize("field", ["date", "updated", "reviewed", "draft", "quick_exit"])
+def test_an_alias_bomb_in_front_matter_is_named_not_expanded(content_dir, index_dir, field):
+    front = ["title: T", "summary: S", *alias_bomb(), f"{field}: *a8"]
+    if field != "date":
+        front.append("date: 2026-01-01")
+    (content_dir / "articles" / "bomb.md").write_text("---\n" + "\n".join(front) + "\n---\n")
+    expected = (
+        "content/articles/bomb.md: front matter: is not valid YAML at line 5: '*' repeats a "
+        "value marked with '&' (an alias), which is not allowed: write the value out in full"
+    )
+    for command in (["content", "check"], ["index", "update"]):
+        output = refused_cleanly(*bounded_cli(content_dir, index_dir, *command))
+        assert expected in output
+
+
+def test_an_alias_bomb_in_an_author_file_is_named(content_dir, index_dir):
+    front = [*alias_bomb(), "name: *a8"]
+    (content_dir / "authors" / "bomb.md").write_text("---\n" + "\n".join(front) + "\n---\n")
+    output = refused_cleanly(*bounded_cli(content_dir, index_dir, "content", "check"))
+    assert "content/authors/bomb.md: front matter: is not valid YAML at line 3: '*'" in output
+
+
+def test_an_alias_bomb_in_synonyms_is_named(content_dir, index_dir):
+    path = content_dir / "synonyms.yml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([*lines, *alias_bomb(), "grief: *a8", ""]), encoding="utf-8")
+    output = refused_cleanly(*bounded_cli(content_dir, index_dir, "content", "check"))
+    assert (
+        f"synonyms.yml: is not valid YAML at line {len(lines) + 2}: '*' repeats a value"
+    ) in output
+
+
+def test_an_alias_bomb_in_site_settings_is_named_by_every_command(content_dir, index_dir):
+    path = content_dir / "site.yml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    bomb = [*alias_bomb(), "crisis_terms_extra: *a8"]
+    path.write_text("\n".join([*lines, *bomb, ""]), encoding="utf-8")
+    expected = f"site.yml: is not valid YAML at line {len(lines) + 2}: '*' repeats a value"
+    for command in (["content", "check"], ["index", "status"], ["index", "rebuild"]):
+        code, output = bounded_cli(content_dir, index_dir, *command)
+        assert code == 1 and expected in output, output
+        assert "Traceback" not in output
+
+
+def test_site_settings_as_a_link_to_dev_zero_are_named(content_dir, index_dir):
+    (content_dir / "site.yml").unlink()
+    (content_dir / "site.yml").symlink_to("/dev/zero")
+    code, output = bounded_cli(content_dir, index_dir, "content", "check")
+    assert code == 1 and "Traceback" not in output, output
+    assert "site.yml: is a link to /dev/zero, outside the content folder" in output
+
+
+@pytest.mark.parametrize("tag", ["🙂", "!!!"])
+def test_content_check_refuses_a_tag_with_no_letters_or_digits(runner, content_dir, tag):
+    path = content_dir / "articles" / "no-words.md"
+    path.write_text(valid_article().replace("date:", f'tags: [anxiety, "{tag}"]\ndate:'))
+    result = runner.invoke(args=["content", "check"])
+    assert result.exit_code == 1
+    assert (
+        f"content/articles/no-words.md: tags: '{tag}' has no letters or digits to make the "
+        "topic's address from"
+    ) in result.output
+
+
+def test_content_check_finds_broken_links_written_with_the_sites_address(runner, content_dir):
+    change_site_settings(content_dir, base_url="https://practice.example")
+    path = content_dir / "articles" / "understanding-anxiety.md"
+    path.write_text(
+        path.read_text()
+        + "\nSee [this](https://practice.example/articles/no-such-article), "
+        + "[that](HTTPS://Practice.Example/articles/living-with-grief#start) and "
+        + "[elsewhere](https://other.example/articles/no-such-article).\n"
+    )
+    result = runner.invoke(args=["content", "check"])
+    assert result.exit_code == 1
+    assert (
+        "content/articles/understanding-anxiety.md: body: links to "
+        "https://practice.example/articles/no-such-article, which does not exist or is a draft"
+    ) in result.output
+    assert "1 problem." in result.output  # the live article and the other site are fine
+
+
+def test_index_update_refuses_a_broken_link_written_with_the_sites_address(
+    runner, content_dir, index_dir
+):
+    change_site_settings(content_dir, base_url="https://practice.example/")
+    assert runner.invoke(args=["index", "rebuild"]).exit_code == 0
+    path = content_dir / "articles" / "understanding-anxiety.md"
+    path.write_text(path.read_text() + "\n[Gone](https://practice.example/articles/gone).\n")
+    assert "links to https://practice.example/articles/gone, which" in refused_update(
+        runner, index_dir
+    )
+
+
+def test_file_names_with_control_characters_are_printed_escaped(runner, content_dir):
+    # A right-to-left override would make the name read differently from what it is; an
+    # escape sequence could rewrite the terminal.
+    (content_dir / "articles" / "evil\u202egpj.md").write_text(valid_article())
+    (content_dir / "articles" / "bell\x07\x1b[2J.md").write_text(valid_article())
+    result = runner.invoke(args=["content", "check"])
+    assert result.exit_code == 1
+    assert "content/articles/evil\\u202egpj.md: file name 'evil\\u202egpj.md'" in result.output
+    assert "content/articles/bell\\x07\\x1b[2J.md" in result.output
+    assert not any(c in result.output for c in "\u202e\x07\x1b")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 
@@ -155,3 +156,124 @@ def test_scaffold_makes_a_valid_draft(content_dir):
     library = load_library(content_dir)
     assert library.problems == []
     assert library.drafts[slug].title == "Coping with change: a start"
+
+
+def write_article(content_dir: Path, name: str, front: str, body: str = "Body.\n") -> Path:
+    path = content_dir / "articles" / name
+    path.write_bytes(f"---\n{front}\n---\n{body}".encode())
+    return path
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("date", "x" * 100_000),
+        ("updated", "2026-" * 20_000),
+        ("draft", "maybe" * 20_000),
+        ("author", "someone-" * 20_000),
+        ("resources", f"[{{title: T, url: {'y' * 100_000}}}]"),
+        ("tags", f"['{'!' * 100_000}']"),
+    ],
+)
+def test_a_bad_value_is_quoted_short(content_dir, field, value):
+    front = "title: T\nsummary: S\ndate: 2026-01-01"
+    front = front.replace("date: 2026-01-01", "") if field == "date" else front
+    write_article(content_dir, "long-value.md", f"{front}\n{field}: {value}")
+    [problem] = load_library(content_dir).problems
+    assert problem.path == "content/articles/long-value.md"
+    assert problem.field.startswith(field)
+    assert len(str(problem)) < 300, str(problem)[:300]
+    assert "…" in str(problem)
+
+
+def test_a_list_where_a_date_belongs_is_named_by_its_kind(content_dir):
+    write_article(content_dir, "listed.md", "title: T\nsummary: S\ndate: [2026, 1, 1]")
+    [problem] = load_library(content_dir).problems
+    assert (problem.field, problem.message) == (
+        "date",
+        "a list is not a date: write it as YYYY-MM-DD, e.g. 2026-03-14",
+    )
+
+
+def test_problems_escape_control_characters_from_the_files(content_dir):
+    # Field names come from the file too: a bidi override in one is shown as an escape.
+    write_article(
+        content_dir, "odd-field.md", 'title: T\nsummary: S\ndate: 2026-01-01\n"mo\u202eod": x'
+    )
+    [problem] = load_library(content_dir).problems
+    assert str(problem).startswith("content/articles/odd-field.md: mo\\u202eod: is not a field")
+    assert "\u202e" not in str(problem)
+
+
+def test_numbers_and_text_as_unknown_field_names_are_each_named(content_dir):
+    write_article(content_dir, "mixed.md", "title: T\nsummary: S\ndate: 2026-01-01\n1: x\nmood: y")
+    assert sorted(p.field for p in load_library(content_dir).problems) == ["1", "mood"]
+
+
+@pytest.mark.parametrize("tag", ["🙂", "!!!", " - "])
+def test_a_tag_with_no_letters_or_digits_never_becomes_a_topic(content_dir, tag):
+    write_article(
+        content_dir, "no-words.md", f'title: T\nsummary: S\ndate: 2026-01-01\ntags: ["{tag}"]'
+    )
+    library = load_library(content_dir)
+    [problem] = library.problems
+    assert (problem.path, problem.field) == ("content/articles/no-words.md", "tags")
+    assert all(topic.slug for topic, _ in library.topics())
+    assert "no-words" not in library.articles
+
+
+def test_a_byte_order_mark_at_the_start_of_a_file_is_accepted(content_dir):
+    # Some Windows editors save UTF-8 with one; the README says it is fine.
+    write_article(content_dir, "with-bom.md", "title: T\nsummary: S\ndate: 2026-01-01")
+    path = content_dir / "articles" / "with-bom.md"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    library = load_library(content_dir)
+    assert library.problems == []
+    assert library.articles["with-bom"].title == "T"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x 1\nb: *x",  # an alias
+        "base: &b {x: 1}\nother:\n  <<: *b",  # a merge needs an alias
+        "a: " + "[" * 21 + "]" * 21,
+        "a: " + "{b: " * 21 + "1" + "}" * 21,
+        "a:\n" + "".join(" " * n + f"k{n}:\n" for n in range(1, 22)) + " " * 22 + "v",
+    ],
+)
+def test_yaml_aliases_and_deep_nesting_are_refused(text):
+    import yaml
+
+    from webapp.content import load_yaml
+
+    with pytest.raises(yaml.YAMLError) as refused:
+        load_yaml(text)
+    assert refused.value.problem_mark is not None
+
+
+def test_yaml_within_bounds_loads_as_it_always_did():
+    from webapp.content import MAX_YAML_DEPTH, load_yaml
+
+    depth = MAX_YAML_DEPTH - 1  # the mapping holding `a` is a level too
+    text = "a: " + "[" * depth + "]" * depth + "\nb: &anchor-unused 2"
+    assert load_yaml(text)["b"] == 2
+
+
+def test_the_size_cap_is_checked_before_reading(content_dir, monkeypatch):
+    from webapp import content
+
+    path = write_article(content_dir, "just-over.md", "title: T\nsummary: S\ndate: 2026-01-01")
+    monkeypatch.setattr(content, "MAX_FILE_BYTES", path.stat().st_size - 1)
+
+    class NoReading:  # the os module as content.py sees it, but reading fails the test
+        def __getattr__(self, name):
+            return getattr(os, name)
+
+        def read(self, *args):
+            pytest.fail("read a refused file")
+
+    monkeypatch.setattr(content, "os", NoReading())
+    with pytest.raises(content.ContentError, match="more than the"):
+        content.read_file(path, content_dir)
+    assert content.fingerprint(path, content_dir).startswith("refused: ")

@@ -26,7 +26,10 @@ def _slow(text: str):
 
 def test_typography_matches_python_markdowns_smarty():
     rng = random.Random(8)
-    texts = [content._read_front_matter(p)[1] for p in (SAMPLE_CONTENT / "articles").glob("*.md")]
+    texts = [
+        content._read_front_matter(p, SAMPLE_CONTENT)[1]
+        for p in (SAMPLE_CONTENT / "articles").glob("*.md")
+    ]
     texts += ["".join(rng.choice(PIECES) for _ in range(rng.randint(1, 30))) for _ in range(1500)]
     for text in texts:
         assert rendering.render_markdown(text) == _slow(text), text
@@ -79,3 +82,20 @@ def test_plain_text_turns_every_kind_of_whitespace_run_into_one_space():
         assert rendering.html_to_text(f"<p>{space}one{space}{space}two{space}</p>") == "one two"
     assert rendering.html_to_text("<p>one\u200btwo</p>") == "one\u200btwo"  # zero width
     assert rendering.html_to_text("<h2>A <em>b</em></h2>\n<p>C &amp; d</p>") == "A b. C & d"
+
+
+def test_articles_keep_only_the_classes_our_markdown_gives():
+    # A class copied from the site's own styles would let an article dress any link up as
+    # the quick-exit button (or hide text with the print styles).
+    html, _ = rendering.render_markdown(
+        '## A part\n\n<a class="quick-exit" href="https://example.org/">Leave</a>\n\n'
+        '<div class="quick-exit-bar section-heading">x</div>\n\n'
+        '<a class="headerlink quick-exit-about" href="#a-part">#</a>\n'
+    )
+    assert "quick-exit" not in html
+    assert re.search(r'<a (class="" )?href="https://example.org/" [^>]*>Leave</a>', html)
+    # What the renderer itself makes keeps its classes: the heading's wrapper and its link.
+    assert '<div class="section-heading"><h2 id="a-part">A part</h2><a aria-label=' in html
+    assert 'class="headerlink" href="#a-part"' in html
+    assert '<div class="section-heading">x</div>' in html
+    assert set(re.findall(r'class="([^"]*)"', html)) <= {"section-heading", "headerlink", ""}

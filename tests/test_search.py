@@ -354,6 +354,42 @@ def test_snippet_cut_after_a_whole_sentence_says_so_with_a_space(tmp_path):
     assert snippet.endswith(". …") and ".…" not in snippet
 
 
+def test_snippet_work_is_bounded_whatever_the_articles_length(tmp_path, monkeypatch):
+    # About 900,000 characters (under the 1 MB a file may hold), with "harbour" early on and
+    # then every few words to the end: 60,000 matches in one document.
+    body = "The harbour was calm that morning. " + "Boats rest in the harbour here. " * 28_000
+    long_one = article("long", "Long", body, summary="About boats.")
+    only_late = article(
+        "late", "Late", "Plain words. " * 5_000 + "A lighthouse at last.", summary="A lighthouse."
+    )
+    given = []
+    fragment = search._FRAGMENTER.fragment_matches
+    monkeypatch.setattr(
+        search._FRAGMENTER,
+        "fragment_matches",
+        lambda text, tokens: given.append((len(text), len(tokens))) or fragment(text, tokens),
+    )
+    folder = tmp_path / "ix"
+    search.build_index(folder, [long_one, only_late])
+    opened = search.SearchIndex(folder)
+    try:
+        snippet = opened.search("harbour").hits[0].snippet_html
+        assert snippet.count("<mark>harbour</mark>") >= 2 and len(snippet) < 400
+        # Only the matches in the first SNIPPET_CHARS characters were made into tokens, and
+        # only that much text (and a little context) was handed on.
+        [(chars, tokens)] = given
+        assert chars <= search.SNIPPET_CHARS + 100
+        assert tokens <= search.SNIPPET_CHARS // len("Boats rest in the harbour here. ") + 1
+        # A word found only near the start is shown there.
+        calm = opened.search("calm").hits[0].snippet_html
+        assert calm.startswith("The harbour was <mark>calm</mark> that morning.")
+        # A word only found further on than that gives the summary, not a scan to find it.
+        late = opened.search("lighthouse").hits[0]
+        assert (late.slug, late.snippet_html) == ("late", "A <mark>lighthouse</mark>.")
+    finally:
+        opened.close()
+
+
 def test_snippet_falls_back_to_the_summary_then_to_nothing(ix):
     hit = ix.search("mindfulness ").hits[0]
     assert hit.snippet_html == "<mark>Mindfulness</mark> exercises for busy evenings."

@@ -12,6 +12,8 @@ import hashlib
 import math
 import os
 import re
+import reprlib
+import stat
 from collections import Counter
 from collections.abc import Callable, Container, Iterable
 from concurrent.futures import Executor
@@ -20,6 +22,7 @@ from functools import cached_property
 from itertools import repeat
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import frontmatter
 import markdown
@@ -54,9 +57,62 @@ ARTICLE_FIELDS = {
 }
 AUTHOR_FIELDS = {"name", "credentials"}
 INTERNAL_LINK = re.compile(r'href="/articles/([^"/#?]*)')
+# The most bytes one content file may hold: a long article is a few tens of kilobytes, and
+# every file is read whole (and an article rendered and indexed) by each build and check.
+# A 50 MB article took a check 14 s and 0.9 GB. Larger files are refused, unread.
+MAX_FILE_BYTES = 1_000_000
+# How deeply YAML lists and mappings may nest ("[[[…" counts each bracket). Front matter
+# and site.yml need four or five levels; libyaml takes quadratic time over deep nesting and
+# crashes the process outright at about 100,000 levels.
+MAX_YAML_DEPTH = 20
+# How many characters of a bad value a message quotes.
+EXCERPT_CHARS = 60
 
 
-class _TextDatesLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when built in
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built in
+
+
+class YAMLRefused(yaml.MarkedYAMLError):
+    """YAML that parses, but that we will not load: an alias, or nesting too deep."""
+
+
+def load_yaml(text: str, loader: type = _SafeLoader) -> Any:
+    """Return the data of a YAML text, loaded safely and within bounds.
+
+    Refused (with yaml.YAMLError carrying a `problem` and its `problem_mark`, whose `line`
+    counts from 0):
+    - aliases (`*name`, and so `<<: *name` merges): an alias repeats an anchored value
+      without repeating its text, so nine levels of nine make 387 million strings from a
+      few hundred bytes (the "billion laughs"); quoting one in an error message took 2.2 GB
+      and ended in a MemoryError. Nothing we read needs them.
+    - lists and mappings nested more than MAX_YAML_DEPTH deep: libyaml takes quadratic time
+      over deep nesting and crashes the process at about 100,000 levels.
+    A first pass over the parser's events finds either before anything is built; it stops
+    at the first, having read little more than the text up to it.
+    """
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.AliasEvent):
+            raise YAMLRefused(problem=_ALIAS_PROBLEM, problem_mark=event.start_mark)
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise YAMLRefused(
+                    problem=f"lists or mappings nest more than {MAX_YAML_DEPTH} deep",
+                    problem_mark=event.start_mark,
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader or a subclass
+
+
+_ALIAS_PROBLEM = (
+    "'*' repeats a value marked with '&' (an alias), which is not allowed: "
+    "write the value out in full"
+)
+
+
+class _TextDatesLoader(_SafeLoader):
     """YAML loader that leaves dates as text, so we can say which field holds a bad one."""
 
 
@@ -78,7 +134,7 @@ _UNCLOSED = {
 
 class _FrontMatterHandler(frontmatter.YAMLHandler):
     def load(self, fm: str, **kwargs: Any) -> Any:
-        return yaml.load(fm, Loader=_TextDatesLoader)  # noqa: S506 - a SafeLoader subclass
+        return load_yaml(fm, _TextDatesLoader)
 
 
 @dataclass(frozen=True)
@@ -93,7 +149,10 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.path}: {self.field}" if self.field else self.path
         outcome = " (file skipped)" if self.skipped else ""
-        return f"{where}: {self.message}{outcome}"
+        # File names and field names come from the maintainers' files: a control character
+        # or bidi override in one would move or hide text on the terminal, so it shows as
+        # an escape.
+        return printable(f"{where}: {self.message}{outcome}")
 
 
 class ContentError(Exception):
@@ -284,7 +343,11 @@ def load_library(
         (library.drafts if article.draft else library.articles)[article.slug] = article
 
     library.problems.extend(
-        link_problems([*library.articles.values(), *library.drafts.values()], library.articles)
+        link_problems(
+            [*library.articles.values(), *library.drafts.values()],
+            library.articles,
+            site_base_url(content_dir),
+        )
     )
     return library
 
@@ -327,27 +390,56 @@ def body_links(article: Article) -> tuple[str, ...]:
     return tuple(dict.fromkeys(INTERNAL_LINK.findall(article.body_html)))
 
 
-def link_problems(articles: Iterable[Article], public: Container[str]) -> list[Problem]:
-    """Return a problem for each link from these articles to an article not in `public`."""
+def link_problems(
+    articles: Iterable[Article], public: Container[str], base_url: str | None = None
+) -> list[Problem]:
+    """Return a problem for each link from these articles to an article not in `public`:
+    links written as /articles/<slug>, and with `base_url` (the site's address, from
+    site.yml) those written in full as <base_url>/articles/<slug> too."""
+    pattern = _article_link(base_url)
     return [
         Problem(
             article.source,
             "body",
-            f"links to /articles/{target}, which does not exist or is a draft",
+            f"links to {excerpt(link.group(1), 120)}, which does not exist or is a draft",
             skipped=False,
         )
         for article in articles
-        for target in INTERNAL_LINK.findall(article.body_html)
-        if target not in public
+        for link in pattern.finditer(article.body_html)
+        if link.group(2) not in public
     ]
+
+
+def _article_link(base_url: str | None) -> re.Pattern[str]:
+    # Group 1 is the address as written, group 2 the slug. Scheme and host match in any
+    # case, and http matches https: browsers treat them as the same site's pages here.
+    parts = urlsplit(base_url or "")
+    site = ""
+    if parts.scheme in ("http", "https") and parts.netloc:
+        host = re.escape(parts.netloc)
+        site = f"(?:(?i:(?:https?:)?//{host}){re.escape(parts.path.rstrip('/'))})?"
+    return re.compile(f'href="({site}/articles/([^"/#?]*))')
+
+
+def site_base_url(content_dir: Path) -> str | None:
+    """Return `base_url` from the content folder's site.yml, or None if it sets none or
+    cannot be read (whatever is wrong with the file is reported where settings load)."""
+    from .settings import SITE_SETTINGS_FILE
+
+    try:
+        data = load_yaml(read_file(content_dir / SITE_SETTINGS_FILE, content_dir).decode())
+    except (ContentError, yaml.YAMLError, UnicodeDecodeError):
+        return None
+    value = data.get("base_url") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _check_author(article: Article, authors: Container[str]) -> None:
     if article.author and article.author not in authors:
         raise ContentError(
             "author",
-            f"no author with slug '{article.author}': add content/authors/"
-            f"{article.author}.md or correct the slug",
+            f"no author with slug {_quoted(article.author)}: add content/authors/"
+            f"{excerpt(article.author)}.md or correct the slug",
         )
 
 
@@ -355,7 +447,7 @@ def _unknown_field_problems(article: Article, shown: str) -> list[Problem]:
     return [
         Problem(
             shown,
-            name,
+            excerpt(name),
             f"is not a field we use (known: {', '.join(sorted(ARTICLE_FIELDS))})",
             skipped=False,
         )
@@ -383,10 +475,10 @@ def read_article(path: Path, content_dir: Path) -> Article:
     if not SLUG_PATTERN.match(slug):
         raise ContentError(
             None,
-            f"file name '{path.name}' is not a valid slug: use lowercase letters, digits and "
-            f"hyphens, for example '{slugify(slug) or 'my-article'}.md'",
+            f"file name {_quoted(path.name)} is not a valid slug: use lowercase letters, "
+            f"digits and hyphens, for example '{slugify(slug) or 'my-article'}.md'",
         )
-    meta, body = _read_front_matter(path)
+    meta, body = _read_front_matter(path, content_dir)
     title = _required_text(meta, "title")
     summary = _required_text(meta, "summary")
     published = _date(meta, "date", required=True)
@@ -414,15 +506,16 @@ def read_article(path: Path, content_dir: Path) -> Article:
         toc=toc,
         reading_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
         source=_display(path, content_dir),
-        unknown_fields=tuple(sorted(set(meta) - ARTICLE_FIELDS)),
+        # As text: YAML keys may be numbers or dates too, which do not sort with text.
+        unknown_fields=tuple(sorted({str(name) for name in meta} - ARTICLE_FIELDS)),
     )
 
 
 def read_author(path: Path, content_dir: Path) -> Author:
     """Parse and validate one author file; raise ContentError."""
     if not SLUG_PATTERN.match(path.stem):
-        raise ContentError(None, f"file name '{path.name}' is not a valid slug")
-    meta, body = _read_front_matter(path)
+        raise ContentError(None, f"file name {_quoted(path.name)} is not a valid slug")
+    meta, body = _read_front_matter(path, content_dir)
     bio_html, _ = render_markdown(body)
     return Author(
         slug=path.stem,
@@ -457,6 +550,143 @@ def scaffold_article(title: str, today: dt.date, author: str | None = None) -> t
     return slug, "\n".join(lines)
 
 
+# --- reading files safely ----------------------------------------------------------------
+
+
+def read_file(path: Path | str, content_dir: Path, limit: int | None = None) -> bytes:
+    """Return the bytes of one file in `content_dir`; raise ContentError (no field) instead
+    when it may not be read: it is not a regular file (a folder, a named pipe, a device), it
+    is a link to somewhere outside `content_dir` or to nothing, or it holds more than `limit`
+    bytes (MAX_FILE_BYTES by default). All of that is checked before a byte is read, so a
+    link to /dev/zero or a 50 MB file costs nothing, and a named pipe never hangs a build.
+    """
+    limit = MAX_FILE_BYTES if limit is None else limit
+    root = os.path.realpath(content_dir)
+    real = os.path.realpath(path)
+    if os.path.commonpath([root, real]) != root:
+        raise ContentError(
+            None,
+            f"is a link to {excerpt(real)}, outside the content folder: only files inside "
+            "it are read; copy the file in instead",
+        )
+    try:
+        _check_kind(os.stat(real), limit)  # before opening: opening a pipe waits for a writer
+        # Non-blocking, in case it became a pipe since; no controlling terminal either way.
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise ContentError(None, "is a link to a file that does not exist") from None
+    except OSError as error:
+        raise ContentError(None, f"cannot be read: {error.strerror}") from None
+    try:
+        _check_kind(os.fstat(fd), limit)  # the file opened, whatever the path names now
+        chunks, size = [], 0
+        while size <= limit and (chunk := os.read(fd, min(1 << 20, limit + 1 - size))):
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as error:
+        raise ContentError(None, f"cannot be read: {error.strerror}") from None
+    finally:
+        os.close(fd)
+    if size > limit:  # it grew while being read
+        raise ContentError(None, _too_large(size, limit))
+    return b"".join(chunks)
+
+
+def _check_kind(info: os.stat_result, limit: int) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a regular file")
+        raise ContentError(None, f"is {kind}, not a plain file: only plain files are read")
+    if info.st_size > limit:
+        raise ContentError(None, _too_large(info.st_size, limit))
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _too_large(size: int, limit: int) -> str:
+    return (
+        f"is {size:,} bytes, more than the {limit:,} bytes one file may hold: "
+        "split it into shorter articles"
+    )
+
+
+def file_stat(path: str | Path) -> list[int]:
+    """Return [size, modification time in ns] of a content file (the link's own, when it
+    is a link to nothing), as builds record it to know whether a file changed."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return [-1, 0]
+    return [info.st_size, info.st_mtime_ns]
+
+
+def fingerprint(path: str | Path, content_dir: Path) -> str:
+    """Return the sha256 of a content file's bytes, read as `read_file` reads them; for a
+    file it refuses, a marker saying so (which differs from any hash, so a build that
+    compares fingerprints reads the file, and `read_file` names the problem)."""
+    try:
+        return hashlib.sha256(read_file(path, content_dir)).hexdigest()
+    except ContentError as error:
+        return f"refused: {error.message}"
+
+
+def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:
+    """Return at most `limit` characters of a value for a message, control characters
+    escaped; a list or mapping is named by its kind, never turned into text whole."""
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if not isinstance(value, str | int | float | dt.date | None):
+        return f"a {type(value).__name__}"
+    text = str(value) if not isinstance(value, bool) else str(value).lower()
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return printable(text)
+
+
+def short_repr(value: Any) -> str:
+    """Return repr(value) cut short (at most a few items of a list, EXCERPT_CHARS of a
+    text), with anything not printable escaped."""
+    return printable(_SHORT_REPR.repr(value))
+
+
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxstring = _SHORT_REPR.maxother = EXCERPT_CHARS
+_SHORT_REPR.maxlevel, _SHORT_REPR.maxlist, _SHORT_REPR.maxdict = 2, 4, 4
+
+
+def _quoted(value: Any) -> str:
+    """Return a value as a message quotes it: 'text' in quotes, or the kind of a list."""
+    shown = excerpt(value)
+    return shown if isinstance(value, list | tuple | dict) else f"'{shown}'"
+
+
+def printable(text: str) -> str:
+    """Return text with every character that is not printable (control characters, bidi
+    overrides and isolates, zero-width marks, line separators) written as an escape,
+    e.g. \\u202e, so that a file name can neither hide text nor move it on a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(character: str) -> str:
+    code = ord(character)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 # --- helpers ---------------------------------------------------------------------------
 
 
@@ -474,21 +704,21 @@ def _display(path: Path, content_dir: Path) -> str:
         return str(path)
 
 
-def _read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
+def _read_front_matter(path: Path, content_dir: Path) -> tuple[dict[str, Any], str]:
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_file(path, content_dir).decode("utf-8")
     except UnicodeDecodeError as error:
         raise ContentError(
             None, f"is not UTF-8 text (byte {error.start}); save the file as UTF-8"
         ) from None
-    except OSError as error:
-        raise ContentError(None, f"cannot be read: {error.strerror}") from None
     if not text.lstrip("\ufeff").startswith("---"):
         raise ContentError(
             "front matter", "is missing: start the file with '---', the fields, then '---'"
         )
     try:
-        post = frontmatter.loads(text.lstrip("\ufeff"), handler=_FrontMatterHandler())
+        # `parse`, not `loads`: its Post takes the fields as keywords, and a field named by a
+        # number (`1: x`) is no keyword (a TypeError).
+        meta, body = frontmatter.parse(text.lstrip("\ufeff"), handler=_FrontMatterHandler())
     except yaml.YAMLError as error:
         # Where the broken part starts (an unclosed bracket or quote), else where the parser
         # stopped, which for those is only the end of the front matter. The front matter's
@@ -499,9 +729,9 @@ def _read_front_matter(path: Path) -> tuple[dict[str, Any], str]:
             getattr(error, "problem", None) or "cannot be parsed"
         )
         raise ContentError("front matter", f"is not valid YAML{where}: {problem}") from None
-    if not isinstance(post.metadata, dict):
+    if not isinstance(meta, dict):
         raise ContentError("front matter", "must be a list of 'field: value' lines")
-    return dict(post.metadata), post.content
+    return dict(meta), body
 
 
 def _required_text(meta: dict[str, Any], name: str) -> str:
@@ -534,14 +764,14 @@ def _date(meta: dict[str, Any], name: str, required: bool = False) -> dt.date | 
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
         raise ContentError(
-            name, f"'{value}' is not a date: write it as YYYY-MM-DD, e.g. 2026-03-14"
+            name, f"{_quoted(value)} is not a date: write it as YYYY-MM-DD, e.g. 2026-03-14"
         ) from None
 
 
 def _flag(meta: dict[str, Any], name: str) -> bool:
     value = meta.get(name, False)
     if not isinstance(value, bool):
-        raise ContentError(name, f"must be true or false, not '{value}'")
+        raise ContentError(name, f"must be true or false, not {_quoted(value)}")
     return value
 
 
@@ -551,7 +781,18 @@ def _topics(meta: dict[str, Any]) -> tuple[Topic, ...]:
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ContentError("tags", "must be a list of words, e.g. [anxiety, self-care]")
-    topics = {topic_for(v).slug: topic_for(v) for v in value}
+    topics = {}
+    for name in value:
+        topic = topic_for(name)
+        if not topic.slug:
+            # Its page would be /topics/, the list of all topics, shared with every other
+            # such tag.
+            raise ContentError(
+                "tags",
+                f"{_quoted(name)} has no letters or digits to make the topic's address from: "
+                "write the tag in words, e.g. anxiety",
+            )
+        topics[topic.slug] = topic
     return tuple(topics.values())
 
 
@@ -568,6 +809,8 @@ def _resources(meta: dict[str, Any]) -> tuple[Resource, ...]:
         if not title:
             raise ContentError(f"{where}.title", "is required")
         if not url or not re.match(r"^https?://[^\s/]+\.[^\s]+$", url):
-            raise ContentError(f"{where}.url", f"'{url or ''}' is not a full http(s) address")
+            raise ContentError(
+                f"{where}.url", f"{_quoted(url or '')} is not a full http(s) address"
+            )
         resources.append(Resource(title, url, _optional_text(item, "note") or ""))
     return tuple(resources)

@@ -22,7 +22,6 @@ import contextlib
 import ctypes
 import datetime as dt
 import fcntl
-import hashlib
 import json
 import logging
 import multiprocessing
@@ -44,9 +43,12 @@ from .content import (
     RENDER_VERSION,
     Article,
     Library,
+    file_stat,
+    fingerprint,
     link_problems,
     load_library,
     read_changed_articles,
+    site_base_url,
 )
 
 log = logging.getLogger(__name__)
@@ -151,14 +153,13 @@ def _fingerprints(
             relative = path[prefix:]
             if relative == synonyms.FILE:
                 continue  # read by search at query time: no part of a generation
-            info = os.stat(path)
-            stat = [info.st_size, info.st_mtime_ns]
+            stat = file_stat(path)
             if old_stats.get(relative) == stat and relative in old_prints:
                 prints[relative] = old_prints[relative]
             else:
-                with open(path, "rb") as handle:
-                    prints[relative] = hashlib.sha256(handle.read()).hexdigest()
-            if info.st_mtime_ns < settled:
+                # Never reads a file too large, a pipe or a device, or a link out of content.
+                prints[relative] = fingerprint(path, content_dir)
+            if stat[1] < settled:
                 stats[relative] = stat
     return dict(sorted(prints.items())), stats
 
@@ -382,13 +383,15 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
         removed.update(article.slug for article in read)  # replaced or hidden as a draft
         changed = [article for article in read if not article.draft]
         public = {s for s in meta.order if s not in removed} | {a.slug for a in changed}
-        problems += link_problems(read, public)
+        base_url = site_base_url(content_dir)
+        problems += link_problems(read, public, base_url)
         if any(slug not in public for slug in meta.order):
             # An article deleted or made a draft: links to it from the others would break.
             # Rare enough to read every other article for (about a second at 10,000).
             kept = [s for s in meta.order if s not in removed]
             drafts = [d for s, d in meta.drafts.items() if s not in removed]
-            problems += link_problems([*store.read_articles(live, kept).values(), *drafts], public)
+            others = [*store.read_articles(live, kept).values(), *drafts]
+            problems += link_problems(others, public, base_url)
         if problems:
             raise IndexProblem(
                 "content has problems, so the index was not updated and the old one is still "

@@ -25,14 +25,20 @@ ALLOWED_TAGS = {
     "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title", "class", "aria-label"},
+    "a": {"href", "title", "aria-label"},
     "abbr": {"title"},
     "h2": {"id"},
     "h3": {"id"},
     "h4": {"id"},
-    "div": {"class"},
     "li": {"id"},
     "sup": {"id"},
+}
+# Only the classes our own Markdown extensions give (a heading's "#" link and the wrapper
+# `_SectionLinks` puts round it): any other class written into an article is dropped, so it
+# cannot borrow the site's styles, say to dress a link up as the quick-exit button.
+ALLOWED_CLASSES = {
+    "a": {"headerlink"},
+    "div": {"section-heading"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
@@ -219,6 +225,7 @@ def sanitise(raw_html: str) -> str:
         raw_html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer",
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import html
+import itertools
 import math
 import threading
 import unicodedata
@@ -343,7 +344,13 @@ class MarkFormatter(highlight.Formatter):
 # Body snippets are built from the character positions stored with each posting: no
 # re-analysis of the body, and (unlike Whoosh's terms=True) no matched-term bookkeeping for
 # every matching document, only for the page shown.
-_FRAGMENTER = highlight.PinpointFragmenter(maxchars=100, surround=50)
+# Only matches within a body's first SNIPPET_CHARS characters are looked at, so the work per
+# result is bounded whatever the article's length: a common word in a very long article
+# has tens of thousands of matches, and each was a token to make and sort. (Whoosh's
+# fragmenter stops there too, so no snippet ever came from further on.) An article whose
+# only matches lie further on shows its summary instead.
+SNIPPET_CHARS = 2**15
+_FRAGMENTER = highlight.PinpointFragmenter(maxchars=100, surround=50, charlimit=SNIPPET_CHARS)
 _FORMATTER = MarkFormatter()
 # Summaries are short and have no stored positions: re-analyse them and show them whole.
 _SUMMARY_HIGHLIGHTER = highlight.Highlighter(
@@ -360,15 +367,21 @@ def _body_snippets(ranker: ranking.Ranker, groups: list[wq.Query], hits) -> dict
         holders = ranker.term_scores("body", term)  # open postings only where a hit has it
         within = [d for d in docnums if d in holders]
         for docnum, postings in ranker.postings_at("body", term, within):
+            # In text order: stop at the first match past the bound.
             tokens[docnum] += [
                 Token(text=term, pos=pos, startchar=start, endchar=end, matched=True)
-                for pos, start, end in postings.value_as("characters")
+                for pos, start, end in itertools.takewhile(
+                    lambda place: place[2] <= SNIPPET_CHARS, postings.value_as("characters")
+                )
             ]
     snippets = {}
     for hit in hits:
         found = sorted(tokens[hit.docnum], key=lambda t: (t.startchar, -t.endchar))
         found = [t for i, t in enumerate(found) if i == 0 or t.startchar != found[i - 1].startchar]
-        fragments = map(_whole_words, _FRAGMENTER.fragment_matches(hit["body"], found))
+        # The fragments' context reaches at most `surround` past the last match; a little
+        # more text lets them say "…" where the body goes on.
+        body = hit["body"][: SNIPPET_CHARS + 2 * _FRAGMENTER.surround]
+        fragments = map(_whole_words, _FRAGMENTER.fragment_matches(body, found))
         best = highlight.top_fragments(
             fragments, 2, highlight.BasicFragmentScorer(), highlight.FIRST
         )

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from .content import ContentError, load_yaml, printable, read_file
+
 if TYPE_CHECKING:
     from flask import Flask
 
@@ -94,12 +96,25 @@ def load_site_settings(content_dir: Path) -> dict[str, Any]:
     """Return site settings from `content/site.yml` merged over the defaults."""
     path = content_dir / SITE_SETTINGS_FILE
     settings = copy.deepcopy(SITE_DEFAULTS)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return settings
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise SettingsError(f"{path}: is not valid YAML text: {error}") from None
+        # As content files are read: a plain file inside the content folder, of a bounded
+        # size, with no YAML aliases (see content.load_yaml).
+        loaded = load_yaml(read_file(path, content_dir).decode("utf-8")) or {}
+    except ContentError as error:
+        raise SettingsError(f"{printable(str(path))}: {error.message}") from None
+    except UnicodeDecodeError as error:
+        shown = printable(str(path))
+        raise SettingsError(f"{shown}: is not UTF-8 text (byte {error.start})") from None
+    except yaml.YAMLError as error:
+        # Only the parser's own words and the line: its full message quotes the text.
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "cannot be parsed"
+        raise SettingsError(
+            f"{printable(str(path))}: is not valid YAML{where}: {printable(problem)}"
+        ) from None
     if not isinstance(loaded, dict):
         raise SettingsError(f"{path}: must be a list of 'field: value' lines")
     _merge(settings, loaded)

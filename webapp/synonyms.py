@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from .content import ContentError, YAMLRefused, excerpt, load_yaml, read_file, short_repr
 from .patterns import Pattern, PatternError, compile_pattern, normalise
 
 FILE = "synonyms.yml"
@@ -54,11 +55,12 @@ def parse(text: str, name: str = FILE) -> tuple[Synonyms, list[str]]:
     Raise SynonymsError when the file as a whole cannot be read.
     """
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)  # no aliases: one could make a list of millions from a line
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise SynonymsError(f"{name}: is not valid YAML{where}") from None
+        problem = f": {error.problem}" if isinstance(error, YAMLRefused) else ""
+        raise SynonymsError(f"{name}: is not valid YAML{where}{problem}") from None
     if data is None:
         return Synonyms(), []
     if not isinstance(data, dict):
@@ -70,31 +72,40 @@ def parse(text: str, name: str = FILE) -> tuple[Synonyms, list[str]]:
     for key, value in data.items():
         meaning = tuple(normalise(str(key))) if isinstance(key, str | int) else ()
         if not meaning:
-            problems.append(f"{name}: {key!r}: needs the articles' words before the colon")
+            problems.append(
+                f"{name}: {short_repr(key)}: needs the articles' words before the colon"
+            )
             continue
         said = [value] if isinstance(value, str) else value
         if not isinstance(said, list) or not said:
-            problems.append(f"{name}: {key}: needs a list of everyday words under it")
+            problems.append(f"{name}: {excerpt(key)}: needs a list of everyday words under it")
             continue
         for item in said:
             try:
                 entries.append((compile_pattern(item), meaning))
             except PatternError as error:
-                problems.append(f"{name}: {key}: pattern {item!r} {error}")
+                problems.append(f"{name}: {excerpt(key)}: pattern {short_repr(item)} {error}")
     return Synonyms(tuple(entries)), problems
 
 
 def problems(content_dir: Path) -> list[str]:
     """Return what is wrong with the content folder's synonyms file (none if it is absent)."""
     path = content_dir / FILE
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return []
     try:
-        return parse(path.read_text(encoding="utf-8"))[1]
-    except (OSError, UnicodeDecodeError) as error:
+        return parse(_read_text(path))[1]
+    except ContentError as error:
+        return [f"{FILE}: {error.message}"]
+    except UnicodeDecodeError as error:
         return [f"{FILE}: cannot be read ({error.__class__.__name__})"]
     except SynonymsError as error:
         return [str(error)]
+
+
+def _read_text(path: Path) -> str:
+    # As content files are read: a plain file inside the content folder, of bounded size.
+    return read_file(path, path.parent).decode("utf-8")
 
 
 class SynonymsFile:
@@ -121,8 +132,11 @@ class SynonymsFile:
 
     def _read(self) -> Synonyms:
         try:
-            synonyms, problems = parse(self._path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, SynonymsError) as error:
+            synonyms, problems = parse(_read_text(self._path))
+        except ContentError as error:
+            log.error("%s: not used, the last good version stays (%s)", FILE, error.message)
+            return self._current
+        except (UnicodeDecodeError, SynonymsError) as error:
             log.error("%s: not used, the last good version stays (%s)", FILE, error)
             return self._current
         for problem in problems:
