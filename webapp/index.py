@@ -39,7 +39,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import search, store, synonyms
+from . import advice, search, store, synonyms
 from .content import (
     RENDER_VERSION,
     Article,
@@ -149,8 +149,8 @@ def _fingerprints(
                 continue
             path = os.path.join(folder, name)
             relative = path[prefix:]
-            if relative == synonyms.FILE:
-                continue  # read by search at query time: no part of a generation
+            if relative in (synonyms.FILE, advice.FILE):
+                continue  # read at query time, or only by `content check`: not built
             info = os.stat(path)
             stat = [info.st_size, info.st_mtime_ns]
             if old_stats.get(relative) == stat and relative in old_prints:
