@@ -4,6 +4,8 @@ tags and overdue reviews. They never block publishing unless `content check --st
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -311,3 +313,23 @@ def test_editing_the_safe_messaging_file_leaves_the_index_up_to_date(runner, con
         guide.write("\n# a note from the practice\n")
     result = runner.invoke(args=["index", "status"])
     assert "unchanged since this build" in result.output, result.output
+
+
+# --- the preview ---------------------------------------------------------------------------
+
+
+def test_the_preview_shows_an_articles_warnings_above_it(tmp_path):
+    from .browser.test_preview import preview  # the command as a writer runs it
+
+    content_dir, index_dir = tmp_path / "content", tmp_path / "index"
+    shutil.copytree(SAMPLE_CONTENT, content_dir)
+    write_article(content_dir, "on-suicide", f"He committed suicide.\n\n{SUPPORT}")
+    with preview(content_dir, index_dir, tmp_path / "preview.log") as url:
+        page = urllib.request.urlopen(f"{url}/articles/on-suicide").read().decode()
+        other = urllib.request.urlopen(f"{url}/articles/living-with-grief").read().decode()
+    box = page.index('class="preview-warnings"')
+    assert box < page.index('<article class="article"')  # above the article, not instead
+    assert "1 suggestion for this article" in page
+    assert "Line 8, body: &#34;committed suicide&#34;: write &#34;died by suicide&#34;" in page
+    assert "preview-warnings" not in other  # only the article's own
+    assert "1 warning(s)" in (tmp_path / "preview.log").read_text()
