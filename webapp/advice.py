@@ -290,9 +290,10 @@ class _Support:
     """What counts as support in an article's body, from site settings and the guide."""
 
     def __init__(self, site: dict[str, Any], guide: Guide, library: Library):
-        links = [*site["banner"].get("links", {}).values()]
+        links = list((site["banner"].get("links") or {}).values())
         for service in site["crisis"].get("services") or []:
-            links += service.get("links") or [] if isinstance(service, dict) else []
+            if isinstance(service, dict):
+                links += service.get("links") or []
         phones = [link for link in links if _is_phone(link)]
         self.numbers = {re.sub(r"\D", "", str(link["href"]).split("?")[0]) for link in phones}
         self.numbers.discard("")
@@ -301,7 +302,8 @@ class _Support:
             a.slug for a in library.articles.values()
             if guide.support_tags & {t.slug for t in a.topics}
         )  # fmt: skip
-        self.listed = [*(site["crisis"].get("articles") or []), *tagged]  # the best first
+        listed = [slug for slug in site["crisis"].get("articles") or [] if isinstance(slug, str)]
+        self.listed = [*listed, *tagged]  # the practice's own choice first
         self.articles = set(self.listed)
 
     def offered_by(self, article: Article) -> bool:
