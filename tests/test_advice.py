@@ -333,3 +333,21 @@ def test_the_preview_shows_an_articles_warnings_above_it(tmp_path):
     assert "Line 8, body: &#34;committed suicide&#34;: write &#34;died by suicide&#34;" in page
     assert "preview-warnings" not in other  # only the article's own
     assert "1 warning(s)" in (tmp_path / "preview.log").read_text()
+
+
+def test_saving_the_safe_messaging_file_rechecks_the_preview_without_a_rebuild(tmp_path):
+    from webapp.index import current_generation
+    from webapp.preview import Preview
+
+    content_dir, index_dir = tmp_path / "content", tmp_path / "index"
+    shutil.copytree(SAMPLE_CONTENT, content_dir)
+    checked = []
+    preview = Preview(content_dir, index_dir, lambda c, i: checked.append(c) or ([], []))
+    preview.refresh()
+    built = current_generation(index_dir)
+    preview.refresh({advice.FILE})
+    assert current_generation(index_dir) == built and len(checked) == 2
+    grief = content_dir / "articles" / "living-with-grief.md"
+    grief.write_text(grief.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
+    preview.refresh({"articles/living-with-grief.md"})  # an article still builds
+    assert current_generation(index_dir) != built

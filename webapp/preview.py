@@ -18,13 +18,12 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, request
 
-from . import index, settings
-from .advice import Advice
+from . import advice, index, settings
 
 EVENTS_KEEPALIVE_SECONDS = 15.0
 # Given the content and index folders: the problems, as `content check` says them, and the
 # warnings (which never stop the preview showing the article).
-Finder = Callable[[Path, Path], tuple[list[str], list[Advice]]]
+Finder = Callable[[Path, Path], tuple[list[str], list[advice.Advice]]]
 
 bp = Blueprint("preview", __name__)
 
@@ -49,7 +48,7 @@ class Preview:
         self._echo = echo
         self.version = 0
         self.problems: list[str] = []
-        self.warnings: list[Advice] = []
+        self.warnings: list[advice.Advice] = []
         self.built_in: float | None = None  # seconds the last good save took to build
         self._changed = threading.Condition()
 
@@ -82,11 +81,11 @@ class Preview:
             self.version += 1
             self._changed.notify_all()
 
-    def warnings_for(self, source: str) -> list[Advice]:
+    def warnings_for(self, source: str) -> list[advice.Advice]:
         """Return the warnings about one content file (an article's `source`)."""
         return [warning for warning in self.warnings if warning.concerns(source)]
 
-    def _echo_warnings(self, warnings: list[Advice], changed: set[str] | None) -> None:
+    def _echo_warnings(self, warnings: list[advice.Advice], changed: set[str] | None) -> None:
         # On a save, the saved files' warnings; at start, how many there are in all.
         if changed is None:
             if warnings:
@@ -102,6 +101,8 @@ class Preview:
 
     def _build(self, changed: set[str] | None) -> None:
         if changed is not None and index.current_generation(self.index_dir):
+            if changed <= {advice.FILE}:
+                return  # only the checks read it, and they have run: nothing to build
             articles_only = all(name.startswith("articles/") for name in changed)
             if articles_only:
                 index.update(self.content_dir, self.index_dir)
