@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from werkzeug.serving import run_simple
 
-from . import index, patterns, prerender, synonyms
+from . import advice, index, patterns, prerender, synonyms
 from .content import Library, scaffold_article
 from .settings import SettingsError, load_site_settings
 
@@ -198,26 +198,44 @@ def status_command() -> None:
 
 
 @content_cli.command("check")
-def check_command() -> None:
-    """Validate every content file; exit non-zero if anything is wrong."""
+@click.option("--strict", is_flag=True, help="Count warnings as problems: exit 1 on any.")
+def check_command(strict: bool) -> None:
+    """Validate every content file; exit non-zero if anything is wrong.
+
+    Warnings (safe messaging, near-duplicate tags, overdue reviews) follow the problems;
+    they never fail the check unless --strict is given.
+    """
     content_dir, index_dir = _dirs()
-    library, problems = _content_problems(content_dir, index_dir)
-    for problem in problems:
-        click.echo(problem, err=True)
+    library, problems, warnings = _content_findings(content_dir, index_dir)
+    for line in [*problems, *map(str, warnings)]:
+        click.echo(line, err=True)
+    found = _count(len(problems), "problem")
+    if warnings:
+        found += f", {_count(len(warnings), 'warning')}"
     click.echo(
         f"Checked {_count(len(library.articles), 'article')}, "
         f"{_count(len(library.drafts), 'draft')} and {_count(len(library.authors), 'author')}: "
-        f"{_count(len(problems), 'problem')}."
+        f"{found}."
     )
-    if problems:
+    if strict and warnings and not problems:
+        click.echo("With --strict, warnings fail the check: reword or fix them.", err=True)
+    if problems or (strict and warnings):
         raise SystemExit(1)
+
+
+def _content_findings(
+    content_dir: Path, index_dir: Path
+) -> tuple[Library, list[str], list[advice.Advice]]:
+    """Return the content as a build reads it, its problems, and the warnings about it."""
+    library, problems = _content_problems(content_dir, index_dir)
+    return library, problems, advice.find_warnings(content_dir, library)
 
 
 def _content_problems(content_dir: Path, index_dir: Path) -> tuple[Library, list[str]]:
     """Return the content as a build reads it, and every problem `content check` reports."""
     library = index.read_content(content_dir, index_dir)
     problems = [str(problem) for problem in library.problems]
-    problems += synonyms.problems(content_dir)
+    problems += synonyms.problems(content_dir) + advice.problems(content_dir)
     try:
         crisis = load_site_settings(content_dir)["crisis"]
     except SettingsError as error:
@@ -246,7 +264,7 @@ def preview_command() -> None:
         watched = preview.Preview(
             content_dir,
             Path(folder),
-            lambda c, i: _content_problems(c, i)[1],
+            lambda c, i: _content_findings(c, i)[1:],
             echo=lambda line: click.echo(line, err=True),
         )
         watched.refresh()

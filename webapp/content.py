@@ -242,6 +242,15 @@ class Article:
         """Return the latest of published and updated dates."""
         return max(d for d in (self.date, self.updated) if d)
 
+    def review_due(self, interval_years: int) -> dt.date | None:
+        """Return when the article is next due for review: `interval_years` after `reviewed`."""
+        if self.reviewed is None:
+            return None
+        try:
+            return self.reviewed.replace(year=self.reviewed.year + interval_years)
+        except ValueError:  # 29 February in a year that has none
+            return self.reviewed.replace(year=self.reviewed.year + interval_years, day=28)
+
 
 @dataclass
 class Library:

@@ -38,7 +38,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import search, store, synonyms
+from . import advice, search, store, synonyms
 from .content import (
     RENDER_VERSION,
     Article,
@@ -151,8 +151,8 @@ def _fingerprints(
                 continue
             path = os.path.join(folder, name)
             relative = path[prefix:]
-            if relative == synonyms.FILE:
-                continue  # read by search at query time: no part of a generation
+            if relative in (synonyms.FILE, advice.FILE):
+                continue  # read at query time, or only by `content check`: not built
             stat = file_stat(path)
             if old_stats.get(relative) == stat and relative in old_prints:
                 prints[relative] = old_prints[relative]

@@ -18,10 +18,12 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, request
 
-from . import index, settings
+from . import advice, index, settings
 
 EVENTS_KEEPALIVE_SECONDS = 15.0
-ProblemFinder = Callable[[Path, Path], list[str]]
+# Given the content and index folders: the problems, as `content check` says them, and the
+# warnings (which never stop the preview showing the article).
+Finder = Callable[[Path, Path], tuple[list[str], list[advice.Advice]]]
 
 bp = Blueprint("preview", __name__)
 
@@ -37,15 +39,16 @@ class Preview:
         self,
         content_dir: Path,
         index_dir: Path,
-        find_problems: ProblemFinder,
+        find: Finder,
         echo: Callable[[str], None] = print,
     ):
         self.content_dir = content_dir
         self.index_dir = index_dir
-        self._find_problems = find_problems
+        self._find = find
         self._echo = echo
         self.version = 0
         self.problems: list[str] = []
+        self.warnings: list[advice.Advice] = []
         self.built_in: float | None = None  # seconds the last good save took to build
         self._changed = threading.Condition()
 
@@ -56,7 +59,7 @@ class Preview:
         everything", as at start-up.
         """
         started = time.perf_counter()
-        problems = self._find_problems(self.content_dir, self.index_dir)
+        problems, warnings = self._find(self.content_dir, self.index_dir)
         if not problems:
             try:
                 self._build(changed)
@@ -71,13 +74,35 @@ class Preview:
             self._echo(
                 f"Updated the preview in {self.built_in:.2f} s: " + ", ".join(sorted(changed))
             )
+        self._echo_warnings(warnings, changed)
         with self._changed:
             self.problems = problems
+            self.warnings = warnings
             self.version += 1
             self._changed.notify_all()
 
+    def warnings_for(self, source: str) -> list[advice.Advice]:
+        """Return the warnings about one content file (an article's `source`)."""
+        return [warning for warning in self.warnings if warning.concerns(source)]
+
+    def _echo_warnings(self, warnings: list[advice.Advice], changed: set[str] | None) -> None:
+        # On a save, the saved files' warnings; at start, how many there are in all.
+        if changed is None:
+            if warnings:
+                self._echo(
+                    f"{len(warnings)} warning(s): 'content check' lists them, and the preview "
+                    "shows an article's own above it."
+                )
+            return
+        sources = {f"{self.content_dir.name}/{name}" for name in changed}
+        for warning in warnings:
+            if any(warning.concerns(source) for source in sources):
+                self._echo(str(warning))
+
     def _build(self, changed: set[str] | None) -> None:
         if changed is not None and index.current_generation(self.index_dir):
+            if changed <= {advice.FILE}:
+                return  # only the checks read it, and they have run: nothing to build
             articles_only = all(name.startswith("articles/") for name in changed)
             if articles_only:
                 index.update(self.content_dir, self.index_dir)

@@ -30,13 +30,8 @@ def _public_article(slug: str) -> Article:
 
 def review_due(article: Article) -> dt.date | None:
     """Return when the article is next due for review, from `reviewed` and site settings."""
-    if article.reviewed is None:
-        return None
     years = int(current_app.extensions["site_settings"].get("review_interval_years", 3))
-    try:
-        return article.reviewed.replace(year=article.reviewed.year + years)
-    except ValueError:  # 29 February in a year that has none
-        return article.reviewed.replace(year=article.reviewed.year + years, day=28)
+    return article.review_due(years)
 
 
 @bp.get("/")
