@@ -8,8 +8,8 @@ in a pack file, and an index of where each starts, with a CRC of each. A worker 
 those URLs with one file read instead of rendering (see `caching.serve_cached`).
 
 - Pages whose inputs (the article, its author, how many related articles it has and the
-  practice's pages its header and footer list; the related list and the articles on it) are unchanged since the previous generation are
-  copied from its pack, not rendered again.
+  practice's pages its header and footer list; the related list and the articles on it) are
+  unchanged since the previous generation are copied from its pack, not rendered again.
 - The pack records a fingerprint of everything else that decides the bytes: the site's code,
   templates and static files, the site settings and the config that pages show. A server
   whose fingerprint differs (new code deployed, settings edited) ignores the pack and

@@ -4,10 +4,10 @@
 articles, drafts, authors, the practice's pages, problems, the related-articles lists and,
 per public article, its topics and date (what related scoring needs of every article). The
 public articles themselves, with their rendered HTML, are spread over CHUNKS files by a
-stable hash of their slug. An `index update` of one article loads the meta file and the one chunk that holds it,
-writes those two anew and hard-links every other chunk from the live generation (files are
-never changed in place, so links are safe, as with Whoosh's segments). Serving loads
-everything, as before. No Flask here.
+stable hash of their slug. An `index update` of one article loads the meta file and the one
+chunk that holds it, writes those two anew and hard-links every other chunk from the live
+generation (files are never changed in place, so links are safe, as with Whoosh's segments).
+Serving loads everything, as before. No Flask here.
 """
 
 from __future__ import annotations
