@@ -102,7 +102,7 @@ def test_content_check_names_the_file_and_field_of_a_page_problem(runner, conten
     result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 1
     assert "content/pages/team.md: title: is required and missing or empty" in result.output
-    assert "content/pages/rooms.md: body: links to /articles/gone, which does not exist" in (
+    assert "content/pages/rooms.md: body: links to /articles/x, which does not exist" in (
         result.output
     )
 
