@@ -205,7 +205,7 @@ def test_status_without_an_index_says_what_to_do(app, runner, index_dir):
 def test_content_check_passes_on_sample_and_fails_naming_file_and_field(runner, content_dir):
     result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 0, result.output
-    assert "Checked 17 articles, 1 draft and 2 authors: 0 problems." in result.output
+    assert "Checked 17 articles, 1 draft, 2 authors and 5 pages: 0 problems." in result.output
     (content_dir / "articles" / "missing-title.md").write_bytes(
         (FIXTURES / "missing_title.md").read_bytes()
     )

@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from werkzeug.serving import run_simple
 
-from . import index, patterns, prerender, synonyms
+from . import index, patterns, prerender, synonyms, theme
 from .content import Library, scaffold_article
 from .settings import SettingsError, load_site_settings
 
@@ -206,8 +206,8 @@ def check_command() -> None:
         click.echo(problem, err=True)
     click.echo(
         f"Checked {_count(len(library.articles), 'article')}, "
-        f"{_count(len(library.drafts), 'draft')} and {_count(len(library.authors), 'author')}: "
-        f"{_count(len(problems), 'problem')}."
+        f"{_count(len(library.drafts), 'draft')}, {_count(len(library.authors), 'author')} "
+        f"and {_count(len(library.pages), 'page')}: {_count(len(problems), 'problem')}."
     )
     if problems:
         raise SystemExit(1)
@@ -219,9 +219,11 @@ def _content_problems(content_dir: Path, index_dir: Path) -> tuple[Library, list
     problems = [str(problem) for problem in library.problems]
     problems += synonyms.problems(content_dir)
     try:
-        crisis = load_site_settings(content_dir)["crisis"]
+        settings = load_site_settings(content_dir)
     except SettingsError as error:
         return library, [*problems, str(error)]
+    problems += theme.problems(settings, content_dir)
+    crisis = settings["crisis"]
     for field in ("terms", "not_when"):
         found = patterns.problems(crisis.get(field) or [])
         problems += [f"site.yml: crisis.{field}: {problem}" for problem in found]

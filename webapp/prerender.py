@@ -11,9 +11,9 @@ those URLs with one file read instead of rendering (see `caching.serve_cached`).
   practice's pages its header and footer list; the related list and the articles on it) are
   unchanged since the previous generation are copied from its pack, not rendered again.
 - The pack records a fingerprint of everything else that decides the bytes: the site's code,
-  templates and static files, the site settings and the config that pages show. A server
-  whose fingerprint differs (new code deployed, settings edited) ignores the pack and
-  renders as usual, as it also does for any URL the pack lacks or a pack it cannot read
+  templates and static files, the site settings, the theme and the config that pages show.
+  A server whose fingerprint differs (new code deployed, settings edited) ignores the pack
+  and renders as usual, as it also does for any URL the pack lacks or a pack it cannot read
   (or whose bytes no longer match their CRC).
 - A whole library is rendered by a process per core, each opening the generation itself;
   what a worker rendered from another generation or with other code is rendered again here.
@@ -78,8 +78,13 @@ class _Entry:
 
 def fingerprint(app: Flask) -> str:
     """Return the digest of what, besides an article's content, decides its page's bytes."""
+    theme = app.extensions["theme"]  # its URLs carry the logo's hash, which settings lack
     settings = pickle.dumps(
-        (app.extensions["site_settings"], [app.config.get(name) for name in PAGE_CONFIG])
+        (
+            app.extensions["site_settings"],
+            [app.config.get(name) for name in PAGE_CONFIG],
+            (theme.css_version, theme.logo_version),
+        )
     )
     return _code_digest() + "-" + hashlib.blake2b(settings, digest_size=8).hexdigest()
 
