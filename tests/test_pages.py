@@ -97,7 +97,7 @@ def test_content_check_refuses_a_page_at_a_reserved_address(runner, content_dir)
 def test_content_check_names_the_file_and_field_of_a_page_problem(runner, content_dir):
     write_page(content_dir, "team.md", "---\nsummary: Who we are.\norder: first\n---\nText.\n")
     write_page(
-        content_dir, "rooms.md", "---\ntitle: Rooms\nsummary: Where.\n---\n[x](/articles/gone)\n"
+        content_dir, "rooms.md", "---\ntitle: Rooms\nsummary: Where.\n---\n[a](/articles/x)\n"
     )
     result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 1
