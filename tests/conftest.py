@@ -63,6 +63,22 @@ def change_site_settings(content_dir: Path, **changes) -> None:
     path.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
 
 
+# A second look for the sample, different from style.css's in every colour a theme sets.
+SECOND_THEME = {
+    "light": {"accent": "#5b2a6e", "link": "#7a2e5a", "banner_background": "#e6f0fa",
+              "banner_text": "#0b2a4a", "banner_link": "#123f8c"},
+    "dark": {"accent": "#e3c6f0", "link": "#f2b6d8", "banner_background": "#10253d",
+             "banner_text": "#e6f0fa", "banner_link": "#ffd48a"},
+    "logo": "logo.svg",
+}  # fmt: skip
+
+
+def use_second_theme(content_dir: Path) -> None:
+    """Give a test's content copy SECOND_THEME and its logo."""
+    shutil.copy(FIXTURES / "theme_logo.svg", content_dir / "logo.svg")
+    change_site_settings(content_dir, theme=SECOND_THEME)
+
+
 def drop_links_to(content_dir: Path, slug: str) -> list[str]:
     """Turn every Markdown link to an article into plain text, as a maintainer does before
     removing the article; return the slugs of the articles changed."""

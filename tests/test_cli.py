@@ -205,7 +205,7 @@ def test_status_without_an_index_says_what_to_do(app, runner, index_dir):
 def test_content_check_passes_on_sample_and_fails_naming_file_and_field(runner, content_dir):
     result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 0, result.output
-    assert "Checked 17 articles, 1 draft and 2 authors: 0 problems." in result.output
+    assert "Checked 17 articles, 1 draft, 2 authors and 5 pages: 0 problems." in result.output
     (content_dir / "articles" / "missing-title.md").write_bytes(
         (FIXTURES / "missing_title.md").read_bytes()
     )
@@ -501,7 +501,7 @@ def test_content_check_names_a_hostile_file_quickly_without_a_traceback(
     expected = make(content_dir / "articles")
     output = refused_cleanly(*bounded_cli(content_dir, index_dir, "content", "check"))
     assert expected in output
-    assert "Checked 17 articles, 1 draft and 2 authors: 1 problem." in output
+    assert "Checked 17 articles, 1 draft, 2 authors and 5 pages: 1 problem." in output
 
 
 @pytest.mark.parametrize("make", [_link_to_dev_zero, _named_pipe, _fifty_megabytes])

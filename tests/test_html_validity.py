@@ -38,6 +38,8 @@ PAGES = {
     "author": "/authors/sam-example",
     "not-found": "/no-such-page",
     "about-quick-exit": "/quick-exit",
+    "practice-page": "/fees",
+    "search-finding-a-page": "/search?q=cancelling+a+session",
 }
 
 # htmx's hx-* attributes are not in the HTML standard, so the checker reports each one. They
@@ -111,3 +113,14 @@ def test_stylesheet_is_valid_css():
         m for m in run_vnu("--css", str(ROOT / "webapp" / "static" / "style.css")) if is_problem(m)
     ]
     assert problems == []
+
+
+def test_theme_stylesheet_is_valid_css(tmp_path):
+    from webapp import theme
+
+    from .conftest import SECOND_THEME
+
+    css = tmp_path / "theme.css"
+    css.write_text(theme.stylesheet(theme.colours(SECOND_THEME)[0]), encoding="utf-8")
+    assert "--link" in css.read_text(encoding="utf-8")
+    assert [m for m in run_vnu("--css", str(css)) if is_problem(m)] == []

@@ -121,6 +121,7 @@ ROUTE_ARGUMENTS = {
     ("articles.related", "slug"): "the-therapeutic-relationship",
     ("articles.topic", "slug"): "relationships",
     ("articles.author", "slug"): "sam-example",
+    ("pages.page", "slug"): "about",
     ("static", "filename"): "style.css",
 }
 

@@ -49,7 +49,9 @@ URL_MEMO_SIZE = 100_000  # entries; about two per article and topic, emptied whe
 # Each depends only on the index generation and its path, never on a query string: so
 # "?utm_source=…" from a newsletter link is served from the cache too, and no query string
 # can make the server build a 10,000-entry sitemap again and again.
-CACHED_ENDPOINTS = {"articles.article", "articles.related", "feeds.feed", "feeds.sitemap"}
+CACHED_ENDPOINTS = {
+    "articles.article", "articles.related", "feeds.feed", "feeds.sitemap", "pages.page",
+}  # fmt: skip
 PAGE_CACHE_BYTES = 32 * 2**20  # per process; most entries are a few KB of gzipped HTML
 
 

@@ -15,7 +15,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from werkzeug.serving import run_simple
 
-from . import advice, index, patterns, prerender, synonyms
+from . import advice, index, patterns, prerender, synonyms, theme
 from .content import Library, scaffold_article
 from .settings import SettingsError, load_site_settings
 
@@ -214,8 +214,8 @@ def check_command(strict: bool) -> None:
         found += f", {_count(len(warnings), 'warning')}"
     click.echo(
         f"Checked {_count(len(library.articles), 'article')}, "
-        f"{_count(len(library.drafts), 'draft')} and {_count(len(library.authors), 'author')}: "
-        f"{found}."
+        f"{_count(len(library.drafts), 'draft')}, {_count(len(library.authors), 'author')} "
+        f"and {_count(len(library.pages), 'page')}: {found}."
     )
     if strict and warnings and not problems:
         click.echo("With --strict, warnings fail the check: reword or fix them.", err=True)
@@ -237,9 +237,11 @@ def _content_problems(content_dir: Path, index_dir: Path) -> tuple[Library, list
     problems = [str(problem) for problem in library.problems]
     problems += synonyms.problems(content_dir) + advice.problems(content_dir)
     try:
-        crisis = load_site_settings(content_dir)["crisis"]
+        settings = load_site_settings(content_dir)
     except SettingsError as error:
         return library, [*problems, str(error)]
+    problems += theme.problems(settings, content_dir)
+    crisis = settings["crisis"]
     for field in ("terms", "not_when"):
         found = patterns.problems(crisis.get(field) or [])
         problems += [f"site.yml: crisis.{field}: {problem}" for problem in found]

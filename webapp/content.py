@@ -254,12 +254,14 @@ class Article:
 
 @dataclass
 class Library:
-    """Everything readable in `content/`: public articles, drafts, authors and problems."""
+    """Everything readable in `content/`: public articles, drafts, authors, the practice's
+    pages (`pages.py` reads them) and problems."""
 
     articles: dict[str, Article] = field(default_factory=dict)
     drafts: dict[str, Article] = field(default_factory=dict)
     authors: dict[str, Author] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    pages: dict[str, Any] = field(default_factory=dict)  # slug -> pages.Page
 
     # A served library never changes, and home, topic, feed and every search page ask for
     # these lists: sort and count once per library, not once per request. (Nothing reads

@@ -38,7 +38,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import advice, search, store, synonyms
+from . import advice, pages, search, store, synonyms
 from .content import (
     RENDER_VERSION,
     Article,
@@ -53,10 +53,11 @@ from .content import (
 
 log = logging.getLogger(__name__)
 
-FORMAT = 11  # bump when the snapshot layout changes; older generations are then rebuilt
+FORMAT = 12  # bump when the snapshot layout changes; older generations are then rebuilt
 # 5: "Did you mean" and completions read whoosh/vocabulary.bin, no longer a `words` field.
 # 8: related scoring reads whoosh/body-terms.bin.
 # 9: a `headings` field. 11: related lists say why each article is there.
+# 12: the practice's pages, stored beside the articles and indexed with a `kind` field.
 CURRENT = "CURRENT"
 LOCK = ".lock"
 GENERATION_NAME = re.compile(r"gen-[0-9]{8}T[0-9]{12}")
@@ -269,6 +270,7 @@ def rebuild(
             known=known,
             progress=lambda done, total: tell(READING, done, total),
         )
+        _add_pages(library, content_dir)
         problems = [str(p) for p in library.problems]
         if problems and not allow_problems:
             raise IndexProblem(
@@ -291,6 +293,7 @@ def rebuild(
                 progress=step,
                 executor=pool,
                 workers=workers,
+                pages=library.pages.values(),
             )
             tell(RELATING, 0, len(library.articles))
             related = search.compute_related(
@@ -315,7 +318,18 @@ def read_content(content_dir: Path, index_dir: Path) -> Library:
     fingerprints, _ = _fingerprints(content_dir)
     known = _unchanged_articles(index_dir, content_dir, fingerprints)
     with _worker_pool(content_dir) as (pool, workers):
-        return load_library(content_dir, executor=pool, workers=workers, known=known)
+        library = load_library(content_dir, executor=pool, workers=workers, known=known)
+    _add_pages(library, content_dir)
+    return library
+
+
+def _add_pages(library: Library, content_dir: Path) -> None:
+    """Read the practice's pages into the library, with their problems and broken links."""
+    library.pages, problems = pages.load_pages(content_dir)
+    library.problems += problems
+    library.problems += link_problems(
+        library.pages.values(), library.articles, site_base_url(content_dir)
+    )
 
 
 def _unchanged_articles(
@@ -369,8 +383,10 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
             # and drop its cached pages.
             return BuildReport(generation, 0, time.perf_counter() - started, [], unchanged=True)
         if any(not p.startswith("articles/") for p in changed_files | removed_files):
-            # Authors or site settings changed: every page may differ, so build it all.
-            raise IndexProblem("authors or site settings changed: run 'index rebuild' instead")
+            # Authors, pages or site settings changed: every page may differ, so build it all.
+            raise IndexProblem(
+                "authors, pages or site settings changed: run 'index rebuild' instead"
+            )
         live = index_dir / generation
         _verify_checksums(live, old)
         meta = store.read_meta(live)
@@ -390,7 +406,7 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
             # Rare enough to read every other article for (about a second at 10,000).
             kept = [s for s in meta.order if s not in removed]
             drafts = [d for s, d in meta.drafts.items() if s not in removed]
-            others = [*store.read_articles(live, kept).values(), *drafts]
+            others = [*store.read_articles(live, kept).values(), *drafts, *meta.pages.values()]
             problems += link_problems(others, public, base_url)
         if problems:
             raise IndexProblem(

@@ -7,13 +7,13 @@ would get, gzipped) and keeps them in the generation's folder: the bodies one af
 in a pack file, and an index of where each starts, with a CRC of each. A worker then answers
 those URLs with one file read instead of rendering (see `caching.serve_cached`).
 
-- Pages whose inputs (the article, its author and how many related articles it has; the
-  related list and the articles on it) are unchanged since the previous generation are
-  copied from its pack, not rendered again.
+- Pages whose inputs (the article, its author, how many related articles it has and the
+  practice's pages its header and footer list; the related list and the articles on it) are
+  unchanged since the previous generation are copied from its pack, not rendered again.
 - The pack records a fingerprint of everything else that decides the bytes: the site's code,
-  templates and static files, the site settings and the config that pages show. A server
-  whose fingerprint differs (new code deployed, settings edited) ignores the pack and
-  renders as usual, as it also does for any URL the pack lacks or a pack it cannot read
+  templates and static files, the site settings, the theme and the config that pages show.
+  A server whose fingerprint differs (new code deployed, settings edited) ignores the pack
+  and renders as usual, as it also does for any URL the pack lacks or a pack it cannot read
   (or whose bytes no longer match their CRC).
 - A whole library is rendered by a process per core, each opening the generation itself;
   what a worker rendered from another generation or with other code is rendered again here.
@@ -78,8 +78,13 @@ class _Entry:
 
 def fingerprint(app: Flask) -> str:
     """Return the digest of what, besides an article's content, decides its page's bytes."""
+    theme = app.extensions["theme"]  # its URLs carry the logo's hash, which settings lack
     settings = pickle.dumps(
-        (app.extensions["site_settings"], [app.config.get(name) for name in PAGE_CONFIG])
+        (
+            app.extensions["site_settings"],
+            [app.config.get(name) for name in PAGE_CONFIG],
+            (theme.css_version, theme.logo_version),
+        )
     )
     return _code_digest() + "-" + hashlib.blake2b(settings, digest_size=8).hexdigest()
 
@@ -187,12 +192,14 @@ def _page_inputs(snapshot):
     # Each Article is pickled and hashed once, not again for every related list naming it
     # (most of this function's time): a page's digest covers its articles' digests.
     articles = {slug: _digest(article) for slug, article in library.articles.items()}
+    # Every whole page's header and footer list the practice's pages.
+    layout = sorted((p.slug, p.title, p.nav, p.order) for p in library.pages.values())
     for slug, article in library.articles.items():
         author = library.authors.get(article.author or "")
         related = [(articles[s], s.why) for s in snapshot.related.get(slug, []) if s in articles]
         path = f"/articles/{slug}"
         # The page reserves a row for each related article.
-        yield (path, False), _digest((articles[slug], author, len(related)))
+        yield (path, False), _digest((articles[slug], author, len(related), layout))
         yield (f"{path}/related", True), _digest((slug, related))
 
 

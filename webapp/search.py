@@ -34,6 +34,7 @@ from whoosh.writing import SegmentWriter
 
 from . import query, ranking, segment_files, spelling, vocabulary
 from .content import Article, Related, Topic, body_links, topic_for
+from .pages import Page
 
 # Field weights are baked into the index: changing one needs `index rebuild`.
 TITLE_BOOST = 3.0
@@ -60,6 +61,12 @@ TAG_SEPARATOR = "\n"  # tag names are one line each (content.topic_for collapses
 # Beside the Whoosh files: every body term with its article and occurrence counts (the
 # vocabulary file format), so related scoring looks terms up without reading the segments.
 BODY_TERMS = "body-terms.bin"
+# What a document is (the `kind` field). A page's key in the `slug` field is prefixed, so
+# it never meets an article's slug, and related scoring (which knows only articles) never
+# takes it for one.
+ARTICLE = "article"
+PAGE = "page"
+PAGE_KEY = "pages/"
 
 segment_files.install()  # every index this module opens is read in place, not copied
 
@@ -140,6 +147,7 @@ def make_schema() -> Schema:
         # The section headings: a section about a word weighs more than a passing mention.
         headings=FastText(analyzer=analyzer, field_boost=HEADINGS_BOOST),
         date=ID(stored=True),
+        kind=ID(stored=True),
     )
 
 
@@ -156,6 +164,21 @@ def _document(article: Article) -> dict[str, str]:
         "tags": text(tags),
         "headings": text("\n".join(heading.title for heading in article.toc)),
         "date": article.date.isoformat(),
+        "kind": ARTICLE,
+    }
+
+
+def _page_document(page: Page) -> dict[str, str]:
+    """Return a page as a document: searched like an article, marked as a page."""
+    return {
+        "slug": PAGE_KEY + page.slug,
+        "title": unicodedata.normalize("NFC", page.title),
+        "summary": unicodedata.normalize("NFC", page.summary),
+        "body": unicodedata.normalize("NFC", page.body_text),
+        "tags": "",
+        "headings": unicodedata.normalize("NFC", "\n".join(h.title for h in page.toc)),
+        "date": "",
+        "kind": PAGE,
     }
 
 
@@ -172,9 +195,10 @@ def build_index(
     progress: Callable[[int], None] | None = None,
     executor: Executor | None = None,
     workers: int = 1,
+    pages: Iterable[Page] = (),
 ) -> int:
-    """Create a fresh index and its vocabulary in `directory` from public articles; return
-    documents written.
+    """Create a fresh index and its vocabulary in `directory` from public articles and the
+    practice's pages; return the articles written.
 
     With an `executor` (a pool of `workers` processes, started by the caller where that is
     safe), each process writes one segment of a contiguous share of the articles and counts
@@ -191,6 +215,9 @@ def build_index(
             seen.add(article.slug)
         if progress and executor is None:
             progress(1)
+    articles_written = len(documents)
+    page_documents = [_page_document(page) for page in pages]
+    documents += page_documents
     if executor is None or workers < 2 or len(documents) < 2 * workers:
         writer = _SegmentWriter(ix, limitmb=128)
         try:
@@ -201,8 +228,8 @@ def build_index(
             raise
         writer.commit()
         vocabulary.write(directory / vocabulary.FILE, vocabulary.count(map(_words, documents)))
-        _write_body_terms(ix, directory)
-        return len(documents)
+        _write_body_terms(ix, directory, page_documents)
+        return articles_written
     writer = ix.writer()  # holds the index lock while the workers write their segments
     try:
         step = -(-len(documents) // workers)
@@ -224,13 +251,16 @@ def build_index(
             writer.cancel()
         raise
     vocabulary.write(directory / vocabulary.FILE, words)
-    _write_body_terms(ix, directory)
-    return len(documents)
+    _write_body_terms(ix, directory, page_documents)
+    return articles_written
 
 
-def _write_body_terms(ix, directory: Path) -> None:
+def _write_body_terms(ix, directory: Path, pages: list[dict[str, str]]) -> None:
     """Write the BODY_TERMS file of a freshly built index (no deleted documents) from its
-    segments' term statistics: a term's weight in the body is its occurrences."""
+    segments' term statistics: a term's weight in the body is its occurrences.
+
+    The pages' words are left out: related articles are scored among articles alone.
+    """
     tally = vocabulary.Tally()
     with ix.reader() as reader:
         for segment, _ in reader.leaf_readers():
@@ -238,6 +268,7 @@ def _write_body_terms(ix, directory: Path) -> None:
                 word = term.decode("utf-8")
                 tally.documents[word] += info.doc_frequency()
                 tally.occurrences[word] += round(info.weight())
+    tally.remove(vocabulary.count((p["body"] for p in pages), ix.schema["body"].analyzer))
     vocabulary.write(directory / BODY_TERMS, tally)
 
 
@@ -300,7 +331,13 @@ class Hit:
     summary: str
     snippet_html: str
     topics: tuple[Topic, ...]
-    date: dt.date
+    date: dt.date | None  # None for a page
+    kind: str = ARTICLE  # ARTICLE or PAGE
+
+    @property
+    def is_page(self) -> bool:
+        """Say whether the hit is one of the practice's pages rather than an article."""
+        return self.kind == PAGE
 
 
 @dataclass(frozen=True)
@@ -430,6 +467,7 @@ class SearchIndex:
         self._analyzer = self._searcher.schema["body"].analyzer
         self._lock = threading.Lock()  # the dev server is threaded; a searcher is not
         self._ranker = ranking.Ranker(self._searcher, query.FIELDS)
+        self._pages = sum(1 for _ in self._searcher.document_numbers(kind=PAGE))
         # The English word list (typo correction, crisis misspellings) is loaded once per
         # process: now, while the index is being opened, not in some visitor's first search.
         spelling.english()
@@ -530,9 +568,9 @@ class SearchIndex:
             self.search(text, correct=False)
 
     def doc_count(self) -> int:
-        """Return how many articles the index holds."""
+        """Return how many articles the index holds (its pages are not counted)."""
         with self._lock:
-            return self._searcher.doc_count()
+            return self._searcher.doc_count() - self._pages
 
     def close(self) -> None:
         """Release the searcher and its files."""
@@ -544,15 +582,17 @@ class SearchIndex:
     def _hit(hit, snippet: str) -> Hit:
         if not snippet:
             snippet = _SUMMARY_HIGHLIGHTER.highlight_hit(hit, "summary", top=1)
+        kind = hit.get("kind") or ARTICLE
         return Hit(
-            slug=hit["slug"],
+            slug=hit["slug"].removeprefix(PAGE_KEY) if kind == PAGE else hit["slug"],
             title=hit["title"],
             summary=hit["summary"],
             snippet_html=snippet,
             topics=tuple(
                 topic_for(name) for name in hit.get("tags", "").split(TAG_SEPARATOR) if name
             ),
-            date=dt.date.fromisoformat(hit["date"]),
+            date=dt.date.fromisoformat(hit["date"]) if hit.get("date") else None,
+            kind=kind,
         )
 
 
@@ -656,7 +696,7 @@ def _related_for(directory: str, public: dict[str, RelatedInput], slugs: list[st
     try:
         with ix.searcher() as searcher:
             body_terms = vocabulary.read(Path(directory) / BODY_TERMS)
-            stats = _BodyStats(searcher, body_terms, bulk=len(slugs) > 50)
+            stats = _BodyStats(searcher, body_terms, bulk=len(slugs) > 50, documents=len(public))
             return {
                 slug: _related_to(stats, slug, library, limit) if slug in public else []
                 for slug in slugs
@@ -702,11 +742,18 @@ class _BodyStats:
     update scores related articles as a rebuild of the same content would.
     """
 
-    def __init__(self, searcher, body_terms: vocabulary.Vocabulary, bulk: bool = False):
+    def __init__(
+        self,
+        searcher,
+        body_terms: vocabulary.Vocabulary,
+        bulk: bool = False,
+        documents: int | None = None,
+    ):
         reader = searcher.reader()
         self.reader = reader
         self.analyzer = searcher.schema["body"].analyzer
-        self.doc_count = reader.doc_count()
+        # The articles' count (`documents`), not the index's: its pages are no candidates.
+        self.doc_count = reader.doc_count() if documents is None else documents
         # A body's length is its number of terms, so the term counts add up to all of them.
         self.avg_length = body_terms.total_occurrences() / (self.doc_count or 1) or 1.0
         # An index with no documents has no columns at all.
@@ -835,6 +882,7 @@ def _related_to(stats: _BodyStats, slug: str, library: _Neighbourhood, limit: in
         candidates: set[int] = set()
         for term, _ in key_terms:
             candidates.update(docnum for docnum, _ in stats.champions(term))
+        candidates = {docnum for docnum in candidates if stats.names[docnum] in public}
         # Each candidate's sum of weight * term score, added up term by term in key-term
         # order (as `sum` over the terms would; a term it lacks adds nothing), visiting only
         # the candidates each term's postings hold.

@@ -72,6 +72,8 @@ SITE_DEFAULTS: dict[str, Any] = {
     },
     "related_intro": "Other articles on similar themes.",
     "review_interval_years": 3,
+    # The practice's colours and logo (see theme.py); empty keeps style.css's own.
+    "theme": {},
     "quick_exit": {
         "enabled": False,
         "url": "https://www.bbc.co.uk/weather",

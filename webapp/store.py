@@ -1,13 +1,13 @@
 """A generation's content on disk: the Library in chunks, so an update rewrites only a few.
 
 `library/meta.pickle` holds what is small and read as a whole: the order of the public
-articles, drafts, authors, problems, the related-articles lists and, per public article, its
-topics and date (what related scoring needs of every article). The public articles
-themselves, with their rendered HTML, are spread over CHUNKS files by a stable hash of their
-slug. An `index update` of one article loads the meta file and the one chunk that holds it,
-writes those two anew and hard-links every other chunk from the live generation (files are
-never changed in place, so links are safe, as with Whoosh's segments). Serving loads
-everything, as before. No Flask here.
+articles, drafts, authors, the practice's pages, problems, the related-articles lists and,
+per public article, its topics and date (what related scoring needs of every article). The
+public articles themselves, with their rendered HTML, are spread over CHUNKS files by a
+stable hash of their slug. An `index update` of one article loads the meta file and the one
+chunk that holds it, writes those two anew and hard-links every other chunk from the live
+generation (files are never changed in place, so links are safe, as with Whoosh's segments).
+Serving loads everything, as before. No Flask here.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import os
 import pickle
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .content import Article, Library, Related, body_links
@@ -39,6 +39,7 @@ class Meta:
     drafts: dict[str, Article]
     authors: dict
     problems: list
+    pages: dict = field(default_factory=dict)  # slug -> pages.Page: few, read as a whole
 
 
 def chunk_of(slug: str) -> int:
@@ -85,6 +86,7 @@ def _write_meta(folder: Path, library: Library, related: dict[str, list[Related]
         drafts=library.drafts,
         authors=library.authors,
         problems=library.problems,
+        pages=library.pages,
     )
     _dump(folder / FOLDER / META, meta)
 
@@ -130,6 +132,7 @@ def read(folder: Path, with_text: bool = True) -> tuple[Library, dict[str, list[
         drafts=meta.drafts,
         authors=meta.authors,
         problems=meta.problems,
+        pages=meta.pages,
     )
     related = {slug: [Related(other, why) for other, why in items]
                for slug, items in meta.related.items()}  # fmt: skip
@@ -171,4 +174,4 @@ def write_update(
     kept_drafts = {s: a for s, a in meta.drafts.items() if s not in removed}
     kept_drafts.update((a.slug, a) for a in drafts)
     _dump(folder / FOLDER / META, Meta(order, new_light, related, kept_drafts, meta.authors,
-                                       meta.problems))  # fmt: skip
+                                       meta.problems, meta.pages))  # fmt: skip

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -107,17 +108,22 @@ class LiveServer:
 
 @contextlib.contextmanager
 def serve_sample_site(
-    tmp_path_factory, sample_index, prepare: Callable[[object], None] | None = None
+    tmp_path_factory,
+    sample_index,
+    prepare: Callable[[object], None] | None = None,
+    content_dir: Path | None = None,
 ) -> Iterator[LiveServer]:
     """Serve the sample site, on a private copy of its index, from a thread.
 
-    `prepare` gets the app before the server starts (to pre-render its pages, say).
+    `prepare` gets the app before the server starts (to pre-render its pages, say);
+    `content_dir` is a copy of the sample content with other site settings (a theme, say).
     """
     from tests.conftest import SAMPLE_CONTENT
 
     index_dir = tmp_path_factory.mktemp("browser-index")
     shutil.copytree(sample_index, index_dir, dirs_exist_ok=True)
-    app = create_app({"CONTENT_DIR": str(SAMPLE_CONTENT), "INDEX_DIR": str(index_dir)})
+    content = content_dir or SAMPLE_CONTENT
+    app = create_app({"CONTENT_DIR": str(content), "INDEX_DIR": str(index_dir)})
     if prepare:
         prepare(app)
     delays = Delays()

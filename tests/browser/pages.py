@@ -39,6 +39,7 @@ PAGE_TYPES = [
     PageType("topics", "/topics"),
     PageType("topic", "/topics/anxiety"),
     PageType("author", "/authors/sam-example"),
+    PageType("page", "/fees"),  # one of the practice's own pages
     PageType("not-found", "/no-such-page", status=404),
 ]
 

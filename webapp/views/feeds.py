@@ -72,6 +72,10 @@ def sitemap():
             )
             for slug in sorted(library.authors)
         ),
+        *(
+            SitemapEntry(absolute_url(url_for("pages.page", slug=slug)))
+            for slug in sorted(library.pages)
+        ),
     ]
     return _cacheable(discovery.sitemap(entries), "application/xml")
 
