@@ -217,11 +217,20 @@ def model_table(models: dict) -> list[str]:
              "search fragment req/s |", "|---|---|---|---|---|---|"]  # fmt: skip
     for name, model in models.items():
         memory, loads = model["memory"], model["load"]
-        rates = [f"{loads[r]['rps']:.0f} ({loads[r]['rps'] / base[r]['rps']:.2f}×)"
-                 for r in ("article page", "search fragment")]  # fmt: skip
+        rates = [rate(loads[r], base[r]) for r in ("article page", "search fragment")]
         lines.append(f"| {name} | {memory['processes']} | {memory['rss'] / MIB:.0f} | "
                      f"{memory['pss'] / MIB:.0f} | {' | '.join(rates)} |")  # fmt: skip
     return lines
+
+
+def rate(m: dict, base: dict) -> str:
+    """Return a model's rate, its ratio to the defaults' and its errors, if any."""
+    text = f"{m['rps']:.0f}"
+    if base["rps"]:
+        text += f" ({m['rps'] / base['rps']:.2f}×)"
+    if m["errors"]:
+        text += f", **{m['errors']} errors**"
+    return text
 
 
 def table(head: list[str], rows: list[list[str]]) -> list[str]:

@@ -105,10 +105,10 @@ def load(port: int, routes: dict[str, wrkload.Route], seconds: float) -> dict[st
     return dict(zip(routes, pyclient.load(port, pairs, seconds), strict=True))
 
 
-def warm(port: int, routes: dict[str, wrkload.Route]) -> None:
+def warm(port: int, routes: dict[str, wrkload.Route], seconds: float = WARM_SECONDS) -> None:
     """Load a few URLs of each route briefly: workers import lazily on their first requests."""
     few = {name: wrkload.Route(route.paths[:50], route.headers) for name, route in routes.items()}
-    load(port, few, WARM_SECONDS)
+    load(port, few, seconds)
 
 
 def routes_for(slugs: list[str], searches: list[str]) -> dict[str, wrkload.Route]:
@@ -223,14 +223,18 @@ def bench_models(content_dir: Path, index_dir: Path, folder: Path, routes) -> di
     for name, arguments, workers in MODELS:
         with served(content_dir, index_dir, folder, workers=workers,
                     arguments=arguments) as (port, server):  # fmt: skip
-            warm(port, chosen)
+            # Every worker opens the generation on its first request: the warm-up lasts
+            # long enough for all of them to have done so before the load is timed.
+            warm(port, chosen, seconds=3 * WARM_SECONDS)
             loads = load(port, chosen, MODEL_SECONDS)
             found[name] = {"load": loads, "memory": server_memory(server.pid)}
         memory = found[name]["memory"]
         print(
             f"  {name}: {memory['processes']} processes, RSS {memory['rss'] / 2**20:.0f} MB, "
             f"PSS {memory['pss'] / 2**20:.0f} MB; "
-            + ", ".join(f"{n} {m['rps']:.0f} req/s" for n, m in loads.items()),
+            + ", ".join(
+                f"{n} {m['rps']:.0f} req/s ({m['errors']} errors)" for n, m in loads.items()
+            ),
             flush=True,
         )
     return found

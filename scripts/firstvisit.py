@@ -31,7 +31,8 @@ def visit(browser, url: str) -> dict[str, int]:
     try:
         page = context.new_page()
         finished = []
-        page.on("requestfinished", finished.append)
+        # Playwright marks the handler it is given, which a bound builtin cannot take.
+        page.on("requestfinished", lambda request: finished.append(request))
         page.goto(url, wait_until="load")
         with page.expect_event("requestfinished", lambda r: r.url.endswith("/related")):
             page.locator("#related-panel").scroll_into_view_if_needed()
