@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run preview test deps install index lint format loadtest loadtest-proxy bench quality clean
+.PHONY: run preview test deps bench-deps install index lint format loadtest loadtest-proxy bench quality clean
 
 run: install index  ## serve the sample content at http://127.0.0.1:$(PORT)
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
@@ -53,7 +53,10 @@ loadtest: install  ## production server under mixed load with live rebuilds (not
 loadtest-proxy: install  ## the same load through nginx (deploy/nginx) before two instances
 	$(BIN)/python scripts/loadtest.py --through-proxy
 
-bench: install  ## the benchmark; writes docs/performance.md and docs/preview-timing.md (not in `make test`)
+bench-deps: deps  ## wrk and hugo (apt-get as root, else the command is named) and the pinned Pagefind
+	@sh scripts/bench-deps.sh
+
+bench: install bench-deps  ## the benchmark; writes docs/performance.md and docs/preview-timing.md (not in `make test`)
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_preview.py
 
@@ -61,4 +64,4 @@ quality: install  ## search quality on the judgments; writes docs/search-quality
 	$(BIN)/python scripts/quality.py
 
 clean:
-	rm -rf $(VENV) node_modules index/gen-* index/CURRENT
+	rm -rf $(VENV) node_modules scripts/peers/node_modules index/gen-* index/CURRENT

@@ -1,0 +1,79 @@
+"""The prose of docs/performance.md around the figures: what each row measures and how."""
+
+from __future__ import annotations
+
+import benchserve
+import wrkload
+
+INTRO = (
+    "Measured by `make bench` (`scripts/bench.py`); rerun it to refresh this page. Numbers "
+    "come from one run on a shared machine: while other work runs, times grow by up to "
+    "half or more (see the load averages), so compare rows of one run. Headline rows (bold) "
+    "are what a maintainer waits for; the rows under them are their phases."
+)
+
+
+def models() -> str:
+    """Return the paragraph above the worker models' table."""
+    return (
+        "Each model serves the same corpus with `gunicorn.conf.py`, changed only by the command "
+        "line arguments named; memory is read after loading article pages and searches "
+        f"({benchserve.MODEL_SECONDS:g} s each, after a warm-up). RSS added over the master and "
+        "its workers counts a page shared by several processes once in each; PSS divides it among "
+        "them, so PSS is what the server takes from the machine. Rates are relative to the first "
+        "row, the defaults."
+    )
+
+
+def how(sizes: list[int], results: dict, queries) -> list[str]:
+    """Return the bullet points of 'How it is measured'."""
+    words = ", ".join(f"{results[s]['words']:.0f} ({s:,})" for s in sizes)
+    return [
+        "- Corpus: generated articles of real English prose assembled from the docstrings of "
+        "Python's standard library and the project's installed packages and from Debian's "
+        f"manual pages (sections 1, 5, 7, 8); words per file on average: {words}. Each has "
+        "front matter, 1-3 of ten topics, one of two authors, headings, lists and links; 1% "
+        "are drafts.",
+        "- Builds: `flask --app wsgi index rebuild` and `index update` run as subprocesses, "
+        "as a maintainer runs them, timed from start to exit: interpreter and app start-up, "
+        "the build, the switch and pre-rendering the pages all included. Their phases come "
+        "from the command's own summary lines (the build's seconds and pre-rendering's), the "
+        "rest is start-up, checks and what lies between. The rebuild runs first into an empty "
+        "index folder, then again with nothing changed (rendered Markdown and unchanged pages "
+        "reused); then three updates, each after appending a sentence to one article.",
+        "- Peer: Hugo (Debian's package) builds the same article files with a three-template "
+        "theme into an empty folder, then `pagefind --site public` (npm, pinned in "
+        "scripts/peers/package.json) indexes the output; each timed whole.",
+        f"- Search: {len(queries)} queries (words, two words, phrases, questions, typos, "
+        "2-5 letter prefixes of the last word), 3 rounds, each round with a newly opened "
+        "searcher. Whoosh: `SearchIndex.search`, which returns the total, the first page and "
+        "its snippets. FTS5: Python's `sqlite3`, `porter unicode61` tokenizer, `bm25` with "
+        "title weight 3, a `count(*)` plus the first 10 rows with `snippet()` on the body; "
+        "prefixes as `word*`; once as documented and once with `prefix='2 3 4 5'`, FTS5 at "
+        "its best for as-you-type prefixes.",
+        f"- Served: gunicorn with `gunicorn.conf.py`, WEB_CONCURRENCY={benchserve.WORKERS} "
+        "(sync workers, one per core), on 127.0.0.1, loaded by wrk (one thread, "
+        f"{wrkload.CONNECTIONS} connections, keep-alive asked for; sync workers close each "
+        "connection, so wrk reconnects), pinned with `taskset` to the last core, "
+        f"{benchserve.HTTP_SECONDS:.0f} s per route after a short warm-up, with "
+        "`Accept-Encoding: gzip`. p50/p95/p99 are wrk's latency percentiles. The constant "
+        "route is loaded first and again after the other routes; rates are compared with the "
+        "mean of the two. Article and related URLs cycle through every public article in a "
+        "shuffled order. The 'rendered on request' rows come from a separate server run with "
+        "the page cache off (`PAGE_CACHE_BYTES=0`) and the pre-rendered pages hidden, against "
+        "its own constant route: what every visitor gets after a code deploy. The 'again and "
+        "again' rows request one article, as a popular page is. The constant route is added "
+        "by a wrapper module the script writes to its temporary folder; it goes through the "
+        "same app, hooks and headers. Without wrk, a Python client (a new connection per "
+        "request, sharing the cores with the server) loads the routes, and the rows say so.",
+        "- First searches after publishing: one sync worker, warm (every query once), times "
+        f"{benchserve.FIRST_SEARCHES} queries one after another; then `index update` runs "
+        "for one changed article, and the same queries are timed again on that worker, which "
+        "switches to the new generation on the first of them (checked through `/healthz`).",
+        f"- First visit: {benchserve.FIRST_VISITS} article pages opened in Debian's Chromium "
+        "(Playwright), each in a new browser context (an empty cache), scrolled to the related "
+        "panel so it loads; every response's headers and body as received (compressed) are "
+        "added up, assets included.",
+        "- Memory: RSS and PSS from `/proc/PID/smaps_rollup`, added over the gunicorn master "
+        "and its workers; peak RSS of a worker is `VmHWM`.",
+    ]

@@ -1,0 +1,68 @@
+"""The benchmark script reads the index commands' own output and states its goals honestly.
+
+Speed itself is the benchmark's matter, not a test's: these check that the benchmark still
+understands what `flask --app wsgi index ...` prints (a reworded summary would otherwise
+break `make bench` only on the long run), and that its goals table says when a goal was
+missed or not measured rather than leaving it blank.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import bench  # noqa: E402
+import benchreport  # noqa: E402
+
+
+def test_whole_commands_are_timed_with_their_phases(tmp_path):
+    content_dir, index_dir = tmp_path / "content", tmp_path / "index"
+    shutil.copytree(ROOT / "content", content_dir)
+    rebuild = bench.time_command("rebuild", content_dir, index_dir)
+    assert rebuild["rendered"] > 0 and rebuild["copied"] == 0
+    assert 0 < rebuild["core"] < rebuild["wall"]
+    assert rebuild["core"] + rebuild["prerender"] + rebuild["rest"] == rebuild["wall"]
+    article = next((content_dir / "articles").glob("*.md"))
+    article.write_text(article.read_text("utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    update = bench.time_command("update", content_dir, index_dir)
+    assert update["copied"] > 0, "an update copies the pages it did not change"
+    assert 0 < update["core"] < update["wall"]
+
+
+def results(peer_total: float | None) -> dict:
+    """Return one size's results as the benchmark records them, without served rows."""
+    run = {"wall": 40.0, "core": 30.0, "prerender": 8.0, "rest": 2.0, "rendered": 9, "copied": 0}
+    found = {
+        "rebuild": run,
+        "rebuild again": run,
+        "update": [{**run, "wall": 2.0, "core": 0.4}],
+        "whoosh": {"word": [10.0, 20.0]},
+        "FTS5": {"word": [5.0, 10.0]},
+        benchreport.BEST_FTS5: {"word": [2.0, 4.0]},
+    }
+    if peer_total is not None:
+        found["peer"] = {"total": peer_total, "hugo": 1.0, "pagefind": 1.0}
+    return {10_000: found}
+
+
+def goal(rows: list[list[str]], name: str) -> list[str]:
+    return next(row for row in rows if row[0].startswith(name))
+
+
+def test_goals_name_misses_and_what_was_not_measured():
+    rows = benchreport.goals([10_000], results(peer_total=20.0))
+    assert goal(rows, "full `index rebuild`")[2:] == ["40.0 s against 20.0 s", "**no**"]
+    assert goal(rows, "`index update`")[3] == "yes"
+    # Against FTS5 at its best (with prefix indexes): 20 ÷ 4, above the 3× goal.
+    assert goal(rows, "search p95")[2:] == ["5.0×", "**no**"]
+    assert goal(rows, "served article page")[3] == "not measured"
+    assert goal(rows, "whole server's memory")[3] == "not measured"
+
+
+def test_goals_without_the_peer_say_the_rebuild_was_not_compared():
+    rows = benchreport.goals([10_000], results(peer_total=None))
+    assert goal(rows, "full `index rebuild`")[2:] == ["40.0 s", "not measured"]
