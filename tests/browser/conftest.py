@@ -251,3 +251,12 @@ def page(watched) -> Page:
     """Return a checked page with JavaScript on, at a phone-ish size."""
     page, _ = watched(viewport={"width": 1280, "height": 800})
     return page
+
+
+def results_heading(server: LiveServer, words: str) -> str:
+    """Return the results heading the site serves for `words` ("6 results for “anxiety”"),
+    so tests follow the sample content rather than a count written into them."""
+    html = server.app.test_client().get("/search", query_string={"q": words}).get_data(True)
+    found = re.search(r'<h2 class="result-count">([^<]+)</h2>', html)
+    assert found, "the search page has no results heading"
+    return found[1]

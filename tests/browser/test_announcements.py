@@ -1,7 +1,7 @@
 """What a screen reader announces while searching, and what it does not.
 
 The search page has one polite status region, `#search-status`, empty on load. htmx fills it
-with the count once results settle ("5 results for “anxiety”"). It is never emptied and
+with the count once results settle ("6 results for “anxiety”"). It is never emptied and
 refilled per keystroke, and it stays the same element: screen readers announce changes to a
 live region they already know, not one newly put in the page.
 """
@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import expect
+
+from .conftest import results_heading
 
 # Record every text the status region shows, and keep the element to check it is not replaced.
 WATCH_STATUS = """() => {
@@ -44,12 +46,13 @@ def test_status_region_announces_the_count_once_typing_stops(watched, live_serve
 
     # Typed at an ordinary pace (60 ms a key, well inside the 300 ms pause htmx waits for).
     page.get_by_role("searchbox", name="Search articles").press_sequentially("anxiety", delay=60)
-    expect(status).to_have_text("5 results for “anxiety”")
-    expect(page.get_by_role("heading", name="5 results for “anxiety”")).to_be_visible()
+    count = results_heading(live_server, "anxiety")  # "6 results for “anxiety”"
+    expect(status).to_have_text(count)
+    expect(page.get_by_role("heading", name=count)).to_be_visible()
 
     texts = [t for t in page.evaluate("window.statusTexts") if t.strip()]
     assert texts, "the status region never changed in place: was it replaced, not updated?"
-    assert texts[-1] == "5 results for “anxiety”"
+    assert texts[-1] == count
     # One announcement for the word; at most one more if the machine stalled mid-word.
     assert len(set(texts)) <= 2, f"announced while typing: {texts}"
     assert page.evaluate("document.getElementById('search-status') === window.statusNode"), (
@@ -67,7 +70,9 @@ def test_status_region_is_empty_on_a_loaded_results_page(watched, live_server):
     # already says it, and an announcement on load would talk over the page title.
     page, _ = watched()
     page.goto(live_server.url + "/search?q=anxiety")
-    expect(page.get_by_role("heading", name="5 results for “anxiety”")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name=results_heading(live_server, "anxiety"))
+    ).to_be_visible()
     expect(page.get_by_role("status")).to_have_text("")
 
 
