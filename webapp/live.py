@@ -144,10 +144,8 @@ class LiveIndex:
 
     def _open_live(self, generation: str | None, now: float) -> None:
         try:
-            snapshot = index.load_snapshot(self.index_dir)
-            if self._snapshot is not None:
-                snapshot.search.warm()
-            self._serve(snapshot)
+            # Not warmed: here a request waits for it (warming belongs to the watch thread).
+            self._serve(index.load_snapshot(self.index_dir))
             self._failed = self._unavailable = None
             return
         except IndexProblem as problem:

@@ -65,6 +65,10 @@ class Preview:
                 self._build(changed)
             except index.IndexProblem as problem:
                 problems = [str(problem)]
+            except Exception as error:  # noqa: BLE001 - shown like a problem, never fatal
+                # Whatever a build trips on, the writer sees it in the page, and the watch
+                # goes on: a preview that stopped updating would look like a hung save.
+                problems = [f"the preview could not build this content ({error!r})"]
         self.built_in = None if problems else time.perf_counter() - started
         for line in problems:
             self._echo(line)
