@@ -9,8 +9,13 @@ import multiprocessing
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:" + os.environ.get("PORT", "8000"))
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
-worker_class = "sync"
+# One process per core, each answering with a few threads: every process holds its own copy
+# of the open index, so fewer processes is less memory, and the threads keep both cores busy
+# while one request waits. Measured against the alternatives in docs/performance.md
+# ("Worker models"). The site is thread-safe: the development server is threaded too.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 30
 graceful_timeout = 10
 keepalive = 5

@@ -34,7 +34,7 @@ from serving import GUNICORN, serving
 from webapp import index, prerender
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKERS = 2  # WEB_CONCURRENCY for the route rows: one sync worker per core
+WORKERS = 2  # WEB_CONCURRENCY for the route rows: one worker per core
 HTTP_SECONDS = 8.0  # per route
 WARM_SECONDS = 1.0
 MODEL_SECONDS = 4.0  # per route and worker model
@@ -62,12 +62,12 @@ app.register_blueprint(bp)
 
 # Name, extra gunicorn arguments and WEB_CONCURRENCY (None: the config's default).
 MODELS = (
-    ("sync workers (gunicorn.conf.py defaults)", [], None),
-    ("sync workers, preload_app = True", ["--preload"], None),
-    ("gthread, default workers × 4 threads", ["--worker-class", "gthread", "--threads", "4"],
-     None),
-    ("gthread, one worker per core × 4 threads",
-     ["--worker-class", "gthread", "--threads", "4"], str(os.cpu_count() or 1)),
+    ("gthread, one worker per core × 4 threads (gunicorn.conf.py defaults)", [], None),
+    ("sync workers, two per core (the defaults before)", ["--worker-class", "sync"],
+     str(2 * (os.cpu_count() or 1))),
+    ("sync workers, two per core, preload_app = True",
+     ["--worker-class", "sync", "--preload"], str(2 * (os.cpu_count() or 1))),
+    ("gthread, two workers per core × 4 threads", [], str(2 * (os.cpu_count() or 1))),
 )  # fmt: skip
 
 

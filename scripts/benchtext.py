@@ -52,9 +52,9 @@ def how(sizes: list[int], results: dict, queries) -> list[str]:
         "prefixes as `word*`; once as documented and once with `prefix='2 3 4 5'`, FTS5 at "
         "its best for as-you-type prefixes.",
         f"- Served: gunicorn with `gunicorn.conf.py`, WEB_CONCURRENCY={benchserve.WORKERS} "
-        "(sync workers, one per core), on 127.0.0.1, loaded by wrk (one thread, "
-        f"{wrkload.CONNECTIONS} connections, keep-alive asked for; sync workers close each "
-        "connection, so wrk reconnects), pinned with `taskset` to the last core, "
+        "(its worker class and threads), on 127.0.0.1, loaded by wrk (one thread, "
+        f"{wrkload.CONNECTIONS} connections, keep-alive asked for), pinned with `taskset` to "
+        "the last core, "
         f"{benchserve.HTTP_SECONDS:.0f} s per route after a short warm-up, with "
         "`Accept-Encoding: gzip`. p50/p95/p99 are wrk's latency percentiles. The constant "
         "route is loaded first and again after the other routes; rates are compared with the "

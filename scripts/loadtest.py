@@ -257,7 +257,7 @@ def start(
     command = SERVERS[options.server]
     port, _ = running.enter_context(serving(command, env, work / "server.log"))
     if options.server == "gunicorn":
-        return port, [port], f"gunicorn, {options.workers} sync workers,"
+        return port, [port], f"gunicorn, {options.workers} workers (gunicorn.conf.py threads),"
     return port, [port], "Flask's threaded development server"
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Production: gunicorn.conf.py, sync workers. It logs "Listening at: http://…:port".
+# Production: gunicorn.conf.py. It logs "Listening at: http://…:port".
 GUNICORN = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
 # Flask's threaded development server. It logs "Running on http://…:port".
 DEV = [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", "0"]
