@@ -4,6 +4,7 @@ tags and overdue reviews. They never block publishing unless `content check --st
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import urllib.request
 from pathlib import Path
@@ -307,6 +308,21 @@ def test_a_broken_safe_messaging_file_fails_content_check(runner, content_dir):
     result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 1
     assert "safe-messaging.yml: phrases[1].suggestion: is required" in result.output
+
+
+def test_a_hostile_safe_messaging_file_is_named_not_expanded_or_waited_on(content_dir):
+    # It is read like every other content file: aliases refused, a named pipe never opened.
+    path = content_dir / advice.FILE
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join(['*' + chr(97 + n)] * 9)}]\n" for n in range(8)
+    )
+    path.write_text(bomb + "phrases: []\n", "utf-8")
+    [problem] = advice.problems(content_dir)
+    assert problem.startswith(f"{advice.FILE}: is not valid YAML at line 2") and "alias" in problem
+    path.unlink()
+    os.mkfifo(path)
+    [problem] = advice.problems(content_dir)
+    assert problem.startswith(f"{advice.FILE}: is a named pipe"), problem
 
 
 def test_editing_the_safe_messaging_file_leaves_the_index_up_to_date(runner, content_dir):

@@ -24,12 +24,20 @@ from typing import Any
 import yaml
 
 from . import spelling
-from .content import Article, Library, body_links, topic_for
+from .content import (
+    Article,
+    ContentError,
+    Library,
+    YAMLRefused,
+    body_links,
+    load_yaml,
+    read_file,
+    topic_for,
+)
 from .patterns import GAP, MAX_GAP, Pattern, PatternError, compile_pattern, normalise
 from .settings import SITE_DEFAULTS, SettingsError, load_site_settings
 
 FILE = "safe-messaging.yml"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's, where it is built in
 NEAR_WORDS = 25  # how close a method word must be to a mention of suicide or self-harm
 SHORTEST_TAG = 6  # shorter tags differ by a letter on purpose too often ("panic", "manic")
 _PHRASE_FIELDS = {"phrase", "suggestion", "why", "near_mentions"}
@@ -110,16 +118,20 @@ def read_guide(content_dir: Path) -> tuple[Guide | None, list[str]]:
     """Return the usable part of the safe-messaging file (None if absent or unreadable),
     and what is wrong with the rest."""
     path = content_dir / FILE
-    if not path.exists():
+    if not path.is_symlink() and not path.exists():
         return None, []
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506
-    except (OSError, UnicodeDecodeError) as error:
+        # As every content file is read: plain, inside content/, bounded, no YAML aliases.
+        data = load_yaml(read_file(path, content_dir).decode("utf-8"))
+    except ContentError as error:
+        return None, [f"{FILE}: {error.message}"]
+    except UnicodeDecodeError as error:
         return None, [f"{FILE}: cannot be read ({error.__class__.__name__})"]
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        return None, [f"{FILE}: is not valid YAML{where}"]
+        problem = f": {error.problem}" if isinstance(error, YAMLRefused) else ""
+        return None, [f"{FILE}: is not valid YAML{where}{problem}"]
     if not isinstance(data, dict):
         return None, [f"{FILE}: must have 'mentions:', 'support_tags:' and 'phrases:' lists"]
     found: list[str] = []
