@@ -15,9 +15,7 @@ import datetime as dt
 import os
 import re
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +27,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from benchcorpus import write_corpus  # noqa: E402
+from serving import PREVIEW, serving  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 GOALS = {"sample": 1.0, "1,000 articles": 2.0}  # seconds, from the issue that asked for it
@@ -36,35 +35,14 @@ SAVES = 7
 UPDATED = re.compile(r"Updated the preview in ([0-9.]+) s")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextlib.contextmanager
 def preview(content_dir: Path, log: Path) -> Iterator[str]:
     """Run the preview on `content_dir`; yield its address once it answers."""
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "FLASK_CONTENT_DIR": str(content_dir),
+    env = {**os.environ, "PORT": "0", "FLASK_CONTENT_DIR": str(content_dir),
            "FLASK_INDEX_DIR": str(log.parent / "published-index")}  # fmt: skip
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "content", "preview"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the preview did not start:\n" + log.read_text())
-            time.sleep(0.1)
+    # A 1,000-article preview builds its first index before it listens.
+    with serving(PREVIEW, env, log, timeout=600) as (port, _):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def measure(content_dir: Path, slug: str, browser, folder: Path) -> dict:

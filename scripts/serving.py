@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")]
 # Flask's threaded development server. It logs "Running on http://…:port".
 DEV = [sys.executable, "-m", "flask", "--app", "wsgi", "run", "--host", "127.0.0.1", "--port", "0"]
+# The writer's preview (development server, drafts shown); PORT=0 lets the kernel pick.
+PREVIEW = [sys.executable, "-m", "flask", "--app", "wsgi", "content", "preview"]
 LISTENING = re.compile(r"(?:Listening at:|Running on) http://127\.0\.0\.1:(\d+)")
 
 

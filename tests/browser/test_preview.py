@@ -6,10 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,42 +15,20 @@ from webapp import create_app
 from webapp.index import current_generation, rebuild
 
 from ..conftest import ROOT, SAMPLE_CONTENT
+from ..test_privacy import PREVIEW, serving
 from .conftest import Delays, LiveServer, watched_pages
 
 DRAFT = "draft-coming-soon-working-with-couples"
 SCREENSHOTS = ROOT / "screenshots"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextlib.contextmanager
 def preview(content_dir: Path, index_dir: Path, log: Path) -> Iterator[str]:
     """Run `flask --app wsgi content preview` on the folders; yield its address."""
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "FLASK_CONTENT_DIR": str(content_dir),
+    env = {**os.environ, "PORT": "0", "FLASK_CONTENT_DIR": str(content_dir),
            "FLASK_INDEX_DIR": str(index_dir)}  # fmt: skip
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "content", "preview"],
-            cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-                break
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with serving(PREVIEW, env, log) as (port, _):
+        yield f"http://127.0.0.1:{port}"
 
 
 def listing(folder: Path) -> list[tuple[str, int]]:
