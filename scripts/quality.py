@@ -181,7 +181,7 @@ class RelatedScores:
 
     def row(self) -> list[str]:
         """Return the figures as table cells."""
-        return [f"{self.precision:.2f}", f"{self.mean_ndcg:.2f}",
+        return [f"{self.precision:.3f}", f"{self.mean_ndcg:.3f}",
                 str(self.missing_clear), str(self.missing_links), str(self.weak),
                 str(self.shown)]  # fmt: skip
 
@@ -284,7 +284,7 @@ def cut_off_sweep(content_dir: Path, links) -> list[tuple[float, RelatedScores]]
     chosen = search.MIN_SCORE
     found = []
     try:
-        for value in (0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.0):
+        for value in [round(chosen + step / 20, 2) for step in range(-3, 5)]:
             search.MIN_SCORE = value
             with tempfile.TemporaryDirectory() as temporary:
                 found.append((value, evaluate_related(
@@ -375,6 +375,12 @@ def main() -> None:
         "|---|---|---|---|---|---|---|",
         "| this site | " + " | ".join(related.row()) + " |",
         "| shared tags, then TF-IDF | " + " | ".join(baseline.row()) + " |",
+        "",
+        "How an article the author did not link is scored: closeness in wording counted both",
+        "ways (how much of this article's key-term weight the other holds, and how much of",
+        f"the other's this one holds, `search.REVERSE_WEIGHT` {search.REVERSE_WEIGHT}), plus",
+        f"`search.TOPIC_BONUS` ({search.TOPIC_BONUS}) times how specific the shared topics",
+        f"are, plus `search.BACKLINK_BONUS` ({search.BACKLINK_BONUS}) when it links here.",
         "",
         "How the cut-off was chosen: an article the author did not link is shown when its",
         f"score reaches `search.MIN_SCORE` ({search.MIN_SCORE}). Raising it trades nDCG",

@@ -737,3 +737,24 @@ def test_an_unsure_guess_is_only_offered_when_nothing_was_found(tmp_path):
         results = opened.search("sleex ")  # one typo from "sleep" and from "sleek"
         assert results.corrected is None and results.total == 0
         assert results.suggestion in ("sleep", "sleek")
+
+
+def test_an_article_that_mentions_a_subject_in_passing_ranks_below_one_about_it_too(tmp_path):
+    # "Night rest" is about sleep. "Mourning" is about loss, with a long aside that holds
+    # every sleep word; "Racing thoughts" is about worry and mentions sleep briefly. From the
+    # sleep article alone, mourning looks closer; counted both ways, the article whose own
+    # wording the sleep article shares more of comes first.
+    sleep = "sleep pillow insomnia bedtime dream snore nap drowsy "
+    loss = "mourning bereavement funeral widow keepsake memorial condolence "
+    worry = "worry racing dread fretting rumination "
+    library = [
+        article("night-rest", "Night rest", sleep * 6),
+        article("mourning", "Mourning", loss * 12 + sleep * 6),
+        article("racing-thoughts", "Racing thoughts", worry * 8 + sleep * 2),
+        article("comforting-mourners", "Comforting mourners", loss * 5 + "visit listen " * 4),
+        article("gardening", "Gardening", "soil seed rake compost mulch trowel " * 5),
+    ]
+    directory = tmp_path / "whoosh"
+    search.build_index(directory, library)
+    found = search.compute_related(directory, {a.slug: a for a in library}, slugs=["night-rest"])
+    assert found["night-rest"] == ["racing-thoughts", "mourning"]

@@ -425,13 +425,21 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
                 stale |= set(before) ^ set(store.light(item)[2])
             redo = sorted((stale | touched) & public)
             # Related scoring needs every article's topics, date and links, and the text of
-            # only those being redone: the unchanged ones are read from their chunks.
+            # those being redone and of the articles close to them in wording: the unchanged
+            # ones are read from their chunks.
             inputs = {s: search.RelatedInput("", t, d, links)
                       for s, (t, d, links) in meta.light.items() if s not in removed}  # fmt: skip
             texts = {a.slug: a for a in changed}
             texts.update(store.read_articles(live, [s for s in redo if s not in texts]))
             inputs.update((s, search.related_input(a)) for s, a in texts.items())
-            redone = search.related_lists(folder / "whoosh", inputs, redo)
+            redone = search.related_lists(
+                folder / "whoosh",
+                inputs,
+                redo,
+                more_texts=lambda slugs: {
+                    s: search.related_input(a) for s, a in store.read_articles(live, slugs).items()
+                },
+            )
             related.update((s, store.pairs(items)) for s, items in redone.items())
             seconds = time.perf_counter() - started
             drafts = [article for article in read if article.draft]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import neg
 from pathlib import Path
+from typing import NamedTuple
 
 from whoosh import highlight, index
 from whoosh import query as wq
@@ -48,14 +49,17 @@ TOPIC_CANDIDATES = 50  # per topic, newest first, so a topic on every article st
 # A shared topic adds TOPIC_BONUS times how specific it is (1 for a topic on two articles,
 # 0 for one on every article; the two most specific shared topics count), so a broad tag
 # such as "self-care" says little and a narrow one such as "grief" says much.
-TOPIC_BONUS = 0.4
+TOPIC_BONUS = 0.2
 BACKLINK_BONUS = 0.1  # the other article links to this one
+# Closeness in wording is counted both ways: this share of it is how much of the other
+# article's key-term weight this one holds, the rest how much of this one's the other holds.
+REVERSE_WEIGHT = 0.5
 # Below this share of its most telling words being shared, an article is about something
 # no other covers, and coverage is measured against all its words.
 OWN_WORDS = 0.5
 # The cut-off: a candidate the author did not link must score this much (chosen from the
 # judgments: see docs/search-quality.md).
-MIN_SCORE = 0.75
+MIN_SCORE = 0.5
 MIN_SPECIFICITY = 0.5  # a shared topic this specific is reason enough to name it
 TAG_SEPARATOR = "\n"  # tag names are one line each (content.topic_for collapses whitespace)
 # Beside the Whoosh files: every body term with its article and occurrence counts (the
@@ -653,7 +657,16 @@ def compute_related(
     wanted = list(public if slugs is None else slugs)
     need = set(wanted)
     inputs = {s: related_input(a, s in need) for s, a in public.items()}
-    return related_lists(directory, inputs, wanted, limit, executor, workers, progress)
+    return related_lists(
+        directory,
+        inputs,
+        wanted,
+        limit,
+        executor,
+        workers,
+        progress,
+        more_texts=lambda slugs: {s: related_input(public[s]) for s in slugs},
+    )
 
 
 def related_lists(
@@ -664,43 +677,85 @@ def related_lists(
     executor: Executor | None = None,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    more_texts: Callable[[list[str]], Mapping[str, RelatedInput]] | None = None,
 ) -> dict[str, list[Related]]:
     """Return related lists for `slugs`, given every public article's RelatedInput;
-    `progress(done, total)` is told as each process's share is done."""
+    `progress(done, total)` is told as each process's share is done.
+
+    Closeness in wording counts both ways, so the text of every article close to one of
+    `slugs` is needed too: `more_texts(slugs)` returns the RelatedInput, text included, of
+    those `inputs` has without text.
+    """
+    matches = _text_matches(directory, inputs, slugs, executor, workers, progress)
+    wanted = {other for slug in slugs for other in matches.get(slug, {})} - matches.keys()
+    if wanted:
+        inputs = dict(inputs)
+        without_text = sorted(s for s in wanted if not inputs[s].text)
+        if without_text and more_texts is not None:
+            inputs.update(more_texts(without_text))
+        matches.update(_text_matches(directory, inputs, sorted(wanted)))
+    library = _Neighbourhood(inputs)
+    return {
+        slug: _related_to(slug, matches, library, limit) if slug in inputs else [] for slug in slugs
+    }
+
+
+class _TextMatch(NamedTuple):
+    """How close another article's body is to one article's key terms."""
+
+    closeness: float  # its more-like-this score, relative to the best candidate's
+    coverage: float  # the share of the key-term weight it holds
+    words: tuple[str, ...]  # the two most telling words it shares, as the article writes them
+
+    @property
+    def score(self) -> float:
+        """Closeness and coverage, half each."""
+        return 0.5 * self.closeness + 0.5 * self.coverage
+
+
+def _text_matches(
+    directory: Path,
+    inputs: Mapping[str, RelatedInput],
+    slugs: list[str],
+    executor: Executor | None = None,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, dict[str, _TextMatch]]:
+    """Return, for each of `slugs` that has its text in `inputs`, the articles closest to
+    it in wording, shared out between `workers` processes with an `executor`."""
+    slugs = [s for s in slugs if s in inputs and inputs[s].text]
+    public = frozenset(inputs)
     if executor is not None and workers > 1 and len(slugs) >= 2 * workers:
         step = -(-len(slugs) // workers)
         shards = [slugs[i : i + step] for i in range(0, len(slugs), step)]
-        # Each process gets the text of its own slugs only; topics, dates and links of all.
-        light = {s: RelatedInput("", r.topics, r.ordinal, r.links) for s, r in inputs.items()}
-        jobs = []
-        for shard in shards:
-            mine = dict(light)
-            mine.update((s, inputs[s]) for s in shard if s in inputs)
-            jobs.append(executor.submit(_related_for, str(directory), mine, shard, limit))
-        related: dict[str, list[Related]] = {}
+        # Each process gets the text of its own slugs only.
+        jobs = [
+            executor.submit(
+                _matches_for, str(directory), {s: inputs[s].text for s in shard}, public
+            )  # fmt: skip
+            for shard in shards
+        ]
+        matches: dict[str, dict[str, _TextMatch]] = {}
         for job in jobs:
-            related.update(job.result())
+            matches.update(job.result())
             if progress:
-                progress(len(related), len(slugs))
-        return {s: related[s] for s in slugs}
-    related = _related_for(str(directory), dict(inputs), slugs, limit)
+                progress(len(matches), len(slugs))
+        return matches
+    matches = _matches_for(str(directory), {s: inputs[s].text for s in slugs}, public)
     if progress:
         progress(len(slugs), len(slugs))
-    return related
+    return matches
 
 
-def _related_for(directory: str, public: dict[str, RelatedInput], slugs: list[str],
-                 limit: int) -> dict[str, list[Related]]:  # fmt: skip
-    library = _Neighbourhood(public)
+def _matches_for(directory: str, texts: dict[str, str],
+                 public: frozenset[str]) -> dict[str, dict[str, _TextMatch]]:  # fmt: skip
     ix = index.open_dir(directory)
     try:
         with ix.searcher() as searcher:
             body_terms = vocabulary.read(Path(directory) / BODY_TERMS)
-            stats = _BodyStats(searcher, body_terms, bulk=len(slugs) > 50, documents=len(public))
-            return {
-                slug: _related_to(stats, slug, library, limit) if slug in public else []
-                for slug in slugs
-            }
+            stats = _BodyStats(searcher, body_terms, bulk=len(texts) > 50, documents=len(public))
+            return {slug: _closest_in_wording(stats, slug, text, public)
+                    for slug, text in texts.items()}  # fmt: skip
     finally:
         ix.close()
 
@@ -866,77 +921,90 @@ _FILLER_TERMS = frozenset(
 )
 
 
-def _related_to(stats: _BodyStats, slug: str, library: _Neighbourhood, limit: int):
-    public = library.public
-    article = public[slug]
-    key_terms, overall = _key_terms(stats, article.text)
+def _closest_in_wording(stats: _BodyStats, slug: str, text: str,
+                        public: frozenset[str]) -> dict[str, _TextMatch]:  # fmt: skip
+    """Return the articles whose bodies hold the most of this text's key terms, by
+    more-like-this score and by coverage, each with the words it shares."""
+    key_terms, overall = _key_terms(stats, text)
+    if not key_terms:
+        return {}
     # Coverage is measured against the shared key terms (a word no other article has cannot
     # be matched, so it counts against none), unless the article's most telling words are
     # mostly its own: then it is about something no other article covers.
     shared_weight = sum(weight for _, weight in key_terms)
     total_weight = (shared_weight if shared_weight >= OWN_WORDS * overall else overall) or 1.0
-    text_scores: dict[str, tuple[float, float, list[str]]] = {}
-    if key_terms:
-        # BM25F over the body, as Whoosh scores Or([Term("body", t, boost=w), ...]).
-        postings = [(stats.postings(term), weight) for term, weight in key_terms]
-        candidates: set[int] = set()
-        for term, _ in key_terms:
-            candidates.update(docnum for docnum, _ in stats.champions(term))
-        candidates = {docnum for docnum in candidates if stats.names[docnum] in public}
-        # Each candidate's sum of weight * term score, added up term by term in key-term
-        # order (as `sum` over the terms would; a term it lacks adds nothing), visiting only
-        # the candidates each term's postings hold.
-        scores: dict[int, float] = dict.fromkeys(candidates, 0)
-        for found, weight in postings:
-            for docnum in candidates & found.keys():
-                scores[docnum] += weight * found[docnum]
-        hits = heapq.nsmallest(MLT_CANDIDATES + 1, scores.items(), key=lambda x: (-x[1], x[0]))
-        names = stats.names
-        best = max((score for d, score in hits if names[d] != slug), default=1.0)
-        for docnum, score in hits:
-            # Coverage: the share of key-term weight the candidate holds.
-            held = [(weight, term) for (found, weight), (term, _) in
-                    zip(postings, key_terms, strict=True) if docnum in found]  # fmt: skip
-            coverage = sum(weight for weight, _ in held)
-            text_scores[names[docnum]] = (
-                score / best,
-                coverage / total_weight,
-                [t for _, t in sorted(held, reverse=True)],
-            )
+    # BM25F over the body, as Whoosh scores Or([Term("body", t, boost=w), ...]).
+    postings = [(stats.postings(term), weight) for term, weight in key_terms]
+    candidates: set[int] = set()
+    for term, _ in key_terms:
+        candidates.update(docnum for docnum, _ in stats.champions(term))
+    names = stats.names
+    candidates = {docnum for docnum in candidates if names[docnum] in public}
+    candidates.discard(next((d for d in candidates if names[d] == slug), -1))
+    # Each candidate's sum of weight * term score, added up term by term in key-term order
+    # (as `sum` over the terms would; a term it lacks adds nothing), visiting only the
+    # candidates each term's postings hold.
+    scores: dict[int, float] = dict.fromkeys(candidates, 0)
+    for found, weight in postings:
+        for docnum in candidates & found.keys():
+            scores[docnum] += weight * found[docnum]
+    hits = heapq.nsmallest(MLT_CANDIDATES, scores.items(), key=lambda x: (-x[1], x[0]))
+    best = max((score for _, score in hits), default=1.0) or 1.0
+    words = _SurfaceWords(stats.analyzer, text)
+    matches = {}
+    for docnum, score in hits:
+        held = [(weight, term) for (found, weight), (term, _) in
+                zip(postings, key_terms, strict=True) if docnum in found]  # fmt: skip
+        shown = [word for _, term in sorted(held, reverse=True) if (word := words.get(term))]
+        matches[names[docnum]] = _TextMatch(
+            score / best, sum(weight for weight, _ in held) / total_weight, tuple(shown[:2])
+        )
+    return matches
+
+
+def _related_to(slug: str, matches: Mapping[str, Mapping[str, _TextMatch]],
+                library: _Neighbourhood, limit: int) -> list[Related]:  # fmt: skip
+    public = library.public
+    article = public[slug]
+    mine = matches.get(slug, {})
     linked = [s for s in article.links if s in public and s != slug][:limit]
-    candidates_slugs = set(text_scores)
+    candidates = {s for s in mine if s in public}
     for topic in library.topics[slug]:
-        candidates_slugs.update(library.by_topic.get(topic, [])[:TOPIC_CANDIDATES])
-    candidates_slugs |= library.linked_from.get(slug, set())
+        candidates.update(library.by_topic.get(topic, [])[:TOPIC_CANDIDATES])
+    candidates |= library.linked_from.get(slug, set())
     scored = []
-    for other in candidates_slugs - {slug} - set(linked):
-        if other not in public:
-            continue
+    for other in candidates - {slug} - set(linked):
         shared = library.shared_topics(slug, other)
         specificity = sum(value for value, _ in shared[:2])
         links_here = other in library.linked_from.get(slug, ())
-        mlt, cover, terms = text_scores.get(other, (0.0, 0.0, []))
-        score = 0.5 * mlt + 0.5 * cover + TOPIC_BONUS * specificity
-        score += BACKLINK_BONUS * links_here
+        there = mine.get(other)
+        closeness = 0.0
+        if there is not None:
+            # Related both ways: how much of this article's wording the other holds, and
+            # how much of the other's this one holds. An article that mentions this one's
+            # subject in passing is close one way only.
+            back = matches.get(other, {}).get(slug)
+            closeness = (1 - REVERSE_WEIGHT) * there.score
+            closeness += REVERSE_WEIGHT * (back.score if back else 0.0)
+        score = closeness + TOPIC_BONUS * specificity + BACKLINK_BONUS * links_here
         if score >= MIN_SCORE:
             # Ties go to the closer text, then the newer article: never to the alphabet alone.
+            cover = there.coverage if there else 0.0
             rank = (-round(score, 9), -cover, -public[other].ordinal, other)
-            scored.append((rank, other, (shared, links_here, terms)))
+            scored.append((rank, other, (shared, links_here, there.words if there else ())))
     scored.sort()
     chosen = [Related(s, "Linked in this article") for s in linked]
-    words = _SurfaceWords(stats.analyzer, article.text)
-    for _, other, (shared, links_here, terms) in scored[: limit - len(chosen)]:
-        chosen.append(Related(other, _reason(words, shared, links_here, terms)))
+    for _, other, (shared, links_here, words) in scored[: limit - len(chosen)]:
+        chosen.append(Related(other, _reason(shared, links_here, words)))
     return chosen
 
 
-def _reason(words: _SurfaceWords, shared, links_here: bool, terms: list[str]) -> str:
+def _reason(shared, links_here: bool, found: tuple[str, ...]) -> str:
     """Return in plain words why a candidate is related: a link, a topic or shared words."""
     if links_here:
         return "Links to this article"
-    if shared and (shared[0][0] >= MIN_SPECIFICITY or not terms):
+    if shared and (shared[0][0] >= MIN_SPECIFICITY or not found):
         return f"Also about {shared[0][1]}"
-    found = [word for word in map(words.get, terms[:2]) if word]
     if len(found) == 2:
         return f"Also about {found[0]} and {found[1]}"
     if found:
