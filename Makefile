@@ -42,6 +42,7 @@ index: install  ## build the search index unless a usable one is live
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format:
 	$(BIN)/ruff format .

@@ -3,7 +3,7 @@
 import sys
 
 from webapp import create_app
-from webapp.settings import SettingsError
+from webapp.config import SettingsError
 
 try:
     app = create_app()

@@ -33,16 +33,17 @@ import tempfile
 import time
 from pathlib import Path
 
+from webapp.generation.folder import current_generation
+from webapp.search import engine
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
-import benchcorpus  # noqa: E402
-import benchreport  # noqa: E402
-import benchserve  # noqa: E402
-import peers  # noqa: E402
-from pyclient import percentile  # noqa: E402
-
-from webapp import index, search  # noqa: E402
+import benchcorpus
+import benchreport
+import benchserve
+import peers
+from pyclient import percentile
 
 SIZES = (1_000, 10_000)
 NOTES = "## Analysis (written by hand; kept when the benchmark rewrites this page)"
@@ -169,10 +170,10 @@ def time_updates(content_dir: Path, index_dir: Path, slugs: list[str]) -> list[d
 
 def time_whoosh(index_dir: Path, queries) -> dict[str, list[float]]:
     """Return milliseconds per query kind for SearchIndex.search, a fresh searcher per round."""
-    snapshot_dir = index_dir / index.current_generation(index_dir) / "whoosh"
+    snapshot_dir = index_dir / current_generation(index_dir) / "whoosh"
     found: dict[str, list[float]] = {}
     for _ in range(ROUNDS):
-        searcher = search.SearchIndex(snapshot_dir)
+        searcher = engine.SearchIndex(snapshot_dir)
         try:
             for kind, text, _ in queries:
                 started = time.perf_counter()
@@ -190,7 +191,7 @@ FTS5_OPTIONS = {"FTS5": "", "FTS5 with prefix='2 3 4 5'": ", prefix='2 3 4 5'"}
 
 def build_fts5(content_dir: Path, database: Path, options: str) -> float:
     """Load the same articles into SQLite FTS5; return the seconds it took."""
-    from webapp.content import load_library
+    from webapp.authoring.reader import load_library
 
     library = load_library(content_dir)
     started = time.perf_counter()

@@ -26,8 +26,8 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from benchcorpus import write_corpus  # noqa: E402
-from serving import PREVIEW, serving  # noqa: E402
+from benchcorpus import write_corpus
+from serving import PREVIEW, serving
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 GOALS = {"sample": 1.0, "1,000 articles": 2.0}  # seconds, from the issue that asked for it

@@ -31,7 +31,8 @@ import wrkload
 from pyclient import percentile
 from serving import GUNICORN, serving
 
-from webapp import index, prerender
+from webapp.generation import packs
+from webapp.generation.folder import current_generation
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2  # WEB_CONCURRENCY for the route rows: one worker per core
@@ -130,7 +131,7 @@ def routes_for(slugs: list[str], searches: list[str]) -> dict[str, wrkload.Route
 @contextlib.contextmanager
 def pages_hidden(index_dir: Path):
     """Hide the live generation's pre-rendered pages for the duration of the block."""
-    pages = index_dir / index.current_generation(index_dir) / prerender.INDEX_FILE
+    pages = index_dir / current_generation(index_dir) / packs.INDEX_FILE
     hidden = pages.with_name(pages.name + ".hidden")
     pages.rename(hidden)
     try:

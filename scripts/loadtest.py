@@ -45,8 +45,8 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from front import instances, nginx  # noqa: E402
-from serving import DEV, GUNICORN, serving  # noqa: E402
+from front import instances, nginx
+from serving import DEV, GUNICORN, serving
 
 PYTHON = sys.executable
 DURATION = 40.0

@@ -25,9 +25,16 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from webapp import content, create_app, index, search  # noqa: E402
-from webapp.crisis import matches_crisis  # noqa: E402
-from webapp.settings import load_site_settings  # noqa: E402
+from webapp import (
+    create_app,
+    model,
+)
+from webapp.authoring import reader
+from webapp.build import pipeline
+from webapp.config import load_site_settings
+from webapp.generation.snapshot import load_snapshot
+from webapp.search import related as related_scoring
+from webapp.search.crisis import matches_crisis
 
 JUDGMENTS = ROOT / "tests" / "search" / "judgments.tsv"
 CRISIS = ROOT / "tests" / "search" / "crisis.tsv"
@@ -105,7 +112,7 @@ def judgments() -> list[Judgment]:
 
 def site_search(content_dir: Path, index_dir: Path) -> Callable[[str], list[str]]:
     """Return a function giving the slugs the site's search page lists for a query."""
-    index.rebuild(content_dir, index_dir)
+    pipeline.rebuild(content_dir, index_dir)
     app = create_app({"CONTENT_DIR": str(content_dir), "INDEX_DIR": str(index_dir),
                       "TESTING": True})  # fmt: skip
     client = app.test_client()
@@ -119,7 +126,7 @@ def site_search(content_dir: Path, index_dir: Path) -> Callable[[str], list[str]
 
 def fts5_search(content_dir: Path) -> Callable[[str], list[str]]:
     """Return a function giving SQLite FTS5's ranking of the same articles for a query."""
-    library = content.load_library(content_dir)
+    library = reader.load_library(content_dir)
     db = sqlite3.connect(":memory:")
     db.execute("CREATE VIRTUAL TABLE a USING fts5(slug UNINDEXED, title, summary, body, tags,"
                " tokenize='porter unicode61')")  # fmt: skip
@@ -230,8 +237,8 @@ def evaluate_related(lists: dict[str, list[str]], links: dict[str, tuple[str, ..
 
 def site_related(content_dir: Path, index_dir: Path) -> dict[str, list[str]]:
     """Return the related lists an index build gives the content."""
-    index.rebuild(content_dir, index_dir)
-    snapshot = index.load_snapshot(index_dir)
+    pipeline.rebuild(content_dir, index_dir)
+    snapshot = load_snapshot(index_dir)
     try:
         return {slug: list(items) for slug, items in snapshot.related.items()}
     finally:
@@ -240,9 +247,9 @@ def site_related(content_dir: Path, index_dir: Path) -> dict[str, list[str]]:
 
 def baseline_related(content_dir: Path, limit: int = 4) -> dict[str, list[str]]:
     """Return related lists by shared tags, then TF-IDF cosine of the texts (no cut-off)."""
-    from webapp.query import text_analyzer
+    from webapp.search.analysis import text_analyzer
 
-    library = content.load_library(content_dir)
+    library = reader.load_library(content_dir)
     public = {s: a for s, a in library.articles.items() if not a.draft}
     analyzer = text_analyzer()
     counts = {s: analyzer.counts(f"{a.title} {a.summary} {a.body_text}")
@@ -275,22 +282,22 @@ def baseline_related(content_dir: Path, limit: int = 4) -> dict[str, list[str]]:
 
 def body_links_of(content_dir: Path) -> dict[str, tuple[str, ...]]:
     """Return the slugs each public article's body links to."""
-    library = content.load_library(content_dir)
-    return {s: content.body_links(a) for s, a in library.articles.items() if not a.draft}
+    library = reader.load_library(content_dir)
+    return {s: model.body_links(a) for s, a in library.articles.items() if not a.draft}
 
 
 def cut_off_sweep(content_dir: Path, links) -> list[tuple[float, RelatedScores]]:
     """Return the related figures at a range of cut-offs around the one in use."""
-    chosen = search.MIN_SCORE
+    chosen = related_scoring.MIN_SCORE
     found = []
     try:
         for value in [round(chosen + step / 20, 2) for step in range(-3, 5)]:
-            search.MIN_SCORE = value
+            related_scoring.MIN_SCORE = value
             with tempfile.TemporaryDirectory() as temporary:
                 found.append((value, evaluate_related(
                     site_related(content_dir, Path(temporary) / "index"), links)))  # fmt: skip
     finally:
-        search.MIN_SCORE = chosen
+        related_scoring.MIN_SCORE = chosen
     return found
 
 
@@ -378,12 +385,13 @@ def main() -> None:
         "",
         "How an article the author did not link is scored: closeness in wording counted both",
         "ways (how much of this article's key-term weight the other holds, and how much of",
-        f"the other's this one holds, `search.REVERSE_WEIGHT` {search.REVERSE_WEIGHT}), plus",
-        f"`search.TOPIC_BONUS` ({search.TOPIC_BONUS}) times how specific the shared topics",
-        f"are, plus `search.BACKLINK_BONUS` ({search.BACKLINK_BONUS}) when it links here.",
+        "the other's this one holds, `REVERSE_WEIGHT` "
+        f"{related_scoring.REVERSE_WEIGHT} in `webapp/search/related.py`), plus `TOPIC_BONUS`",
+        f"({related_scoring.TOPIC_BONUS}) times how specific the shared topics are, plus",
+        f"`BACKLINK_BONUS` ({related_scoring.BACKLINK_BONUS}) when it links here.",
         "",
         "How the cut-off was chosen: an article the author did not link is shown when its",
-        f"score reaches `search.MIN_SCORE` ({search.MIN_SCORE}). Raising it trades nDCG",
+        f"score reaches `MIN_SCORE` ({related_scoring.MIN_SCORE}). Raising it trades nDCG",
         "(fewer useful items shown) for precision (fewer weak ones); on these judgments:",
         "",
         "| MIN_SCORE | precision | nDCG@4 | missing clear | missing links | weak | shown |",

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from webapp import create_app
+from webapp.build import pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CONTENT = ROOT / "content"
@@ -19,10 +20,9 @@ FIXTURES = Path(__file__).resolve().parent / "content"
 @pytest.fixture(scope="session")
 def sample_index(tmp_path_factory) -> Path:
     """Build the sample content's index once per session; tests copy it."""
-    from webapp import index
 
     folder = tmp_path_factory.mktemp("sample-index")
-    index.rebuild(SAMPLE_CONTENT, folder)
+    pipeline.rebuild(SAMPLE_CONTENT, folder)
     return folder
 
 

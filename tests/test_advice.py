@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from webapp import advice
-from webapp.content import load_library
+from webapp.authoring.reader import load_library
+from webapp.build import advice, safe_messaging
 
 from .conftest import SAMPLE_CONTENT, change_site_settings
 
@@ -173,7 +173,7 @@ def test_a_link_to_an_article_tagged_as_support_counts_as_support(content_dir):
 def test_the_practice_edits_the_phrases_and_their_suggestions(content_dir):
     source = write_article(content_dir, "words", f"Suicide is a taboo subject.\n\n{SUPPORT}")
     assert about(warnings(content_dir), source) == []
-    with (content_dir / advice.FILE).open("a", encoding="utf-8") as guide:
+    with (content_dir / safe_messaging.FILE).open("a", encoding="utf-8") as guide:
         guide.write(
             '\n  - phrase: taboo\n    suggestion: try "hard to talk about"\n'
             "    why: it sounds forbidden\n"
@@ -185,7 +185,7 @@ def test_the_practice_edits_the_phrases_and_their_suggestions(content_dir):
 
 def test_without_the_file_there_are_no_safe_messaging_warnings(content_dir):
     source = write_article(content_dir, "on-suicide", "He committed suicide.")
-    (content_dir / advice.FILE).unlink()
+    (content_dir / safe_messaging.FILE).unlink()
     assert about(warnings(content_dir), source) == []
     assert advice.problems(content_dir) == []
 
@@ -203,7 +203,7 @@ def test_without_the_file_there_are_no_safe_messaging_warnings(content_dir):
     ],
 )  # fmt: skip
 def test_an_entry_that_cannot_be_used_is_a_problem_naming_it(content_dir, text, problem):
-    (content_dir / advice.FILE).write_text(text, encoding="utf-8")
+    (content_dir / safe_messaging.FILE).write_text(text, encoding="utf-8")
     found = advice.problems(content_dir)
     assert len(found) == 1 and found[0].startswith(problem), found
 
@@ -304,7 +304,7 @@ def test_content_check_strict_passes_on_the_sample_content(runner):
 
 
 def test_a_broken_safe_messaging_file_fails_content_check(runner, content_dir):
-    (content_dir / advice.FILE).write_text("phrases: [{phrase: taboo, why: y}]", "utf-8")
+    (content_dir / safe_messaging.FILE).write_text("phrases: [{phrase: taboo, why: y}]", "utf-8")
     result = runner.invoke(args=["content", "check"])
     assert result.exit_code == 1
     assert "safe-messaging.yml: phrases[1].suggestion: is required" in result.output
@@ -312,21 +312,24 @@ def test_a_broken_safe_messaging_file_fails_content_check(runner, content_dir):
 
 def test_a_hostile_safe_messaging_file_is_named_not_expanded_or_waited_on(content_dir):
     # It is read like every other content file: aliases refused, a named pipe never opened.
-    path = content_dir / advice.FILE
+    path = content_dir / safe_messaging.FILE
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + n)}: &{chr(98 + n)} [{', '.join(['*' + chr(97 + n)] * 9)}]\n" for n in range(8)
     )
     path.write_text(bomb + "phrases: []\n", "utf-8")
     [problem] = advice.problems(content_dir)
-    assert problem.startswith(f"{advice.FILE}: is not valid YAML at line 2") and "alias" in problem
+    assert (
+        problem.startswith(f"{safe_messaging.FILE}: is not valid YAML at line 2")
+        and "alias" in problem
+    )
     path.unlink()
     os.mkfifo(path)
     [problem] = advice.problems(content_dir)
-    assert problem.startswith(f"{advice.FILE}: is a named pipe"), problem
+    assert problem.startswith(f"{safe_messaging.FILE}: is a named pipe"), problem
 
 
 def test_editing_the_safe_messaging_file_leaves_the_index_up_to_date(runner, content_dir):
-    with (content_dir / advice.FILE).open("a", encoding="utf-8") as guide:
+    with (content_dir / safe_messaging.FILE).open("a", encoding="utf-8") as guide:
         guide.write("\n# a note from the practice\n")
     result = runner.invoke(args=["index", "status"])
     assert "unchanged since this build" in result.output, result.output
@@ -353,7 +356,7 @@ def test_the_preview_shows_an_articles_warnings_above_it(tmp_path):
 
 
 def test_saving_the_safe_messaging_file_rechecks_the_preview_without_a_rebuild(tmp_path):
-    from webapp.index import current_generation
+    from webapp.generation.folder import current_generation
     from webapp.preview import Preview
 
     content_dir, index_dir = tmp_path / "content", tmp_path / "index"
@@ -362,7 +365,7 @@ def test_saving_the_safe_messaging_file_rechecks_the_preview_without_a_rebuild(t
     preview = Preview(content_dir, index_dir, lambda c, i: checked.append(c) or ([], []))
     preview.refresh()
     built = current_generation(index_dir)
-    preview.refresh({advice.FILE})
+    preview.refresh({safe_messaging.FILE})
     assert current_generation(index_dir) == built and len(checked) == 2
     grief = content_dir / "articles" / "living-with-grief.md"
     grief.write_text(grief.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")

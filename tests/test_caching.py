@@ -7,6 +7,9 @@ import re
 
 import pytest
 
+from webapp.build import pipeline
+from webapp.generation.snapshot import load_snapshot
+
 from .conftest import htmx_headers
 
 ARTICLE = "/articles/the-therapeutic-relationship"
@@ -98,17 +101,16 @@ def test_errors_are_not_cached(client):
 
 
 def test_rebuild_reuses_unchanged_articles_and_renders_changed_ones(content_dir, tmp_path):
-    from webapp import index
 
     index_dir = tmp_path / "ix"
-    index.rebuild(content_dir, index_dir)
-    first = index.load_snapshot(index_dir)
+    pipeline.rebuild(content_dir, index_dir)
+    first = load_snapshot(index_dir)
     path = content_dir / "articles" / "understanding-anxiety.md"
     path.write_text(
         path.read_text(encoding="utf-8") + "\nA new line about *otters*.\n", encoding="utf-8"
     )
-    index.rebuild(content_dir, index_dir)
-    second = index.load_snapshot(index_dir)
+    pipeline.rebuild(content_dir, index_dir)
+    second = load_snapshot(index_dir)
     try:
         assert "<em>otters</em>" in second.library.articles["understanding-anxiety"].body_html
         assert second.search.search("otters ").total == 1
@@ -140,7 +142,7 @@ def test_repeat_views_come_from_the_page_cache_unchanged(app, client):
 
 def test_feed_and_sitemap_are_built_once_per_generation(client, monkeypatch):
     # The sitemap lists every article: at 10,000 it takes half a second to build.
-    from webapp import discovery
+    from webapp.web import discovery
 
     first = {path: client.get(path, headers=GZIP) for path in ("/feed.xml", "/sitemap.xml")}
 
@@ -161,7 +163,7 @@ def test_feed_and_sitemap_are_built_once_per_generation(client, monkeypatch):
 
 def test_an_article_link_with_a_tracking_query_is_served_from_the_cache(client, monkeypatch):
     # Links from newsletters and social sites carry "?utm_source=…"; the page is the same.
-    from webapp.views import articles
+    from webapp.web.views import articles
 
     first = client.get(ARTICLE, headers=GZIP)
 
@@ -174,14 +176,13 @@ def test_an_article_link_with_a_tracking_query_is_served_from_the_cache(client, 
 
 
 def test_a_new_generation_is_never_served_from_the_old_pages(client, content_dir, index_dir):
-    from webapp import index
 
     assert "kingfishers" not in client.get(ARTICLE).get_data(as_text=True)
     path = content_dir / "articles" / "the-therapeutic-relationship.md"
     edited = path.read_text(encoding="utf-8").replace("updated: 2026-06-02", "updated: 2026-11-20")
     path.write_text(edited + "\nA line about kingfishers.\n", encoding="utf-8")
     assert "<lastmod>2026-11-20</lastmod>" not in client.get("/sitemap.xml").get_data(as_text=True)
-    index.update(content_dir, index_dir)
+    pipeline.update(content_dir, index_dir)
     assert "kingfishers" in client.get(ARTICLE).get_data(as_text=True)
     # The new date of change reaches the sitemap, which is built afresh for the generation.
     assert "<lastmod>2026-11-20</lastmod>" in client.get("/sitemap.xml").get_data(as_text=True)

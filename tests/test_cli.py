@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from webapp import index
+from webapp.authoring import reader
+from webapp.build import pipeline
+from webapp.generation.folder import current_generation
+from webapp.generation.snapshot import load_snapshot
 
 from .conftest import FIXTURES, ROOT, change_site_settings, drop_links_to
 
@@ -20,7 +23,7 @@ SAMPLE = ROOT / "content" / "articles"
 
 
 def test_rebuild_shows_progress_and_a_summary(runner, index_dir):
-    before = index.current_generation(index_dir)
+    before = current_generation(index_dir)
     result = runner.invoke(args=["index", "rebuild"])
     assert result.exit_code == 0, result.output
     # A progress bar for each stage, in order: at 10,000 articles each takes a while.
@@ -28,31 +31,31 @@ def test_rebuild_shows_progress_and_a_summary(runner, index_dir):
     assert all(stage in result.output for stage in stages)
     assert sorted(stages, key=result.output.index) == stages
     assert "Indexed 17 articles in" in result.output and "0 problems" in result.output
-    after = index.current_generation(index_dir)
+    after = current_generation(index_dir)
     assert after != before and after in result.output
 
 
 def test_rebuild_tells_each_stage_in_turn_until_it_is_done(content_dir, tmp_path):
     told: list[tuple[str, int, int]] = []
-    index.rebuild(content_dir, tmp_path / "ix", progress=lambda *report: told.append(report))
-    stages = [index.READING, index.INDEXING, index.RELATING]
+    pipeline.rebuild(content_dir, tmp_path / "ix", progress=lambda *report: told.append(report))
+    stages = [pipeline.READING, pipeline.INDEXING, pipeline.RELATING]
     assert list(dict.fromkeys(stage for stage, _, _ in told)) == stages
     for stage in stages:
         done = [(n, total) for s, n, total in told if s == stage]
         assert done == sorted(done) and done[-1][0] == done[-1][1] > 0
-    assert [t for t in told if t[0] == index.READING][-1][1:] == (18, 18)  # the draft too
+    assert [t for t in told if t[0] == pipeline.READING][-1][1:] == (18, 18)  # the draft too
 
 
 def test_rebuild_with_bad_content_fails_and_old_index_keeps_serving(
     runner, client, content_dir, index_dir
 ):
-    before = index.current_generation(index_dir)
+    before = current_generation(index_dir)
     (content_dir / "articles" / "bad-date.md").write_bytes((FIXTURES / "bad_date.md").read_bytes())
     result = runner.invoke(args=["index", "rebuild"])
     assert result.exit_code != 0
     assert "content/articles/bad-date.md: date" in result.output
     assert "old one is still serving" in result.output
-    assert index.current_generation(index_dir) == before
+    assert current_generation(index_dir) == before
     assert client.get("/search?q=relationship").status_code == 200
 
 
@@ -87,21 +90,21 @@ def test_update_picks_up_a_new_article(runner, client, content_dir):
 
 def test_update_with_nothing_changed_keeps_the_live_index(runner, index_dir):
     # A new generation would only make every server reload and drop its cached pages.
-    before = index.current_generation(index_dir)
+    before = current_generation(index_dir)
     result = runner.invoke(args=["index", "update"])
     assert result.exit_code == 0, result.output
     assert f"Nothing to update: no article changed. Still serving {before}." in result.output
-    assert index.current_generation(index_dir) == before
+    assert current_generation(index_dir) == before
 
 
 def refused_update(runner, index_dir: Path) -> str:
     """Run `index update`, check it refused and left the live index serving; return its output."""
-    before = index.current_generation(index_dir)
+    before = current_generation(index_dir)
     result = runner.invoke(args=["index", "update"])
     assert result.exit_code == 1, result.output
     assert "content has problems, so the index was not updated" in result.output
     assert "the old one is still serving" in result.output
-    assert index.current_generation(index_dir) == before
+    assert current_generation(index_dir) == before
     return result.output
 
 
@@ -219,12 +222,11 @@ def test_content_check_renders_only_what_the_live_index_does_not_hold(
 ):
     # At 10,000 articles rendering every one took a check 50 s; unchanged files are taken
     # from the live index instead, which was built from these very files.
-    from webapp import content
 
     rendered = []
-    render = content.render_markdown
+    render = reader.render_markdown
     monkeypatch.setattr(
-        content, "render_markdown", lambda text: rendered.append(text) or render(text)
+        reader, "render_markdown", lambda text: rendered.append(text) or render(text)
     )
     authors = 2  # the two authors' bios: few, and always read
     result = runner.invoke(args=["content", "check"])
@@ -350,7 +352,7 @@ def test_two_rebuilds_at_once_never_corrupt_the_index(content_dir, index_dir):
     for code, output in zip(codes, outputs, strict=True):
         # Either it built, or it said clearly that another build was running.
         assert code == 0 or "another index build is running" in output, output
-    snapshot = index.load_snapshot(index_dir)
+    snapshot = load_snapshot(index_dir)
     try:
         assert snapshot.search.doc_count() == 17
     finally:
@@ -367,7 +369,7 @@ def test_searches_keep_answering_while_the_index_is_rebuilt(client, content_dir,
     def rebuild_three_times():
         try:
             for _ in range(3):
-                index.rebuild(content_dir, index_dir)
+                pipeline.rebuild(content_dir, index_dir)
         finally:
             done.set()
 
@@ -509,11 +511,11 @@ def test_content_check_names_a_hostile_file_quickly_without_a_traceback(
 def test_index_builds_name_a_hostile_file_and_keep_the_old_index(
     content_dir, index_dir, make, command
 ):
-    before = index.current_generation(index_dir)
+    before = current_generation(index_dir)
     expected = make(content_dir / "articles")
     output = refused_cleanly(*bounded_cli(content_dir, index_dir, "index", command))
     assert expected in output and "the old one is still serving" in output
-    assert index.current_generation(index_dir) == before
+    assert current_generation(index_dir) == before
 
 
 @pytest.mark.parametrize("make", [_link_to_dev_zero, _named_pipe, _link_to_nothing])

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from webapp.content import load_library, scaffold_article
-from webapp.index import rebuild
-from webapp.rendering import render_markdown
+from webapp import files
+from webapp.authoring.reader import load_library, scaffold_article
+from webapp.authoring.rendering import render_markdown
+from webapp.build.pipeline import rebuild
 
 from .conftest import FIXTURES
 
@@ -142,7 +143,7 @@ def test_rebuild_refuses_content_with_problems_and_keeps_old_index(content_dir, 
     index_dir = tmp_path / "ix"
     first = rebuild(content_dir, index_dir)
     add_article(content_dir, "bad_date.md")
-    from webapp.index import IndexProblem, current_generation
+    from webapp.generation.folder import IndexProblem, current_generation
 
     with pytest.raises(IndexProblem, match="bad-date.md"):
         rebuild(content_dir, index_dir)
@@ -245,7 +246,7 @@ def test_a_byte_order_mark_at_the_start_of_a_file_is_accepted(content_dir):
 def test_yaml_aliases_and_deep_nesting_are_refused(text):
     import yaml
 
-    from webapp.content import load_yaml
+    from webapp.files import load_yaml
 
     with pytest.raises(yaml.YAMLError) as refused:
         load_yaml(text)
@@ -253,7 +254,7 @@ def test_yaml_aliases_and_deep_nesting_are_refused(text):
 
 
 def test_yaml_within_bounds_loads_as_it_always_did():
-    from webapp.content import MAX_YAML_DEPTH, load_yaml
+    from webapp.files import MAX_YAML_DEPTH, load_yaml
 
     depth = MAX_YAML_DEPTH - 1  # the mapping holding `a` is a level too
     text = "a: " + "[" * depth + "]" * depth + "\nb: &anchor-unused 2"
@@ -261,19 +262,18 @@ def test_yaml_within_bounds_loads_as_it_always_did():
 
 
 def test_the_size_cap_is_checked_before_reading(content_dir, monkeypatch):
-    from webapp import content
 
     path = write_article(content_dir, "just-over.md", "title: T\nsummary: S\ndate: 2026-01-01")
-    monkeypatch.setattr(content, "MAX_FILE_BYTES", path.stat().st_size - 1)
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", path.stat().st_size - 1)
 
-    class NoReading:  # the os module as content.py sees it, but reading fails the test
+    class NoReading:  # the os module as files.py sees it, but reading fails the test
         def __getattr__(self, name):
             return getattr(os, name)
 
         def read(self, *args):
             pytest.fail("read a refused file")
 
-    monkeypatch.setattr(content, "os", NoReading())
-    with pytest.raises(content.ContentError, match="more than the"):
-        content.read_file(path, content_dir)
-    assert content.fingerprint(path, content_dir).startswith("refused: ")
+    monkeypatch.setattr(files, "os", NoReading())
+    with pytest.raises(files.ContentError, match="more than the"):
+        files.read_file(path, content_dir)
+    assert files.fingerprint(path, content_dir).startswith("refused: ")

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from webapp.crisis import matches_crisis, normalise
-from webapp.settings import PROJECT_ROOT, load_site_settings
+from webapp.config import PROJECT_ROOT, load_site_settings
+from webapp.search.crisis import matches_crisis
+from webapp.search.patterns import normalise
 
 TERMS = [
     "suicide", "suicidal", "kill myself", "end my life", "ending my life", "want to die",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from webapp.privacy import safe_log_text
+from webapp.web.privacy import safe_log_text
 
 from .test_privacy import DEV, GUNICORN, serving
 

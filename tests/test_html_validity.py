@@ -116,7 +116,7 @@ def test_stylesheet_is_valid_css():
 
 
 def test_theme_stylesheet_is_valid_css(tmp_path):
-    from webapp import theme
+    from webapp.web import theme
 
     from .conftest import SECOND_THEME
 

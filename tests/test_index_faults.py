@@ -2,7 +2,7 @@
 
 Builds are killed in a real subprocess (`flask --app wsgi index rebuild`) at named stages:
 `WEBAPP_TEST_PAUSE_AT=<stage>` makes the build print a marker on stderr and wait on stdin
-there (see `webapp.index._pause_point`), so each kill lands at a known point.
+there (see `webapp.index.pause_point`), so each kill lands at a known point.
 """
 
 from __future__ import annotations
@@ -24,8 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from webapp import create_app, index, prerender
-from webapp.index import PAUSE_ENV, PAUSE_STAGES, current_generation, rebuild
+from webapp import create_app
+from webapp.build import pipeline, prerender, workers
+from webapp.build.pipeline import rebuild
+from webapp.build.stages import PAUSE_ENV, PAUSE_STAGES
+from webapp.generation.folder import current_generation
 
 from .conftest import ROOT, htmx_headers, make_app
 
@@ -166,7 +169,7 @@ def test_a_second_rebuild_while_one_runs_fails_cleanly(runner, client, content_d
 # tracker). Killed with SIGKILL, it used to leave them all running for good, about 100 MB each.
 
 needs_workers = pytest.mark.skipif(
-    index.available_cores() < 2 or not os.path.exists("/proc/self/stat"),
+    workers.available_cores() < 2 or not os.path.exists("/proc/self/stat"),
     reason="needs two cores for a pool of workers, and Linux's /proc to find them",
 )
 
@@ -175,7 +178,7 @@ def children(pid: int) -> dict[int, bytes]:
     """Return the command line of each running process whose parent is `pid`."""
     found = {}
     for entry in os.listdir("/proc"):
-        if entry.isdigit() and index._start_time(int(entry)) is not None:
+        if entry.isdigit() and workers._start_time(int(entry)) is not None:
             try:
                 stat = Path(f"/proc/{entry}/stat").read_bytes()
                 if int(stat.rsplit(b")", 1)[1].split()[1]) == pid:
@@ -187,7 +190,7 @@ def children(pid: int) -> dict[int, bytes]:
 
 def running(pids) -> list[int]:
     """Return those of `pids` still running (a zombie not yet waited for is not)."""
-    return [pid for pid in pids if index._start_time(pid) is not None]
+    return [pid for pid in pids if workers._start_time(pid) is not None]
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +199,7 @@ def large_content(tmp_path_factory) -> Path:
     use worker processes."""
     folder = tmp_path_factory.mktemp("large") / "content"
     shutil.copytree(ROOT / "content", folder)
-    extra = max(index.PARALLEL_MIN, prerender.PARALLEL_MIN_PAGES // 2)
+    extra = max(workers.PARALLEL_MIN, prerender.PARALLEL_MIN_PAGES // 2)
     for number in range(extra):
         (folder / "articles" / f"extra-{number:04d}.md").write_text(
             f"---\ntitle: Extra article {number}\nsummary: One of many, number {number}.\n"
@@ -207,7 +210,7 @@ def large_content(tmp_path_factory) -> Path:
 
 
 @needs_workers
-@pytest.mark.parametrize("stage", ["indexing", index.PRERENDERING])
+@pytest.mark.parametrize("stage", ["indexing", pipeline.PRERENDERING])
 def test_a_killed_build_leaves_no_worker_process_running(large_content, tmp_path, stage):
     index_dir = tmp_path / "index"
     build = start_rebuild(large_content, index_dir, stage)
@@ -217,7 +220,7 @@ def test_a_killed_build_leaves_no_worker_process_running(large_content, tmp_path
     finally:
         kill(build)
     assert sum(b"--multiprocessing-fork" in line for line in left.values()) >= 2, left
-    records = list(index_dir.glob(f"{index.WORKERS}*"))
+    records = list(index_dir.glob(f"{workers.WORKERS}*"))
     assert len(records) == 1 and len(records[0].read_text().splitlines()) >= 3
     # The workers die with the build (and so the resource tracker, once they are gone).
     give_up = time.monotonic() + 10
@@ -239,7 +242,7 @@ def test_a_killed_build_leaves_no_worker_process_running(large_content, tmp_path
         )
         assert result.exit_code == 0, result.output
         assert "were never pre-rendered" in result.output and "Pre-rendered 1," in result.output
-    assert list(index_dir.glob(f"{index.WORKERS}*")) == []
+    assert list(index_dir.glob(f"{workers.WORKERS}*")) == []
 
 
 @needs_workers
@@ -254,17 +257,17 @@ def test_the_next_build_kills_workers_that_outlived_a_killed_build(content_dir, 
     straggler, reused, busy = sleeper(), sleeper(), sleeper()
     try:
         dead_owner = subprocess.Popen([sys.executable, "-c", "pass"])
-        dead_owner_started = index._start_time(dead_owner.pid)
+        dead_owner_started = workers._start_time(dead_owner.pid)
         dead_owner.wait()
-        me = f"{os.getpid()} {index._start_time(os.getpid())}"
-        stale = index_dir / f"{index.WORKERS}{dead_owner.pid}-1"
+        me = f"{os.getpid()} {workers._start_time(os.getpid())}"
+        stale = index_dir / f"{workers.WORKERS}{dead_owner.pid}-1"
         stale.write_text(
             f"{dead_owner.pid} {dead_owner_started}\n"
-            f"{straggler.pid} {index._start_time(straggler.pid)}\n"
+            f"{straggler.pid} {workers._start_time(straggler.pid)}\n"
             f"{reused.pid} 12345\n"  # its PID, but the process recorded started at another time
         )
-        live = index_dir / f"{index.WORKERS}{os.getpid()}-2"
-        live.write_text(f"{me}\n{busy.pid} {index._start_time(busy.pid)}\n")
+        live = index_dir / f"{workers.WORKERS}{os.getpid()}-2"
+        live.write_text(f"{me}\n{busy.pid} {workers._start_time(busy.pid)}\n")
         with caplog.at_level(logging.WARNING, logger="webapp"):
             rebuild(content_dir, index_dir)
         assert straggler.wait(timeout=10) == -9
@@ -600,7 +603,7 @@ def test_a_build_in_a_read_only_index_folder_says_so_in_one_sentence(
 def test_a_build_on_a_full_disk_says_so_in_one_sentence_and_cleans_up(
     runner, client, content_dir, index_dir, monkeypatch, command, writer
 ):
-    from webapp import store
+    from webapp.generation import store
 
     old = current_generation(index_dir)
     add_new_word(content_dir)
@@ -660,7 +663,7 @@ def test_every_folder_and_file_of_the_index_is_as_readable_as_the_umask_allows(
 
 
 def test_a_first_build_on_a_full_disk_claims_no_old_index(content_dir, tmp_path, monkeypatch):
-    from webapp import store
+    from webapp.generation import store
 
     index_dir = tmp_path / "first-index"
     runner = make_app(content_dir, index_dir).test_cli_runner()

@@ -8,9 +8,10 @@ import os
 import threading
 import time
 
-from webapp.index import current_generation, rebuild
-from webapp.live import current_snapshot
-from webapp.search import SearchIndex
+from webapp.build.pipeline import rebuild
+from webapp.generation.folder import current_generation
+from webapp.search.engine import SearchIndex
+from webapp.web.live import current_snapshot
 
 from .conftest import make_app
 

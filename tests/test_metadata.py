@@ -7,7 +7,7 @@ import json
 import pytest
 from lxml import html
 
-from webapp import index
+from webapp.build import pipeline
 
 from .conftest import change_site_settings, make_app
 
@@ -156,7 +156,7 @@ def test_json_ld_survives_a_title_that_tries_to_close_the_script(content_dir, tm
         "date: 2026-01-01\n---\nBody.\n",
         encoding="utf-8",
     )
-    index.rebuild(content_dir, tmp_path / "fresh-index")
+    pipeline.rebuild(content_dir, tmp_path / "fresh-index")
     client = make_app(content_dir, tmp_path / "fresh-index").test_client()
     page = client.get("/articles/hostile-title").get_data(as_text=True)
     assert "<script>alert(1)" not in page

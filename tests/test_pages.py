@@ -8,7 +8,7 @@ import re
 import feedparser
 from lxml import html
 
-from webapp.pages import RESERVED
+from webapp.authoring.pages import RESERVED
 
 from .conftest import ROOT
 

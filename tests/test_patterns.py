@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.patterns import PatternError, compile_pattern, normalise, problems
+from webapp.search.patterns import PatternError, compile_pattern, normalise, problems
 
 
 def spans(pattern: str, text: str) -> list[tuple[int, int]]:
@@ -49,7 +49,7 @@ def test_a_pattern_that_is_not_text_is_named_not_a_crash(bad):
 
 
 def test_a_swap_of_neighbouring_letters_is_one_typo():
-    from webapp import spelling
+    from webapp.search import spelling
 
     assert spelling.distance("anxeity", "anxiety") == 1
     assert spelling.distance("boundries", "boundaries") == 1

@@ -10,8 +10,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from webapp import htmx, index, prerender
-from webapp.views import articles
+from webapp.build import prerender
+from webapp.generation import packs
+from webapp.generation.folder import current_generation
+from webapp.web import htmx
+from webapp.web.views import articles
 
 from .conftest import change_site_settings, htmx_headers, make_app
 
@@ -98,7 +101,7 @@ def test_pages_from_a_worker_running_other_code_are_rendered_again(
     # fingerprint the pack will carry, so what they rendered is not used.
     monkeypatch.setattr(prerender, "PARALLEL_MIN_PAGES", 1)
     monkeypatch.setattr(prerender, "available_cores", lambda: 2)
-    monkeypatch.setattr(prerender, "_code_digest", lambda: "older-code")
+    monkeypatch.setattr(packs, "_code_digest", lambda: "older-code")
     rendered_here = []
     render = prerender._render
     monkeypatch.setattr(
@@ -183,7 +186,7 @@ def test_a_server_with_other_settings_ignores_the_pages(prerendered, content_dir
 def test_damaged_pages_are_rendered_on_request(prerendered, content_dir, index_dir, damage):
     folder = index_dir / (index_dir / "CURRENT").read_text().strip()
     if damage == "index":
-        (folder / prerender.INDEX_FILE).write_bytes(b"not a pickle")
+        (folder / packs.INDEX_FILE).write_bytes(b"not a pickle")
     elif damage == "pack":
         for pack in folder.glob("pages-*.pack"):
             pack.write_bytes(b"")
@@ -216,9 +219,9 @@ def test_pages_from_other_settings_are_read_once_not_at_every_request(
     change_site_settings(content_dir, name="Another Sample Practice")
     client = make_app(content_dir, index_dir).test_client()  # checks for pages every request
     opened = []
-    real_open = prerender.PagePack.open
+    real_open = packs.PagePack.open
     monkeypatch.setattr(
-        prerender.PagePack, "open", lambda *args: opened.append(args) or real_open(*args)
+        packs.PagePack, "open", lambda *args: opened.append(args) or real_open(*args)
     )
     for _ in range(3):
         assert "Another Sample Practice" in body(client.get(ARTICLE, headers=GZIP))
@@ -232,17 +235,17 @@ def test_a_failed_pre_render_leaves_no_half_written_pages(content_dir, index_dir
     monkeypatch.setattr(prerender, "_render", fail)
     with pytest.raises(RuntimeError):
         prerender.render_pages(make_app(content_dir, index_dir))
-    generation = index_dir / index.current_generation(index_dir)
-    assert list(generation.glob(f"{prerender.PACK_PREFIX}*")) == []
-    assert not (generation / prerender.INDEX_FILE).exists()
+    generation = index_dir / current_generation(index_dir)
+    assert list(generation.glob(f"{packs.PACK_PREFIX}*")) == []
+    assert not (generation / packs.INDEX_FILE).exists()
 
 
 def test_an_update_pre_renders_what_a_killed_build_left_undone(prerendered, runner, index_dir):
     # Pre-rendering killed part-way leaves the live generation with a half-written pack and
     # no index of it; an update with no article changed used to say "Nothing to update" and
     # leave every page to be rendered on request for good.
-    generation = index_dir / index.current_generation(index_dir)
-    (generation / prerender.INDEX_FILE).unlink()
+    generation = index_dir / current_generation(index_dir)
+    (generation / packs.INDEX_FILE).unlink()
     result = runner.invoke(args=["index", "update"])
     assert result.exit_code == 0, result.output
     assert f"Nothing to update: no article changed. Still serving {generation.name}." in (
@@ -253,9 +256,9 @@ def test_an_update_pre_renders_what_a_killed_build_left_undone(prerendered, runn
         "pre-rendering them now." in result.output
     )
     assert "Pre-rendered 34 pages" in result.output
-    assert index.current_generation(index_dir) == generation.name
-    assert (generation / prerender.INDEX_FILE).exists()
-    assert len(list(generation.glob(f"{prerender.PACK_PREFIX}*"))) == 1  # the dead one removed
+    assert current_generation(index_dir) == generation.name
+    assert (generation / packs.INDEX_FILE).exists()
+    assert len(list(generation.glob(f"{packs.PACK_PREFIX}*"))) == 1  # the dead one removed
     # Done once: the next update has nothing left to finish.
     again = runner.invoke(args=["index", "update"])
     assert again.exit_code == 0 and "Pre-render" not in again.output, again.output
@@ -265,7 +268,7 @@ def test_an_update_pre_renders_pages_another_version_of_the_site_rendered(
     prerendered, runner, monkeypatch
 ):
     # A deploy of new code since the last build: its pages would never be served.
-    monkeypatch.setattr(prerender, "_code_digest", lambda: "newer-code")
+    monkeypatch.setattr(packs, "_code_digest", lambda: "newer-code")
     result = runner.invoke(args=["index", "update"])
     assert result.exit_code == 0, result.output
     assert "Its pages were pre-rendered by other code or settings" in result.output
@@ -288,7 +291,7 @@ def test_a_full_disk_while_pre_rendering_is_one_sentence_and_an_update_finishes_
         "'index update' pre-renders them.\n" in result.output
     )
     assert "Traceback" not in result.output
-    generation = index_dir / index.current_generation(index_dir)
-    assert list(generation.glob(f"{prerender.PACK_PREFIX}*")) == []
+    generation = index_dir / current_generation(index_dir)
+    assert list(generation.glob(f"{packs.PACK_PREFIX}*")) == []
     result = runner.invoke(args=["index", "update"])
     assert result.exit_code == 0 and "Pre-rendered 34 pages" in result.output, result.output

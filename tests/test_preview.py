@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from webapp import index, preview
+from webapp import preview
+from webapp.build import pipeline
+from webapp.generation.folder import current_generation
 
 from .conftest import make_app
 
@@ -14,7 +16,7 @@ def no_findings(content_dir, index_dir):
 def test_a_save_with_problems_is_shown_and_builds_nothing(content_dir, tmp_path):
     watched = preview.Preview(content_dir, tmp_path / "ix", no_findings, echo=lambda line: None)
     watched.refresh()
-    built = index.current_generation(tmp_path / "ix")
+    built = current_generation(tmp_path / "ix")
     said = []
     broken = preview.Preview(
         content_dir, tmp_path / "ix", lambda c, i: (["articles/x.md: title: is required"], []),
@@ -23,7 +25,7 @@ def test_a_save_with_problems_is_shown_and_builds_nothing(content_dir, tmp_path)
     broken.refresh({"articles/x.md"})
     assert broken.problems == ["articles/x.md: title: is required"]
     assert broken.version == 1
-    assert index.current_generation(tmp_path / "ix") == built  # the last good one stays
+    assert current_generation(tmp_path / "ix") == built  # the last good one stays
     assert any("1 problem" in line for line in said)
 
 
@@ -36,7 +38,7 @@ def test_a_build_that_fails_unexpectedly_is_shown_and_the_preview_goes_on(
     def broken_update(*args, **kwargs):
         raise RuntimeError("something no one foresaw")
 
-    monkeypatch.setattr(index, "update", broken_update)
+    monkeypatch.setattr(pipeline, "update", broken_update)
     watched.refresh({"articles/living-with-grief.md"})  # must not raise: the watch goes on
     assert watched.version == 2
     [problem] = watched.problems

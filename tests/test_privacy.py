@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from webapp.privacy import DropQueryStrings
+from webapp.web.privacy import DropQueryStrings
 
 from .conftest import ROOT
 

@@ -9,8 +9,8 @@ import random
 import pytest
 from whoosh import query as wq
 
-from webapp import query, ranking, search
-from webapp.content import Article, topic_for
+from webapp.model import Article, topic_for
+from webapp.search import analysis, engine, indexing, query, ranking
 
 WORDS = [
     "anxiety", "sleep", "worry", "breathing", "therapist", "session", "counsellor", "trust",
@@ -40,16 +40,16 @@ def index(tmp_path_factory):
     """An index of two segments, the first with deleted (replaced and removed) documents."""
     rng = random.Random(7)
     directory = tmp_path_factory.mktemp("ranking")
-    search.build_index(directory, [article(n, rng) for n in range(150)])
+    indexing.build_index(directory, [article(n, rng) for n in range(150)])
     changed = [article(n, rng) for n in range(0, 150, 7)] + [article(200, rng)]
-    search.update_index(directory, changed, removed=["article-3", "article-11"])
-    found = search.SearchIndex(directory)
+    indexing.update_index(directory, changed, removed=["article-3", "article-11"])
+    found = engine.SearchIndex(directory)
     yield found
     found.close()
 
 
 def terms(word: str) -> list[str]:
-    return [token.text for token in query.text_analyzer()(word, mode="query")]
+    return [token.text for token in analysis.text_analyzer()(word, mode="query")]
 
 
 def any_field(word: str) -> wq.Query:
@@ -105,8 +105,8 @@ def test_a_phrase_needs_its_words_side_by_side_and_in_order(tmp_path):
                 body_html="", body_text=text, source=f"{slug}.md")
         for slug, text in texts.items()
     ]  # fmt: skip
-    search.build_index(tmp_path, articles)
-    found = search.SearchIndex(tmp_path)
+    indexing.build_index(tmp_path, articles)
+    found = engine.SearchIndex(tmp_path)
     try:
         results, total = found._ranker.rank([phrase("slow", "breathing")], limit=None)
         assert [hit["slug"] for hit in results] == ["together"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import html
 
-from webapp import index
+from webapp.build import pipeline
 
 from .conftest import change_site_settings, make_app
 from .test_views import first_in_body, text_of
@@ -31,7 +31,7 @@ def write_article(content_dir, slug: str, body: str, **front) -> None:
 
 def client_on(content_dir, tmp_path, **config):
     """Return a test client for the site on this content, with a freshly built index."""
-    index.rebuild(content_dir, tmp_path / "fresh-index")
+    pipeline.rebuild(content_dir, tmp_path / "fresh-index")
     return make_app(content_dir, tmp_path / "fresh-index", **config).test_client()
 
 

@@ -7,7 +7,10 @@ import re
 
 from lxml import html
 
-from webapp import index, search, vocabulary
+from webapp.build import pipeline
+from webapp.generation.folder import current_generation
+from webapp.generation.snapshot import load_snapshot
+from webapp.search import indexing, vocabulary
 
 from .conftest import drop_links_to
 
@@ -86,7 +89,7 @@ def test_the_placeholder_reserves_a_row_for_each_article_the_panel_will_hold(
 
 
 def test_related_lists_are_stored_with_the_generation(index_dir):
-    snapshot = index.load_snapshot(index_dir)
+    snapshot = load_snapshot(index_dir)
     try:
         assert set(snapshot.related) == set(snapshot.library.articles)
     finally:
@@ -130,19 +133,19 @@ def test_an_update_lists_an_edited_article_s_related_as_a_rebuild_would(content_
     folder = content_dir / "articles"
     slugs = [write_generated_article(folder, n, seed=n) for n in range(40)]
     updated_dir, rebuilt_dir = tmp_path / "updated", tmp_path / "rebuilt"
-    index.rebuild(content_dir, updated_dir)
+    pipeline.rebuild(content_dir, updated_dir)
     for round_ in range(3):
         for number in range(round_, 40, 5):
             write_generated_article(folder, number, seed=1000 * (round_ + 1) + number)
-        index.update(content_dir, updated_dir)
-    index.rebuild(content_dir, rebuilt_dir)
+        pipeline.update(content_dir, updated_dir)
+    pipeline.rebuild(content_dir, rebuilt_dir)
     terms = [
-        vocabulary.read(folder / index.current_generation(folder) / "whoosh" / search.BODY_TERMS)
+        vocabulary.read(folder / current_generation(folder) / "whoosh" / indexing.BODY_TERMS)
         for folder in (updated_dir, rebuilt_dir)
     ]
     assert terms[0].tally() == terms[1].tally()
-    updated = index.load_snapshot(updated_dir)
-    rebuilt = index.load_snapshot(rebuilt_dir)
+    updated = load_snapshot(updated_dir)
+    rebuilt = load_snapshot(rebuilt_dir)
     try:
         edited = [slugs[n] for n in range(2, 40, 5)]  # edited by the last update
         assert all(rebuilt.related[slug] for slug in edited)

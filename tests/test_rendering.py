@@ -6,7 +6,8 @@ import random
 import re
 from collections import Counter
 
-from webapp import content, rendering
+from webapp.authoring import reader, rendering
+from webapp.search import analysis, indexing
 
 from .conftest import SAMPLE_CONTENT
 
@@ -27,7 +28,7 @@ def _slow(text: str):
 def test_typography_matches_python_markdowns_smarty():
     rng = random.Random(8)
     texts = [
-        content._read_front_matter(p, SAMPLE_CONTENT)[1]
+        reader.read_front_matter(p, SAMPLE_CONTENT)[1]
         for p in (SAMPLE_CONTENT / "articles").glob("*.md")
     ]
     texts += ["".join(rng.choice(PIECES) for _ in range(rng.randint(1, 30))) for _ in range(1500)]
@@ -38,9 +39,7 @@ def test_typography_matches_python_markdowns_smarty():
 def test_indexing_fast_path_gives_the_filter_chains_postings():
     from whoosh.fields import TEXT
 
-    from webapp import query, search
-
-    schema = search.make_schema()
+    schema = indexing.make_schema()
     texts = [p.read_text(encoding="utf-8") for p in (SAMPLE_CONTENT / "articles").glob("*.md")]
     texts += [
         "",
@@ -67,7 +66,7 @@ def test_indexing_fast_path_gives_the_filter_chains_postings():
             ]
             assert fast == chain, (name, text)
     # The vocabulary ("Did you mean", completions) counts real words the same fast way.
-    words = query.word_analyzer()
+    words = analysis.word_analyzer()
     for text in texts:
         chain = Counter(t.text for t in words.chain(text, mode="index"))
         assert words.counts(text) == chain, text

@@ -12,8 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from webapp import query, rendering, search
-from webapp.content import Article, topic_for
+from webapp.authoring import rendering
+from webapp.model import Article, topic_for
+from webapp.search import analysis, engine, indexing, query, snippets
+from webapp.search.related import compute_related
 
 
 def article(slug, title, body, summary="A short summary.", topics=(), date="2026-01-01", **kw):
@@ -95,13 +97,13 @@ LIBRARY = [
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory):
     directory = tmp_path_factory.mktemp("search") / "whoosh"
-    search.build_index(directory, LIBRARY)
+    indexing.build_index(directory, LIBRARY)
     return directory
 
 
 @pytest.fixture(scope="module")
 def ix(index_dir):
-    opened = search.SearchIndex(index_dir)
+    opened = engine.SearchIndex(index_dir)
     yield opened
     opened.close()
 
@@ -116,10 +118,10 @@ def slugs(results):
 def test_build_counts_documents_skips_drafts_and_reports_progress(tmp_path):
     calls = []
     draft = article("a-draft", "Draft", "unpublished words", draft=True)
-    written = search.build_index(tmp_path / "ix", [*LIBRARY[:3], draft], progress=calls.append)
+    written = indexing.build_index(tmp_path / "ix", [*LIBRARY[:3], draft], progress=calls.append)
     assert written == 3
     assert calls == [1, 1, 1, 1]
-    opened = search.SearchIndex(tmp_path / "ix")
+    opened = engine.SearchIndex(tmp_path / "ix")
     try:
         assert opened.doc_count() == 3
         assert opened.search("unpublished").total == 0
@@ -132,8 +134,8 @@ def test_doc_count(ix):
 
 
 def test_empty_library_builds_a_searchable_empty_index(tmp_path):
-    assert search.build_index(tmp_path / "ix", []) == 0
-    opened = search.SearchIndex(tmp_path / "ix")
+    assert indexing.build_index(tmp_path / "ix", []) == 0
+    opened = engine.SearchIndex(tmp_path / "ix")
     try:
         results = opened.search("anything")
         assert (results.total, results.pages, results.hits) == (0, 0, [])
@@ -143,22 +145,24 @@ def test_empty_library_builds_a_searchable_empty_index(tmp_path):
 
 
 def test_related_on_an_empty_or_one_article_index(tmp_path):
-    search.build_index(tmp_path / "empty", [])
+    indexing.build_index(tmp_path / "empty", [])
     lone = article("lone", "Lone", "Only words.", topics=["solo"])
-    assert search.compute_related(tmp_path / "empty", {}) == {}
-    assert search.compute_related(tmp_path / "empty", {"lone": lone}) == {"lone": []}
-    search.build_index(tmp_path / "one", [lone])
-    assert search.compute_related(tmp_path / "one", {"lone": lone}) == {"lone": []}
+    assert compute_related(tmp_path / "empty", {}) == {}
+    assert compute_related(tmp_path / "empty", {"lone": lone}) == {"lone": []}
+    indexing.build_index(tmp_path / "one", [lone])
+    assert compute_related(tmp_path / "one", {"lone": lone}) == {"lone": []}
 
 
 def test_update_index_replaces_adds_and_deletes(tmp_path):
     directory = tmp_path / "ix"
-    search.build_index(directory, LIBRARY)
+    indexing.build_index(directory, LIBRARY)
     changed = article("understanding-anxiety", "Understanding anxiety", "Now about zeppelins.")
     added = article("new-article", "Brand new", "Kayaking on quiet rivers.")
     # index.update lists a changed slug among the removed too: the new version must survive.
-    search.update_index(directory, [changed, added], ["growing-tomatoes", "understanding-anxiety"])
-    opened = search.SearchIndex(directory)
+    indexing.update_index(
+        directory, [changed, added], ["growing-tomatoes", "understanding-anxiety"]
+    )
+    opened = engine.SearchIndex(directory)
     try:
         assert slugs(opened.search("zeppelins")) == ["understanding-anxiety"]
         assert slugs(opened.search("kayaking")) == ["new-article"]
@@ -170,16 +174,16 @@ def test_update_index_replaces_adds_and_deletes(tmp_path):
         opened.close()
     # Related lists read the updated index too, now split across segments.
     articles = {a.slug: a for a in [*LIBRARY[:4], changed, added]}
-    lists = search.compute_related(directory, articles)
+    lists = compute_related(directory, articles)
     assert "growing-tomatoes" not in {slug for found in lists.values() for slug in found}
     assert "trust-and-your-therapist" in lists["the-therapeutic-relationship"]
 
 
 def test_update_index_deletes_an_article_turned_draft(tmp_path):
     directory = tmp_path / "ix"
-    search.build_index(directory, LIBRARY)
-    search.update_index(directory, [article("growing-tomatoes", "T", "x", draft=True)], [])
-    opened = search.SearchIndex(directory)
+    indexing.build_index(directory, LIBRARY)
+    indexing.update_index(directory, [article("growing-tomatoes", "T", "x", draft=True)], [])
+    opened = engine.SearchIndex(directory)
     try:
         assert opened.search("tomatoes").total == 0
     finally:
@@ -253,11 +257,11 @@ def test_prefix_expansion_is_bounded(tmp_path):
     docs = [
         article(f"d{n}", f"Title {w}", f"{w} {'abaax ' * (n == 0)}") for n, w in enumerate(words)
     ]
-    search.build_index(tmp_path / "ix", docs)
-    opened = search.SearchIndex(tmp_path / "ix")
+    indexing.build_index(tmp_path / "ix", docs)
+    opened = engine.SearchIndex(tmp_path / "ix")
     try:
         reader = opened._searcher.reader()
-        pairs = query.completions(reader, opened._vocabulary, query.text_analyzer(), "ab")
+        pairs = query.completions(reader, opened._vocabulary, analysis.text_analyzer(), "ab")
         fields = [field for field, _ in pairs]
         assert fields.count("body") <= query.MAX_COMPLETIONS
         assert fields.count("title") <= query.TITLE_COMPLETIONS
@@ -312,8 +316,8 @@ def test_snippet_escapes_markup_in_the_text(ix):
 
 def first_snippet(folder, one_article, text):
     """Index one article in `folder` and return the snippet of its hit for `text`."""
-    search.build_index(folder, [one_article])
-    opened = search.SearchIndex(folder)
+    indexing.build_index(folder, [one_article])
+    opened = engine.SearchIndex(folder)
     try:
         return opened.search(text).hits[0].snippet_html
     finally:
@@ -363,23 +367,23 @@ def test_snippet_work_is_bounded_whatever_the_articles_length(tmp_path, monkeypa
         "late", "Late", "Plain words. " * 5_000 + "A lighthouse at last.", summary="A lighthouse."
     )
     given = []
-    fragment = search._FRAGMENTER.fragment_matches
+    fragment = snippets._FRAGMENTER.fragment_matches
     monkeypatch.setattr(
-        search._FRAGMENTER,
+        snippets._FRAGMENTER,
         "fragment_matches",
         lambda text, tokens: given.append((len(text), len(tokens))) or fragment(text, tokens),
     )
     folder = tmp_path / "ix"
-    search.build_index(folder, [long_one, only_late])
-    opened = search.SearchIndex(folder)
+    indexing.build_index(folder, [long_one, only_late])
+    opened = engine.SearchIndex(folder)
     try:
         snippet = opened.search("harbour").hits[0].snippet_html
         assert snippet.count("<mark>harbour</mark>") >= 2 and len(snippet) < 400
         # Only the matches in the first SNIPPET_CHARS characters were made into tokens, and
         # only that much text (and a little context) was handed on.
         [(chars, tokens)] = given
-        assert chars <= search.SNIPPET_CHARS + 100
-        assert tokens <= search.SNIPPET_CHARS // len("Boats rest in the harbour here. ") + 1
+        assert chars <= snippets.SNIPPET_CHARS + 100
+        assert tokens <= snippets.SNIPPET_CHARS // len("Boats rest in the harbour here. ") + 1
         # A word found only near the start is shown there.
         calm = opened.search("calm").hits[0].snippet_html
         assert calm.startswith("The harbour was <mark>calm</mark> that morning.")
@@ -434,10 +438,10 @@ def test_no_suggestion_when_something_was_found_or_nothing_is_close(ix):
 @pytest.fixture(scope="module")
 def many(tmp_path_factory):
     directory = tmp_path_factory.mktemp("many") / "whoosh"
-    search.build_index(
+    indexing.build_index(
         directory, [article(f"sleep-{n:02}", f"Sleep note {n}", "Sleep well.") for n in range(25)]
     )
-    opened = search.SearchIndex(directory)
+    opened = engine.SearchIndex(directory)
     yield opened
     opened.close()
 
@@ -507,8 +511,8 @@ def spelled(tmp_path_factory):
     for n, (us, uk) in enumerate(SPELLINGS):
         docs += [article(f"us-{n}", "Note", f"Plain {us} text."),
                  article(f"uk-{n}", "Note", f"Plain {uk} text.")]  # fmt: skip
-    search.build_index(directory, docs)
-    opened = search.SearchIndex(directory)
+    indexing.build_index(directory, docs)
+    opened = engine.SearchIndex(directory)
     yield opened
     opened.close()
 
@@ -567,12 +571,12 @@ def test_prefixes_meet_across_spellings(spelled, typed):
     ],  # fmt: skip
 )
 def test_spelling_normaliser_leaves_other_words_alone(word):
-    assert query.canonical_spelling(word) == word
+    assert analysis.canonical_spelling(word) == word
 
 
 def test_spelling_normaliser_is_idempotent():
-    for british in query.SPELLINGS.values():
-        assert query.canonical_spelling(british) == british
+    for british in analysis.SPELLINGS.values():
+        assert analysis.canonical_spelling(british) == british
 
 
 # --- hostile input -----------------------------------------------------------------------
@@ -598,13 +602,13 @@ HOSTILE = [
 def test_hostile_input_is_just_words(ix, text):
     for page in (1, 2):
         results = ix.search(text, page=page)
-        assert isinstance(results, search.SearchResults)
+        assert isinstance(results, engine.SearchResults)
         assert isinstance(results.query, str) and len(results.query) <= 200
         assert 0 <= len(results.hits) <= 10
         assert results.total >= len(results.hits)
         assert results.suggestion is None or isinstance(results.suggestion, str)
         for hit in results.hits:
-            assert isinstance(hit, search.Hit)
+            assert isinstance(hit, engine.Hit)
             assert "<script" not in hit.snippet_html
             assert "<img" not in hit.snippet_html
         results.query.encode("utf-8")  # no lone surrogates survive to a template
@@ -626,7 +630,7 @@ def test_any_text_parses_to_bounded_work(text):
     assert (again.units, again.prefix) == (parsed.units, parsed.prefix)
 
 
-ANALYZER = query.text_analyzer()
+ANALYZER = analysis.text_analyzer()
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -648,7 +652,7 @@ def test_any_text_searches_without_error(ix, text, page):
 
 @pytest.fixture(scope="module")
 def related(index_dir):
-    return search.compute_related(index_dir, {a.slug: a for a in LIBRARY})
+    return compute_related(index_dir, {a.slug: a for a in LIBRARY})
 
 
 def test_related_finds_articles_on_the_same_theme(related):
@@ -664,7 +668,7 @@ def test_related_leaves_out_articles_with_nothing_in_common(related):
 
 def test_related_is_never_itself_and_at_most_limit(index_dir):
     everything = {a.slug: a for a in LIBRARY}
-    lists = search.compute_related(index_dir, everything, limit=1)
+    lists = compute_related(index_dir, everything, limit=1)
     assert all(len(found) <= 1 and slug not in found for slug, found in lists.items())
     assert lists["the-therapeutic-relationship"] == ["trust-and-your-therapist"]
 
@@ -674,7 +678,7 @@ def test_related_only_names_public_articles_it_was_given(index_dir):
     articles["trust-and-your-therapist"] = article(
         "trust-and-your-therapist", "T", "therapist", draft=True
     )
-    lists = search.compute_related(index_dir, articles)
+    lists = compute_related(index_dir, articles)
     assert "trust-and-your-therapist" not in lists
     named = {slug for found in lists.values() for slug in found}
     assert not named & {"couples-and-conflict", "trust-and-your-therapist"}
@@ -682,7 +686,7 @@ def test_related_only_names_public_articles_it_was_given(index_dir):
 
 def test_related_for_some_slugs_is_stable(index_dir, related):
     articles = {a.slug: a for a in LIBRARY}
-    some = search.compute_related(index_dir, articles, slugs=["couples-and-conflict", "nope"])
+    some = compute_related(index_dir, articles, slugs=["couples-and-conflict", "nope"])
     assert some == {"couples-and-conflict": related["couples-and-conflict"], "nope": []}
 
 
@@ -692,8 +696,8 @@ def test_related_for_some_slugs_is_stable(index_dir, related):
 @contextlib.contextmanager
 def opened_on(directory, articles):
     """Build an index of these articles and yield it open, closing it after."""
-    search.build_index(directory, articles)
-    opened = search.SearchIndex(directory)
+    indexing.build_index(directory, articles)
+    opened = engine.SearchIndex(directory)
     try:
         yield opened
     finally:
@@ -720,7 +724,7 @@ def test_an_article_holding_more_meaning_words_ranks_higher(tmp_path):
 
 
 def test_a_heading_counts_more_than_the_same_word_in_the_body(tmp_path):
-    from webapp.rendering import Heading
+    from webapp.model import Heading
 
     body = "Privacy matters. " + "Other words here. " * 5
     articles = [
@@ -755,6 +759,6 @@ def test_an_article_that_mentions_a_subject_in_passing_ranks_below_one_about_it_
         article("gardening", "Gardening", "soil seed rake compost mulch trowel " * 5),
     ]
     directory = tmp_path / "whoosh"
-    search.build_index(directory, library)
-    found = search.compute_related(directory, {a.slug: a for a in library}, slugs=["night-rest"])
+    indexing.build_index(directory, library)
+    found = compute_related(directory, {a.slug: a for a in library}, slugs=["night-rest"])
     assert found["night-rest"] == ["racing-thoughts", "mourning"]

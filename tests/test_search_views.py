@@ -7,7 +7,7 @@ import re
 import pytest
 from flask import render_template
 
-from webapp import search
+from webapp.search import engine
 
 from .conftest import htmx_headers
 
@@ -185,7 +185,7 @@ def test_entities_typed_by_a_visitor_are_shown_as_typed(client):
     [(0, "No results"), (1, "1 result"), (7, "7 results"), (12345, "12,345 results")],
 )
 def test_result_count_reads_naturally(app, total, words):
-    results = search.SearchResults("help", [], total, 1, 0, None)
+    results = engine.SearchResults("help", [], total, 1, 0, None)
     with app.test_request_context("/search?q=help"):
         html = render_template("_search_results.html", results=results, crisis=None)
     assert f'<h2 class="result-count">{words} for “help”</h2>' in html

@@ -10,8 +10,8 @@ import tracemalloc
 from hypothesis import given
 from hypothesis import strategies as st
 
-from webapp import search, segment_files
-from webapp.content import Article
+from webapp.model import Article
+from webapp.search import engine, indexing, segment_files
 
 from .test_search import article
 
@@ -72,11 +72,11 @@ def test_an_open_index_holds_no_copy_of_its_files(tmp_path):
         article(f"a{n}", "Title", " ".join(words[(n + k) % 10] for k in range(3000)))
         for n in range(150)
     ]
-    search.build_index(tmp_path / "ix", articles)
+    indexing.build_index(tmp_path / "ix", articles)
     stored = sum(p.stat().st_size for p in (tmp_path / "ix").glob("*.seg"))
     tracemalloc.start()
     try:
-        index = search.SearchIndex(tmp_path / "ix")
+        index = engine.SearchIndex(tmp_path / "ix")
         try:
             assert index.search("harbour garden").total == 150
             assert index.search('"kettle lantern"').total == 150

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from webapp import index, store
+from webapp.build import pipeline
+from webapp.generation import store
+from webapp.generation.folder import current_generation
+from webapp.generation.snapshot import load_snapshot
 
 
 def test_update_rewrites_only_touched_chunks_and_matches_a_rebuild(content_dir, tmp_path):
     index_dir = tmp_path / "ix"
-    index.rebuild(content_dir, index_dir)
-    live = index_dir / index.current_generation(index_dir)
+    pipeline.rebuild(content_dir, index_dir)
+    live = index_dir / current_generation(index_dir)
     path = content_dir / "articles" / "understanding-anxiety.md"
     path.write_text(
         path.read_text(encoding="utf-8") + "\nA line about *herons*.\n", encoding="utf-8"
@@ -18,8 +21,8 @@ def test_update_rewrites_only_touched_chunks_and_matches_a_rebuild(content_dir, 
         "tags: [anxiety]\n---\nWalking can ease anxiety and worry for some people.\n",
         encoding="utf-8",
     )
-    index.update(content_dir, index_dir)
-    updated = index_dir / index.current_generation(index_dir)
+    pipeline.update(content_dir, index_dir)
+    updated = index_dir / current_generation(index_dir)
     touched = {store.chunk_of("understanding-anxiety"), store.chunk_of("quiet-walks")}
     for number in range(store.CHUNKS):
         same_file = (
@@ -32,8 +35,8 @@ def test_update_rewrites_only_touched_chunks_and_matches_a_rebuild(content_dir, 
     assert "quiet-walks" in library.articles and "quiet-walks" in related
 
     rebuilt_dir = tmp_path / "rebuilt"
-    index.rebuild(content_dir, rebuilt_dir)
-    rebuilt, rebuilt_related = store.read(rebuilt_dir / index.current_generation(rebuilt_dir))
+    pipeline.rebuild(content_dir, rebuilt_dir)
+    rebuilt, rebuilt_related = store.read(rebuilt_dir / current_generation(rebuilt_dir))
     assert set(library.articles) == set(rebuilt.articles)
     for slug, article in rebuilt.articles.items():
         assert library.articles[slug] == article
@@ -44,11 +47,11 @@ def test_update_rewrites_only_touched_chunks_and_matches_a_rebuild(content_dir, 
 def test_serving_holds_no_plain_text_but_builds_still_read_it(index_dir, client):
     # Every server process keeps the whole library in memory; the text only indexing reads
     # is left out of it, and kept on disk for the next build.
-    snapshot = index.load_snapshot(index_dir)
+    snapshot = load_snapshot(index_dir)
     try:
         served = snapshot.library.articles
         assert served and all(article.body_text == "" for article in served.values())
-        folder = index_dir / index.current_generation(index_dir)
+        folder = index_dir / current_generation(index_dir)
         stored, _ = store.read(folder)
         assert all(stored.articles[slug].body_text for slug in served)
         assert all(
@@ -64,11 +67,11 @@ def test_an_update_that_edits_a_draft_keeps_it_with_its_changes(content_dir, tmp
     # Drafts are stored too (the preview shows them; link checks read them): an update used
     # to drop a draft it had read again, as if it were deleted.
     index_dir = tmp_path / "ix"
-    index.rebuild(content_dir, index_dir)
+    pipeline.rebuild(content_dir, index_dir)
     path = content_dir / "articles" / "draft-coming-soon-working-with-couples.md"
     path.write_text(path.read_text(encoding="utf-8") + "\nA new paragraph.\n", encoding="utf-8")
-    index.update(content_dir, index_dir)
-    library, _ = store.read(index_dir / index.current_generation(index_dir))
+    pipeline.update(content_dir, index_dir)
+    library, _ = store.read(index_dir / current_generation(index_dir))
     draft = library.drafts["draft-coming-soon-working-with-couples"]
     assert "A new paragraph." in draft.body_html
     assert "draft-coming-soon-working-with-couples" not in library.articles

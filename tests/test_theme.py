@@ -9,8 +9,8 @@ import re
 import pytest
 from lxml import html
 
-from webapp import theme
-from webapp.security import CONTENT_SECURITY_POLICY
+from webapp.web import theme
+from webapp.web.security import CONTENT_SECURITY_POLICY
 
 from .conftest import SECOND_THEME, change_site_settings, make_app, use_second_theme
 

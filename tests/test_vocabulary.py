@@ -9,7 +9,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.fields import TEXT, Schema
 
-from webapp import query, vocabulary
+from webapp.search import analysis, vocabulary
 
 from .conftest import SAMPLE_CONTENT
 
@@ -25,7 +25,7 @@ def both(tmp_path_factory):
     path = folder / vocabulary.FILE
     vocabulary.write(path, vocabulary.count(TEXTS))
     ix = whoosh_index.create_in(
-        str(folder), Schema(words=TEXT(query.word_analyzer(), phrase=False))
+        str(folder), Schema(words=TEXT(analysis.word_analyzer(), phrase=False))
     )
     with ix.writer() as writer:
         for text in TEXTS:

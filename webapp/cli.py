@@ -15,9 +15,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from werkzeug.serving import run_simple
 
-from . import advice, index, patterns, prerender, synonyms, theme
-from .content import Library, scaffold_article
-from .settings import SettingsError, load_site_settings
+from webapp.authoring.reader import scaffold_article
+from webapp.build import advice, pipeline, prerender
+from webapp.config import SettingsError, load_site_settings
+from webapp.generation.folder import IndexProblem, current_generation
+from webapp.generation.snapshot import load_snapshot
+from webapp.model import Advice, Library
+from webapp.search import patterns, synonyms
+from webapp.web import theme
 
 index_cli = AppGroup("index", help="Build and inspect the search index.")
 content_cli = AppGroup("content", help="Check and create content.")
@@ -33,11 +38,11 @@ def rebuild_command() -> None:
     content_dir, index_dir = _dirs()
     # With no index yet a refusal would keep nothing serving: the first build serves what
     # it can and names what it left out.
-    first = index.current_generation(index_dir) is None
+    first = current_generation(index_dir) is None
     bars = _StageBars()
     try:
-        report = index.rebuild(content_dir, index_dir, progress=bars, allow_problems=first)
-    except index.IndexProblem as problem:
+        report = pipeline.rebuild(content_dir, index_dir, progress=bars, allow_problems=first)
+    except IndexProblem as problem:
         raise click.ClickException(str(problem)) from None
     except OSError as error:  # a full disk or a read-only folder: the build cleaned up
         raise _not_built(error, "rebuild", content_dir, index_dir) from None
@@ -77,7 +82,7 @@ def _not_built(
     else:
         what, fix = f"writing to {index_dir} failed ({error.strerror or error})", "fix that"
     done = {"rebuild": "rebuilt", "update": "updated"}[command]
-    if index.current_generation(index_dir) is not None:
+    if current_generation(index_dir) is not None:
         done += " and the old one is still serving"
     return click.ClickException(
         f"{what}, so the index was not {done}: {fix}, then run 'index {command}' again."
@@ -120,8 +125,8 @@ def update_command() -> None:
     """Re-index only the articles added, changed or removed since the last build."""
     content_dir, index_dir = _dirs()
     try:
-        report = index.update(content_dir, index_dir)
-    except index.IndexProblem as problem:
+        report = pipeline.update(content_dir, index_dir)
+    except IndexProblem as problem:
         raise click.ClickException(str(problem)) from None
     except OSError as error:
         raise _not_built(error, "update", content_dir, index_dir) from None
@@ -178,12 +183,12 @@ def status_command() -> None:
     content_dir, index_dir = _dirs()
     try:
         # Opened as a web process would, so "status" fails exactly when serving would.
-        snapshot = index.load_snapshot(index_dir)
-    except index.IndexProblem as problem:
+        snapshot = load_snapshot(index_dir)
+    except IndexProblem as problem:
         raise click.ClickException(f"{problem}: run 'flask --app wsgi index rebuild'") from None
     snapshot.close()
     generation, manifest = snapshot.manifest.generation, snapshot.manifest
-    changed = index.content_changed_since(content_dir, index_dir)
+    changed = pipeline.content_changed_since(content_dir, index_dir)
     click.echo(f"Generation: {generation}")
     click.echo(f"Documents:  {manifest.documents}")
     click.echo(f"Built:      {manifest.built_at} in {manifest.seconds:.1f} s")
@@ -225,7 +230,7 @@ def check_command(strict: bool) -> None:
 
 def _content_findings(
     content_dir: Path, index_dir: Path
-) -> tuple[Library, list[str], list[advice.Advice]]:
+) -> tuple[Library, list[str], list[Advice]]:
     """Return the content as a build reads it, its problems, and the warnings about it."""
     library, problems = _content_problems(content_dir, index_dir)
     return library, problems, advice.find_warnings(content_dir, library)
@@ -233,7 +238,7 @@ def _content_findings(
 
 def _content_problems(content_dir: Path, index_dir: Path) -> tuple[Library, list[str]]:
     """Return the content as a build reads it, and every problem `content check` reports."""
-    library = index.read_content(content_dir, index_dir)
+    library = pipeline.read_content(content_dir, index_dir)
     problems = [str(problem) for problem in library.problems]
     problems += synonyms.problems(content_dir) + advice.problems(content_dir)
     try:
@@ -258,7 +263,10 @@ def preview_command() -> None:
     The published index is never touched: the preview builds its own in a temporary folder
     and removes it on exit. PORT chooses the port (5001 by default, beside `make run`).
     """
-    from . import create_app, preview  # the preview's app is a second, private one
+    from webapp import (
+        create_app,  # the preview's app is a second, private one
+        preview,
+    )
 
     content_dir, _ = _dirs()
     port = int(os.environ.get("PORT", "5001"))

@@ -18,12 +18,15 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, request
 
-from . import advice, index, settings
+from webapp import config
+from webapp.build import pipeline, safe_messaging
+from webapp.generation.folder import IndexProblem, current_generation
+from webapp.model import Advice
 
 EVENTS_KEEPALIVE_SECONDS = 15.0
 # Given the content and index folders: the problems, as `content check` says them, and the
 # warnings (which never stop the preview showing the article).
-Finder = Callable[[Path, Path], tuple[list[str], list[advice.Advice]]]
+Finder = Callable[[Path, Path], tuple[list[str], list[Advice]]]
 
 bp = Blueprint("preview", __name__)
 
@@ -48,7 +51,7 @@ class Preview:
         self._echo = echo
         self.version = 0
         self.problems: list[str] = []
-        self.warnings: list[advice.Advice] = []
+        self.warnings: list[Advice] = []
         self.built_in: float | None = None  # seconds the last good save took to build
         self._changed = threading.Condition()
 
@@ -63,7 +66,7 @@ class Preview:
         if not problems:
             try:
                 self._build(changed)
-            except index.IndexProblem as problem:
+            except IndexProblem as problem:
                 problems = [str(problem)]
             except Exception as error:  # noqa: BLE001 - shown like a problem, never fatal
                 # Whatever a build trips on, the writer sees it in the page, and the watch
@@ -85,11 +88,11 @@ class Preview:
             self.version += 1
             self._changed.notify_all()
 
-    def warnings_for(self, source: str) -> list[advice.Advice]:
+    def warnings_for(self, source: str) -> list[Advice]:
         """Return the warnings about one content file (an article's `source`)."""
         return [warning for warning in self.warnings if warning.concerns(source)]
 
-    def _echo_warnings(self, warnings: list[advice.Advice], changed: set[str] | None) -> None:
+    def _echo_warnings(self, warnings: list[Advice], changed: set[str] | None) -> None:
         # On a save, the saved files' warnings; at start, how many there are in all.
         if changed is None:
             if warnings:
@@ -104,14 +107,14 @@ class Preview:
                 self._echo(str(warning))
 
     def _build(self, changed: set[str] | None) -> None:
-        if changed is not None and index.current_generation(self.index_dir):
-            if changed <= {advice.FILE}:
+        if changed is not None and current_generation(self.index_dir):
+            if changed <= {safe_messaging.FILE}:
                 return  # only the checks read it, and they have run: nothing to build
             articles_only = all(name.startswith("articles/") for name in changed)
             if articles_only:
-                index.update(self.content_dir, self.index_dir)
+                pipeline.update(self.content_dir, self.index_dir)
                 return
-        index.rebuild(self.content_dir, self.index_dir)
+        pipeline.rebuild(self.content_dir, self.index_dir)
 
     def wait(self, since: int, timeout: float) -> int:
         """Return the version once it is newer than `since`, or after `timeout` seconds."""
@@ -165,8 +168,8 @@ def init_app(app: Flask, preview: Preview) -> None:
             read_at["version"] = preview.version
             # A broken site.yml is shown in the page as one of the problems; the last good
             # settings serve meanwhile.
-            with contextlib.suppress(settings.SettingsError):
-                settings.init_app(app)
+            with contextlib.suppress(config.SettingsError):
+                config.init_app(app)
 
     @app.context_processor
     def preview_state() -> dict:

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from webapp import htmx, prerender
-from webapp.views import articles
+from webapp.build import prerender
+from webapp.web import htmx
+from webapp.web.views import articles
 
 from .conftest import LiveServer, serve_sample_site, watched_pages
 

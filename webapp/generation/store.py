@@ -1,0 +1,177 @@
+"""A generation's content on disk: the Library in chunks, so an update rewrites only a few.
+
+`library/meta.pickle` holds what is small and read as a whole: the order of the public
+articles, drafts, authors, the practice's pages, problems, the related-articles lists and,
+per public article, its topics and date (what related scoring needs of every article). The
+public articles themselves, with their rendered HTML, are spread over CHUNKS files by a
+stable hash of their slug. An `index update` of one article loads the meta file and the one
+chunk that holds it, writes those two anew and hard-links every other chunk from the live
+generation (files are never changed in place, so links are safe, as with Whoosh's segments).
+Serving loads everything, as before. No Flask here.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from webapp.model import Article, Library, Related, body_links
+
+FOLDER = "library"
+META = "meta.pickle"
+META_PATH = f"{FOLDER}/{META}"  # relative to a generation folder, as manifests name files
+CHUNKS = 64
+
+
+@dataclass
+class Meta:
+    """The small part of a stored library, read as a whole."""
+
+    order: list[str]  # public article slugs, in library order
+    # slug -> ((topic slug, name) pairs, date ordinal, slugs its body links to)
+    light: dict[str, tuple[tuple[tuple[str, str], ...], int, tuple[str, ...]]]
+    # slug -> (related slug, why) pairs: plain tuples load and save far faster than objects
+    related: dict[str, list[tuple[str, str]]]
+    drafts: dict[str, Article]
+    authors: dict
+    problems: list
+    pages: dict = field(default_factory=dict)  # slug -> pages.Page: few, read as a whole
+
+
+def chunk_of(slug: str) -> int:
+    """Return the chunk a slug's article is stored in."""
+    return zlib.crc32(slug.encode("utf-8")) % CHUNKS
+
+
+def _chunk_path(folder: Path, number: int) -> Path:
+    return folder / FOLDER / f"articles-{number:02}.pickle"
+
+
+def _dump(path: Path, value: object) -> None:
+    with path.open("wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _load(path: Path):
+    with path.open("rb") as handle:
+        return pickle.load(handle)
+
+
+def light(article: Article) -> tuple[tuple[tuple[str, str], ...], int, tuple[str, ...]]:
+    """Return what related scoring needs of an article besides its text."""
+    topics = tuple((t.slug, t.name) for t in article.topics)
+    return topics, article.date.toordinal(), body_links(article)
+
+
+def write(folder: Path, library: Library, related: dict[str, list[Related]]) -> None:
+    """Store a whole library and its related lists in a new generation's folder."""
+    (folder / FOLDER).mkdir()
+    chunks: list[dict[str, Article]] = [{} for _ in range(CHUNKS)]
+    for slug, article in library.articles.items():
+        chunks[chunk_of(slug)][slug] = article
+    for number, chunk in enumerate(chunks):
+        _dump(_chunk_path(folder, number), chunk)
+    _write_meta(folder, library, related)
+
+
+def _write_meta(folder: Path, library: Library, related: dict[str, list[Related]]) -> None:
+    meta = Meta(
+        order=list(library.articles),
+        light={slug: light(a) for slug, a in library.articles.items()},
+        related={slug: pairs(items) for slug, items in related.items()},
+        drafts=library.drafts,
+        authors=library.authors,
+        problems=library.problems,
+        pages=library.pages,
+    )
+    _dump(folder / FOLDER / META, meta)
+
+
+def pairs(items: Iterable[Related]) -> list[tuple[str, str]]:
+    """Return a related list as (slug, why) pairs, as a Meta holds it."""
+    return [(str(item), item.why) for item in items]
+
+
+def read_meta(folder: Path) -> Meta:
+    """Return the small part of a generation's stored library."""
+    return _load(folder / FOLDER / META)
+
+
+def read_articles(folder: Path, slugs: Iterable[str]) -> dict[str, Article]:
+    """Return the stored public articles with these slugs (reading only their chunks)."""
+    wanted: dict[int, list[str]] = {}
+    for slug in slugs:
+        wanted.setdefault(chunk_of(slug), []).append(slug)
+    found = {}
+    for number, names in wanted.items():
+        chunk = _load(_chunk_path(folder, number))
+        found.update((s, chunk[s]) for s in names if s in chunk)
+    return found
+
+
+def read(folder: Path, with_text: bool = True) -> tuple[Library, dict[str, list[Related]]]:
+    """Return a generation's whole library and its related lists.
+
+    Without `with_text`, articles come without their plain text (`body_text` is empty),
+    which only indexing needs: serving keeps every article in memory in every process, and
+    the text is about an eighth of it.
+    """
+    meta = read_meta(folder)
+    everything: dict[str, Article] = {}
+    for number in range(CHUNKS):
+        chunk = _load(_chunk_path(folder, number))
+        if not with_text:  # chunk by chunk, so the texts never all sit in memory at once
+            chunk = {slug: replace(article, body_text="") for slug, article in chunk.items()}
+        everything.update(chunk)
+    library = Library(
+        articles={slug: everything[slug] for slug in meta.order},
+        drafts=meta.drafts,
+        authors=meta.authors,
+        problems=meta.problems,
+        pages=meta.pages,
+    )
+    related = {slug: [Related(other, why) for other, why in items]
+               for slug, items in meta.related.items()}  # fmt: skip
+    return library, related
+
+
+def write_update(
+    folder: Path,
+    old: Path,
+    meta: Meta,
+    changed: Iterable[Article],
+    removed: Iterable[str],
+    related: dict[str, list[tuple[str, str]]],
+    drafts: Iterable[Article] = (),
+) -> None:
+    """Store the live generation's library with articles changed and removed, in `folder`.
+
+    `meta` is the live generation's (it is not modified). Chunks with no change are hard
+    links to the live generation's files. `drafts` are drafts read anew (their slugs are
+    among `removed`).
+    """
+    changed = list(changed)
+    removed = set(removed)
+    touched = {chunk_of(s) for s in removed} | {chunk_of(a.slug) for a in changed}
+    (folder / FOLDER).mkdir()
+    for number in range(CHUNKS):
+        if number not in touched:
+            os.link(_chunk_path(old, number), _chunk_path(folder, number))
+            continue
+        chunk = dict(_load(_chunk_path(old, number)))
+        for slug in removed:
+            chunk.pop(slug, None)
+        chunk.update((a.slug, a) for a in changed if chunk_of(a.slug) == number)
+        _dump(_chunk_path(folder, number), chunk)
+    order = [s for s in meta.order if s not in removed]
+    order += [a.slug for a in changed]
+    new_light = {s: v for s, v in meta.light.items() if s not in removed}
+    new_light.update((a.slug, light(a)) for a in changed)
+    kept_drafts = {s: a for s, a in meta.drafts.items() if s not in removed}
+    kept_drafts.update((a.slug, a) for a in drafts)
+    _dump(folder / FOLDER / META, Meta(order, new_light, related, kept_drafts, meta.authors,
+                                       meta.problems, meta.pages))  # fmt: skip

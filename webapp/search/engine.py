@@ -1,0 +1,194 @@
+"""Search an open index: results with highlights, "Did you mean …?" and completions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from whoosh import index
+from whoosh.searching import Results
+
+from webapp.model import Topic, topic_for
+from webapp.search import query, ranking, spelling, vocabulary
+from webapp.search.indexing import ARTICLE, PAGE, PAGE_KEY, TAG_SEPARATOR
+from webapp.search.snippets import SUMMARY_HIGHLIGHTER, body_snippets
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result as the results page shows it."""
+
+    slug: str
+    title: str
+    summary: str
+    snippet_html: str
+    topics: tuple[Topic, ...]
+    date: dt.date | None  # None for a page
+    kind: str = ARTICLE  # ARTICLE or PAGE
+
+    @property
+    def is_page(self) -> bool:
+        """Say whether the hit is one of the practice's pages rather than an article."""
+        return self.kind == PAGE
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """One page of results, with what is needed to page through them or suggest a spelling."""
+
+    query: str
+    hits: list[Hit]
+    total: int
+    page: int
+    pages: int
+    suggestion: str | None  # "Did you mean": a guess not sure enough to act on
+    corrected: str | None = None  # what was searched instead of a misspelt query
+
+
+# How many of the most frequent words `SearchIndex.warm` searches, each also as typed.
+WARM_WORDS = 40
+
+
+class SearchIndex:
+    """An open index with one searcher, shared by all requests until closed."""
+
+    def __init__(self, directory: Path):
+        # First: a vocabulary that fails to load then leaves no Whoosh files open.
+        self._vocabulary = vocabulary.read(Path(directory) / vocabulary.FILE)
+        self._index = index.open_dir(str(directory))
+        self._searcher = self._index.searcher()
+        self._analyzer = self._searcher.schema["body"].analyzer
+        self._lock = threading.Lock()  # the dev server is threaded; a searcher is not
+        self._ranker = ranking.Ranker(self._searcher, query.FIELDS)
+        self._pages = sum(1 for _ in self._searcher.document_numbers(kind=PAGE))
+        # The English word list (typo correction, crisis misspellings) is loaded once per
+        # process: now, while the index is being opened, not in some visitor's first search.
+        spelling.english()
+        # The index behind a searcher never changes (a new index is a new directory), so
+        # completions can be cached for its lifetime.
+        self._completions = lru_cache(maxsize=1024)(
+            lambda prefix: query.completions(
+                self._searcher.reader(), self._vocabulary, self._analyzer, prefix
+            )
+        )
+
+    def search(
+        self,
+        text: str,
+        page: int = 1,
+        page_size: int = 10,
+        max_length: int = 200,
+        synonyms: Callable[[list[str]], list[tuple[int, int, tuple[str, ...]]]] | None = None,
+        correct: bool = True,
+        lead: Iterable[str] = (),
+    ) -> SearchResults:
+        """Return one page of results for visitor text, which is never treated as syntax.
+
+        `synonyms(words)` joins everyday words to the articles' (see `query.with_synonyms`);
+        with `correct`, a misspelt word is searched as the word it most likely meant, and
+        the results say so; the `lead` slugs (crisis support) come first, in that order.
+        """
+        page_size = max(1, page_size)
+        with self._lock:
+            parsed = query.parse(text, self._analyzer, max_length)
+            if synonyms is not None:
+                parsed = query.with_synonyms(parsed, synonyms, self._analyzer)
+            searched, corrected, suggestion = parsed, None, None
+            sure, unsure = self._corrections(parsed) if correct else ({}, {})
+            if sure:
+                searched = query.with_corrections(parsed, sure | unsure, self._analyzer)
+                corrected = searched.shown
+            groups = query.groups(searched, self._completions)
+            leading = [d for slug in dict.fromkeys(lead)
+                       if (d := self._searcher.document_number(slug=slug)) is not None]  # fmt: skip
+            if not groups and not leading:
+                return SearchResults(parsed.shown, [], 0, 1, 0, None)
+            # Pages past the end are clamped; the ranker scores every match either way, and
+            # only the hits up to the wanted page are sorted.
+            wanted = min(max(1, page), 1 + self._searcher.doc_count() // page_size)
+            ranked, total = self._ranker.rank(
+                groups, limit=wanted * page_size + len(leading), near=query.near_pairs(searched)
+            )
+            if not total and unsure and corrected is None:
+                suggestion = query.with_corrections(parsed, unsure, self._analyzer).shown
+            led = set(leading)
+            order = leading + [hit.docnum for hit in ranked if hit.docnum not in led]
+            total += len(leading) - sum(1 for hit in ranked if hit.docnum in led)
+            pages = math.ceil(total / page_size)
+            page = min(wanted, pages) or 1
+            shown = order[(page - 1) * page_size : page * page_size]
+            page_results = Results(self._searcher, ranked.q, [(0.0, d) for d in shown])
+            hits = [hit for hit in page_results]  # list() would ask Whoosh for a length
+            snippets = body_snippets(self._ranker, groups, hits)
+            found = [self._hit(hit, snippets[hit.docnum]) for hit in hits]
+            return SearchResults(parsed.shown, found, total, page, pages, suggestion, corrected)
+
+    def _corrections(
+        self, parsed: query.ParsedQuery
+    ) -> tuple[dict[int, tuple[str, ...]], dict[int, tuple[str, ...]]]:
+        """Return the confident and the unsure corrections of the query's misspelt words,
+        as each unit's new words, by unit position."""
+        sure: dict[int, tuple[str, ...]] = {}
+        unsure: dict[int, tuple[str, ...]] = {}
+        reader = self._searcher.reader()
+        last = len(parsed.units) - 1
+        for i, unit in enumerate(parsed.units):
+            if unit.filler or unit.alternatives:
+                continue
+            if parsed.prefix and i == last and self._completions(parsed.prefix):
+                continue  # still being typed, and completes to something
+            words = list(unit.words)
+            confident = True
+            for n, word in enumerate(unit.words):
+                terms = [t.text for t in self._analyzer(word, mode="query")]
+                if any((field, term) in reader for term in terms for field in query.FIELDS):
+                    continue  # found as typed, perhaps in another spelling ("counseling")
+                found = query.correction(self._vocabulary, word)
+                if found:
+                    words[n] = found[0]
+                    confident &= found[1]
+            if tuple(words) != unit.words:
+                (sure if confident else unsure)[i] = tuple(words)
+        return sure, unsure
+
+    def warm(self, words: int = WARM_WORDS) -> None:
+        """Search as a new generation's first visitors will, so they do not pay for it: the
+        most frequent words of the articles, and each typed as far as its first letters
+        (completions). A server does this before it switches to the generation."""
+        frequent = [word for _, word in self._vocabulary.most_frequent(words)]
+        typed = sorted({word[:length] for word in frequent for length in (2, 3)})
+        for text in frequent + typed:
+            self.search(text, correct=False)
+
+    def doc_count(self) -> int:
+        """Return how many articles the index holds (its pages are not counted)."""
+        with self._lock:
+            return self._searcher.doc_count() - self._pages
+
+    def close(self) -> None:
+        """Release the searcher and its files."""
+        with self._lock:
+            self._searcher.close()
+            self._index.close()
+
+    @staticmethod
+    def _hit(hit, snippet: str) -> Hit:
+        if not snippet:
+            snippet = SUMMARY_HIGHLIGHTER.highlight_hit(hit, "summary", top=1)
+        kind = hit.get("kind") or ARTICLE
+        return Hit(
+            slug=hit["slug"].removeprefix(PAGE_KEY) if kind == PAGE else hit["slug"],
+            title=hit["title"],
+            summary=hit["summary"],
+            snippet_html=snippet,
+            topics=tuple(
+                topic_for(name) for name in hit.get("tags", "").split(TAG_SEPARATOR) if name
+            ),
+            date=dt.date.fromisoformat(hit["date"]) if hit.get("date") else None,
+            kind=kind,
+        )

@@ -1,0 +1,1 @@
+"""Serving: the live generation, HTTP caching and headers, and the views (reads only)."""
