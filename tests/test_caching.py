@@ -145,6 +145,29 @@ def test_static_files_are_sent_in_brotli_and_revalidate_per_encoding(client):
             assert brotli.decompress(other.get_data()) == original
 
 
+def test_fingerprinted_static_files_carry_no_headers_a_browser_never_uses(client):
+    # Each response's headers are a fifth of a first visit's bytes: a file's name for saving
+    # ("inline" is the default) and a date to revalidate by (the ETag does that) go.
+    html = client.get(ARTICLE).get_data(as_text=True)
+    for url in re.findall(r'(?:href|src)="(/static/[^"]+)"', html):
+        with client.get(url.replace("&amp;", "&"), headers=BROWSER) as response:
+            assert response.status_code == 200 and "ETag" in response.headers
+            assert "Content-Disposition" not in response.headers, url
+            assert "Last-Modified" not in response.headers, url
+    with client.get("/static/style.css") as unversioned:
+        assert "Content-Disposition" not in unversioned.headers
+        assert "Last-Modified" in unversioned.headers  # checked on each use: may revalidate
+
+
+def test_a_related_panel_of_a_few_hundred_bytes_is_compressed(client):
+    url = "/articles/panic-attacks-what-helps/related"
+    panel = client.get(url, headers={**BROWSER, **htmx_headers()})
+    plain = client.get(url, headers=htmx_headers())
+    assert 256 < len(plain.get_data()) < 1024
+    assert panel.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(panel.get_data()) == plain.get_data()
+
+
 def test_static_files_are_gzipped_and_cached_for_a_year(client):
     html = client.get(ARTICLE).get_data(as_text=True)
     for url in re.findall(r'(?:href|src)="(/static/[^"]+)"', html):
@@ -163,7 +186,7 @@ def test_search_stays_private_and_small_responses_stay_plain(client):
     search = client.get("/search?q=grief", headers=GZIP)
     assert search.headers["Cache-Control"] == "no-store"
     health = client.get("/healthz", headers=GZIP)
-    assert "Content-Encoding" not in health.headers  # under 1 KB: not worth compressing
+    assert "Content-Encoding" not in health.headers  # a few bytes: not worth compressing
 
 
 def test_errors_are_not_cached(client):
