@@ -3,9 +3,10 @@
 An article page and its related panel are the same for every visitor until the content
 changes, so after `index rebuild` or `index update` makes a generation live, `render_pages`
 runs each request through the app itself (so body and headers are exactly what a visit
-would get, gzipped) and keeps them in the generation's folder: the bodies one after another
-in a pack file, and an index of where each starts, with a CRC of each. A worker then answers
-those URLs with one file read instead of rendering (see `caching.serve_cached`).
+would get, compressed with brotli) and keeps them in the generation's folder: the bodies one
+after another in a pack file, and an index of where each starts, with a CRC of each. A
+worker then answers those URLs with one file read instead of rendering (see
+`caching.serve_cached`).
 
 - Pages whose inputs (the article, its author, how many related articles it has and the
   practice's pages its header and footer list; the related list and the articles on it) are
@@ -17,8 +18,9 @@ those URLs with one file read instead of rendering (see `caching.serve_cached`).
   (or whose bytes no longer match their CRC).
 - A whole library is rendered by a process per core, each opening the generation itself;
   what a worker rendered from another generation or with other code is rendered again here.
-- Only what a plain request gets is kept: no query string, gzip accepted, the site mounted
-  at the root. Anything else is rendered on request.
+- Only what a plain request from a browser gets is kept: no query string, brotli accepted
+  (every current browser sends `br`), the site mounted at the root. Anything else (a client
+  that takes only gzip, say) is rendered on request.
 
 No visitor-facing behaviour depends on the pack; it only saves the work of rendering.
 """
@@ -50,7 +52,9 @@ PACK_PREFIX = "pages-"
 # Config that shows in pages or their headers; anything else does not change their bytes.
 PAGE_CONFIG = ("PAGE_MAX_AGE", "SEARCH_MAX_QUERY_LENGTH")
 DROPPED_HEADERS = {"date", "content-length"}  # set per response by the server
-FORMAT = 2
+FORMAT = 3  # 3: bodies in brotli (PACK_ENCODING), not gzip
+# The encoding of the stored bodies: what browsers are sent (see caching.ENCODINGS).
+PACK_ENCODING = "br"
 # Pages to render before worker processes pay: each starts Python and opens the generation.
 PARALLEL_MIN_PAGES = 1000
 SHARE = 250  # pages a worker renders per task
@@ -226,7 +230,7 @@ def _renderer(config: dict[str, Any]) -> Flask:
 def _render_all(renderer: Flask, config: dict[str, Any], made_by: tuple[str, str], keys):
     """Yield (key, body, headers) for each page, rendered in worker processes when there are
     enough of them to pay for starting those (a whole library: each page is ~1.5 ms of
-    Python, Jinja and gzip), else here."""
+    Python, Jinja and brotli), else here."""
     workers = available_cores()
     if workers < 2 or len(keys) < PARALLEL_MIN_PAGES:
         for key in keys:
@@ -274,7 +278,7 @@ def _render_share(keys: list[PageKey]):
 
 def _render(app: Flask, key: PageKey) -> tuple[bytes | None, tuple[tuple[str, str], ...]]:
     path, fragment = key
-    headers = {"Accept-Encoding": "gzip"}
+    headers = {"Accept-Encoding": PACK_ENCODING}
     if fragment:
         headers["HX-Request"] = "true"
     # The whole request as the server handles it (hooks included), without a WSGI round
@@ -346,7 +350,7 @@ class PagePack:
 
     def get(self, key: PageKey) -> tuple[bytes, tuple[tuple[str, str], ...]] | None:
         """Return the stored body and headers of a page (as sent to a client accepting
-        gzip), or None."""
+        PACK_ENCODING), or None."""
         entry = self._pages.get(key)
         if entry is None:
             return None
