@@ -1,10 +1,12 @@
-"""HTTP caching as a browser meets it: ETags and 304s, Cache-Control, gzip."""
+"""HTTP caching as a browser meets it: ETags and 304s, Cache-Control, brotli and gzip."""
 
 from __future__ import annotations
 
 import gzip
 import re
+from pathlib import Path
 
+import brotli
 import pytest
 
 from webapp.build import pipeline
@@ -13,7 +15,10 @@ from webapp.generation.snapshot import load_snapshot
 from .conftest import htmx_headers
 
 ARTICLE = "/articles/the-therapeutic-relationship"
-GZIP = {"Accept-Encoding": "gzip, deflate, br"}
+GZIP = {"Accept-Encoding": "gzip, deflate"}
+# What Chromium sends (over HTTPS and to localhost); Firefox and Safari send "gzip, deflate, br".
+BROWSER = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+STATIC = Path(__file__).resolve().parent.parent / "webapp" / "static"
 
 
 def test_page_has_etag_and_cache_control_and_revalidates_to_304(client):
@@ -62,15 +67,108 @@ def test_html_is_gzipped_for_clients_that_accept_it(client):
     assert revalidated.status_code == 304
 
 
-@pytest.mark.parametrize("refusal", ["gzip;q=0", "br, gzip;q=0.0", "gzip;q=0, *;q=1"])
+@pytest.mark.parametrize(
+    "refusal", ["gzip;q=0", "br;q=0, gzip;q=0.0", "gzip;q=0, br;q=0, *;q=1", "identity"]
+)
 @pytest.mark.parametrize("path", [ARTICLE, "/static/style.css", "/search?q=grief"])
-def test_a_client_that_refuses_gzip_gets_the_plain_body(client, refusal, path):
-    # q=0 means "not acceptable": a client (or proxy) that cannot decode gzip says so this way.
+def test_a_client_that_refuses_compression_gets_the_plain_body(client, refusal, path):
+    # q=0 means "not acceptable": a client (or proxy) that cannot decode gzip or brotli says
+    # so this way.
     with client.get(path, headers={"Accept-Encoding": refusal}) as response:
         assert response.status_code == 200
         assert "Content-Encoding" not in response.headers
         with client.get(path) as plain:
             assert response.get_data() == plain.get_data()
+
+
+def test_html_is_sent_in_brotli_to_browsers(client):
+    plain = client.get(ARTICLE)
+    packed = client.get(ARTICLE, headers=BROWSER)
+    gzipped = client.get(ARTICLE, headers=GZIP)
+    assert packed.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(packed.get_data()) == plain.get_data()
+    assert int(packed.headers["Content-Length"]) == len(packed.get_data())
+    assert len(packed.get_data()) < len(gzipped.get_data())
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    # Three representations, three ETags; each revalidates only itself.
+    etags = {r.headers["ETag"] for r in (plain, packed, gzipped)}
+    assert len(etags) == 3
+    again = client.get(ARTICLE, headers={**BROWSER, "If-None-Match": packed.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
+    assert again.headers["ETag"] == packed.headers["ETag"]
+    assert "Content-Encoding" not in again.headers
+    other = client.get(ARTICLE, headers={**BROWSER, "If-None-Match": gzipped.headers["ETag"]})
+    assert other.status_code == 200 and other.headers["Content-Encoding"] == "br"
+    back = client.get(ARTICLE, headers={**GZIP, "If-None-Match": packed.headers["ETag"]})
+    assert back.status_code == 200 and back.headers["Content-Encoding"] == "gzip"
+
+
+@pytest.mark.parametrize(
+    ("accept", "sent"),
+    [
+        ("br", "br"),
+        ("gzip, br", "br"),  # equal preference: the smaller one
+        ("*", "br"),
+        ("gzip;q=1.0, br;q=0.5", "gzip"),  # the client's preference wins
+        ("br;q=0, gzip", "gzip"),
+        ("br;q=0.0, gzip;q=0.8, *;q=0.1", "gzip"),
+        ("deflate, zstd", None),
+        (None, None),
+    ],
+)
+@pytest.mark.parametrize("path", [ARTICLE, "/static/vendor/htmx.min.js"])
+def test_the_encoding_follows_the_clients_preferences(client, accept, sent, path):
+    headers = {"Accept-Encoding": accept} if accept else {}
+    with client.get(path, headers=headers) as response, client.get(path) as plain:
+        assert response.status_code == 200
+        assert response.headers.get("Content-Encoding") == sent
+        decode = {"br": brotli.decompress, "gzip": gzip.decompress, None: bytes}[sent]
+        assert decode(response.get_data()) == plain.get_data()
+        assert "Accept-Encoding" in response.headers["Vary"]
+
+
+def test_static_files_are_sent_in_brotli_and_revalidate_per_encoding(client):
+    html = client.get(ARTICLE).get_data(as_text=True)
+    urls = [u.replace("&amp;", "&") for u in re.findall(r'(?:href|src)="(/static/[^"]+)"', html)]
+    assert any("htmx.min.js" in u for u in urls) and any("style.css" in u for u in urls)
+    for url in urls:
+        original = (STATIC / url.split("?")[0].removeprefix("/static/")).read_bytes()
+        with client.get(url, headers=BROWSER) as packed, client.get(url, headers=GZIP) as gz:
+            assert packed.headers["Content-Encoding"] == "br", url
+            assert brotli.decompress(packed.get_data()) == original, url
+            assert len(packed.get_data()) < len(gz.get_data()), url
+            assert "immutable" in packed.headers["Cache-Control"]
+            assert "Accept-Encoding" in packed.headers["Vary"]
+            etag, gz_etag = packed.headers["ETag"], gz.headers["ETag"]
+        assert etag != gz_etag
+        with client.get(url, headers={**BROWSER, "If-None-Match": etag}) as again:
+            assert again.status_code == 304 and again.get_data() == b""
+        with client.get(url, headers={**BROWSER, "If-None-Match": gz_etag}) as other:
+            assert other.status_code == 200, url
+            assert brotli.decompress(other.get_data()) == original
+
+
+def test_fingerprinted_static_files_carry_no_headers_a_browser_never_uses(client):
+    # Each response's headers are a fifth of a first visit's bytes: a file's name for saving
+    # ("inline" is the default) and a date to revalidate by (the ETag does that) go.
+    html = client.get(ARTICLE).get_data(as_text=True)
+    for url in re.findall(r'(?:href|src)="(/static/[^"]+)"', html):
+        with client.get(url.replace("&amp;", "&"), headers=BROWSER) as response:
+            assert response.status_code == 200 and "ETag" in response.headers
+            assert "Content-Disposition" not in response.headers, url
+            assert "Last-Modified" not in response.headers, url
+    with client.get("/static/style.css") as unversioned:
+        assert "Content-Disposition" not in unversioned.headers
+        assert "Last-Modified" in unversioned.headers  # checked on each use: may revalidate
+
+
+def test_a_related_panel_of_a_few_hundred_bytes_is_compressed(client):
+    url = "/articles/panic-attacks-what-helps/related"
+    panel = client.get(url, headers={**BROWSER, **htmx_headers()})
+    plain = client.get(url, headers=htmx_headers())
+    assert 256 < len(plain.get_data()) < 1024
+    assert panel.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(panel.get_data()) == plain.get_data()
 
 
 def test_static_files_are_gzipped_and_cached_for_a_year(client):
@@ -91,7 +189,7 @@ def test_search_stays_private_and_small_responses_stay_plain(client):
     search = client.get("/search?q=grief", headers=GZIP)
     assert search.headers["Cache-Control"] == "no-store"
     health = client.get("/healthz", headers=GZIP)
-    assert "Content-Encoding" not in health.headers  # under 1 KB: not worth compressing
+    assert "Content-Encoding" not in health.headers  # a few bytes: not worth compressing
 
 
 def test_errors_are_not_cached(client):

@@ -2,7 +2,7 @@
 
 Builds are killed in a real subprocess (`flask --app wsgi index rebuild`) at named stages:
 `WEBAPP_TEST_PAUSE_AT=<stage>` makes the build print a marker on stderr and wait on stdin
-there (see `webapp.index.pause_point`), so each kill lands at a known point.
+there (see `webapp.build.stages.pause_point`), so each kill lands at a known point.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import gzip
 import os
 from urllib.parse import urlsplit
 
+import brotli
 import pytest
 
 from webapp.build import prerender
@@ -19,13 +20,15 @@ from webapp.web.views import articles
 from .conftest import change_site_settings, htmx_headers, make_app
 
 GZIP = {"Accept-Encoding": "gzip"}
+# What browsers send (Chromium adds zstd), and what the pages are stored for.
+BROWSER = {"Accept-Encoding": "gzip, deflate, br"}
 ARTICLE = "/articles/choosing-a-counsellor"
+DECODE = {"br": brotli.decompress, "gzip": gzip.decompress, None: bytes}
 
 
 def body(response) -> str:
-    """Return the response's text, gzipped or not (small panels are sent as they are)."""
-    data = response.data
-    return (gzip.decompress(data) if response.headers.get("Content-Encoding") else data).decode()
+    """Return the response's text, decoded from brotli or gzip where it was sent so."""
+    return DECODE[response.headers.get("Content-Encoding")](response.data).decode()
 
 
 def page_urls(client):
@@ -61,14 +64,14 @@ def test_rebuild_prerenders_every_article_page_and_related_panel(prerendered, cl
 
 
 def test_prerendered_pages_are_served_without_rendering(prerendered, client, no_rendering):
-    page = client.get(ARTICLE, headers=GZIP)
+    page = client.get(ARTICLE, headers=BROWSER)
     assert page.status_code == 200
     assert "<h1>Choosing a counsellor</h1>" in body(page)
-    panel = client.get(f"{ARTICLE}/related", headers={**GZIP, **htmx_headers()})
+    panel = client.get(f"{ARTICLE}/related", headers={**BROWSER, **htmx_headers()})
     assert panel.status_code == 200
     assert 'class="related-list"' in body(panel)
     # A revalidating browser still gets its 304, with the security headers.
-    again = client.get(ARTICLE, headers={**GZIP, "If-None-Match": page.headers["ETag"]})
+    again = client.get(ARTICLE, headers={**BROWSER, "If-None-Match": page.headers["ETag"]})
     assert again.status_code == 304
     assert "Content-Security-Policy" in again.headers
 
@@ -124,7 +127,7 @@ def assert_stored_pages_equal_a_live_render(content_dir, index_dir):
     live = live_app.test_client()
     compared = 0
     for path in page_urls(served):
-        for url, headers in ((path, GZIP), (f"{path}/related", {**GZIP, **htmx_headers()})):
+        for url, headers in ((path, BROWSER), (f"{path}/related", {**BROWSER, **htmx_headers()})):
             ours, theirs = served.get(url, headers=headers), live.get(url, headers=headers)
             assert ours.status_code == theirs.status_code == 200, url
             assert body(ours) == body(theirs), url
@@ -143,7 +146,7 @@ def test_an_update_shows_the_edited_article_and_panels_listing_it(
     result = runner.invoke(args=["index", "update"])
     assert result.exit_code == 0, result.output
     assert "unchanged, copied" in result.output
-    page = body(client.get(ARTICLE, headers=GZIP))
+    page = body(client.get(ARTICLE, headers=BROWSER))
     assert "<h1>Finding a counsellor</h1>" in page
     listing = [
         url
@@ -152,7 +155,7 @@ def test_an_update_shows_the_edited_article_and_panels_listing_it(
     ]
     assert listing, "some related panel should list the edited article"
     for url in listing:
-        panel = client.get(f"{url}/related", headers={**GZIP, **htmx_headers()})
+        panel = client.get(f"{url}/related", headers={**BROWSER, **htmx_headers()})
         assert "Finding a counsellor" in body(panel)
         assert "Choosing a counsellor" not in body(panel)
 
@@ -171,14 +174,14 @@ def test_author_change_reaches_their_prerendered_articles(prerendered, runner, c
     path = content_dir / "authors" / "robin-sample.md"
     path.write_text(path.read_text().replace("made-up author", "invented author"))
     assert runner.invoke(args=["index", "rebuild"]).exit_code == 0
-    page = client.get("/articles/setting-healthy-boundaries", headers=GZIP)
+    page = client.get("/articles/setting-healthy-boundaries", headers=BROWSER)
     assert "invented author" in body(page)
 
 
 def test_a_server_with_other_settings_ignores_the_pages(prerendered, content_dir, index_dir):
     change_site_settings(content_dir, name="Another Sample Practice")
     client = make_app(content_dir, index_dir).test_client()
-    page = body(client.get(ARTICLE, headers=GZIP))
+    page = body(client.get(ARTICLE, headers=BROWSER))
     assert "Another Sample Practice" in page
 
 
@@ -197,14 +200,34 @@ def test_damaged_pages_are_rendered_on_request(prerendered, content_dir, index_d
                 data[position] ^= 1
             pack.write_bytes(bytes(data))
     client = make_app(content_dir, index_dir).test_client()
-    page = client.get(ARTICLE, headers=GZIP)
+    page = client.get(ARTICLE, headers=BROWSER)
     assert page.status_code == 200
     assert "<h1>Choosing a counsellor</h1>" in body(page)
 
 
 def test_a_site_mounted_under_a_path_gets_its_own_links(prerendered, client):
-    page = client.get(ARTICLE, headers=GZIP, base_url="http://localhost/help/")
+    page = client.get(ARTICLE, headers=BROWSER, base_url="http://localhost/help/")
     assert 'href="/help/articles/choosing-a-counsellor/related"' in body(page)
+
+
+def test_pages_are_stored_in_brotli_and_gzip_clients_get_the_same_page(
+    prerendered, client, no_rendering
+):
+    page = client.get(ARTICLE, headers=BROWSER)
+    assert page.status_code == 200 and page.headers["Content-Encoding"] == "br"
+    panel = client.get(f"{ARTICLE}/related", headers={**BROWSER, **htmx_headers()})
+    assert panel.headers["Content-Encoding"] == "br"
+    # A client that takes only gzip is not sent brotli: its page is rendered on request.
+    with pytest.raises(AssertionError, match="rendered on request"):
+        client.get(ARTICLE, headers=GZIP)
+
+
+def test_a_gzip_client_gets_the_stored_page_gzipped(prerendered, client):
+    stored = client.get(ARTICLE, headers=BROWSER)
+    gzipped = client.get(ARTICLE, headers=GZIP)
+    assert gzipped.headers["Content-Encoding"] == "gzip"
+    assert body(gzipped) == body(stored)
+    assert gzipped.headers["ETag"] != stored.headers["ETag"]
 
 
 def test_clients_without_gzip_get_plain_html(prerendered, client):
@@ -224,7 +247,7 @@ def test_pages_from_other_settings_are_read_once_not_at_every_request(
         packs.PagePack, "open", lambda *args: opened.append(args) or real_open(*args)
     )
     for _ in range(3):
-        assert "Another Sample Practice" in body(client.get(ARTICLE, headers=GZIP))
+        assert "Another Sample Practice" in body(client.get(ARTICLE, headers=BROWSER))
     assert len(opened) == 1
 
 

@@ -1,5 +1,5 @@
 """Pre-rendered pages in a real browser: what a production server mostly sends, since every
-index command stores each article page and related panel ready to send (gzipped, with its
+index command stores each article page and related panel ready to send (in brotli, with its
 headers). The same checks as for live pages: banner, lazy panel, keyboard, no console
 errors or CSP violations, nothing from another host."""
 
@@ -50,7 +50,7 @@ def test_a_prerendered_article_works_like_a_live_one(packed_page, packed_server)
     page = packed_page
     response = page.goto(packed_server.url + ARTICLE)
     assert response.status == 200
-    assert response.headers.get("content-encoding") == "gzip"
+    assert response.headers.get("content-encoding") == "br"
     expect(page.locator("body > *").first).to_contain_text("This is not an emergency service.")
     expect(page.get_by_role("heading", level=1)).to_have_text("The therapeutic relationship")
     page.locator("#related-panel").scroll_into_view_if_needed()

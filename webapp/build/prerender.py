@@ -1,6 +1,29 @@
 """Render every article page and related panel once per generation into a pack.
 
-Runs the app itself (a private instance per worker), so it sits above the web layer.
+An article page and its related panel are the same for every visitor until the content
+changes, so after `index rebuild` or `index update` makes a generation live, `render_pages`
+runs each request through the app itself (so body and headers are exactly what a visit
+would get, compressed with brotli) and keeps them in the generation's folder: the bodies one
+after another in a pack file, and an index of where each starts, with a CRC of each. A
+worker then answers those URLs with one file read instead of rendering (see
+`web/http_cache.serve_cached`; the pack's format and reader are `generation/packs.py`).
+
+- Pages whose inputs (the article, its author, how many related articles it has and the
+  practice's pages its header and footer list; the related list and the articles on it) are
+  unchanged since the previous generation are copied from its pack, not rendered again.
+- The pack records a fingerprint of everything else that decides the bytes: the site's code,
+  templates and static files, the site settings, the theme and the config that pages show.
+  A server whose fingerprint differs (new code deployed, settings edited) ignores the pack
+  and renders as usual, as it also does for any URL the pack lacks or a pack it cannot read
+  (or whose bytes no longer match their CRC).
+- A whole library is rendered by a process per core, each opening the generation itself;
+  what a worker rendered from another generation or with other code is rendered again here.
+- Only what a plain request from a browser gets is kept: no query string, brotli accepted
+  (every current browser sends `br`), the site mounted at the root. Anything else (a client
+  that takes only gzip, say) is rendered on request.
+
+No visitor-facing behaviour depends on the pack; it only saves the work of rendering. It
+runs the site itself (a private app per worker), so this module sits above the web layer.
 """
 
 from __future__ import annotations
@@ -26,6 +49,7 @@ from webapp.generation.packs import (
     DROPPED_HEADERS,
     FORMAT,
     INDEX_FILE,
+    PACK_ENCODING,
     PACK_PREFIX,
     PackEntry,
     PageKey,
@@ -175,7 +199,7 @@ def _renderer(config: dict[str, Any]) -> Flask:
 def _render_all(renderer: Flask, config: dict[str, Any], made_by: tuple[str, str], keys):
     """Yield (key, body, headers) for each page, rendered in worker processes when there are
     enough of them to pay for starting those (a whole library: each page is ~1.5 ms of
-    Python, Jinja and gzip), else here."""
+    Python, Jinja and brotli), else here."""
     workers = available_cores()
     if workers < 2 or len(keys) < PARALLEL_MIN_PAGES:
         for key in keys:
@@ -223,7 +247,7 @@ def _render_share(keys: list[PageKey]):
 
 def _render(app: Flask, key: PageKey) -> tuple[bytes | None, tuple[tuple[str, str], ...]]:
     path, fragment = key
-    headers = {"Accept-Encoding": "gzip"}
+    headers = {"Accept-Encoding": PACK_ENCODING}
     if fragment:
         headers["HX-Request"] = "true"
     # The whole request as the server handles it (hooks included), without a WSGI round

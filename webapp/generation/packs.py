@@ -31,7 +31,9 @@ PAGE_CONFIG = ("PAGE_MAX_AGE", "SEARCH_MAX_QUERY_LENGTH")
 DROPPED_HEADERS = {"date", "content-length"}  # set per response by the server
 
 
-FORMAT = 2
+FORMAT = 3  # 3: bodies in brotli (PACK_ENCODING), not gzip
+# The encoding of the stored bodies: what browsers are sent (see http_cache.ENCODINGS).
+PACK_ENCODING = "br"
 
 
 PageKey = tuple[str, bool]  # (path, htmx fragment)
@@ -97,7 +99,7 @@ class PagePack:
 
     def get(self, key: PageKey) -> tuple[bytes, tuple[tuple[str, str], ...]] | None:
         """Return the stored body and headers of a page (as sent to a client accepting
-        gzip), or None."""
+        PACK_ENCODING), or None."""
         entry = self._pages.get(key)
         if entry is None:
             return None

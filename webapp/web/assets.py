@@ -48,10 +48,17 @@ def asset_url(name: str) -> str:
 
 
 def cache_static(response: Response) -> Response:
-    """Let browsers keep fingerprinted static files for a year."""
-    if request.endpoint == "static" and request.args.get("v") and response.status_code == 200:
+    """Let browsers keep fingerprinted static files for a year, without headers they never
+    use."""
+    if request.endpoint != "static":
+        return response
+    # "inline" is what a browser does anyway, and a saved file takes its name from the URL.
+    response.headers.pop("Content-Disposition", None)
+    if request.args.get("v") and response.status_code == 200:
         max_age = current_app.config["STATIC_MAX_AGE"]
         response.headers["Cache-Control"] = f"public, max-age={max_age}, immutable"
+        # A fingerprinted URL is never revalidated while kept; if it is, the ETag does it.
+        response.headers.pop("Last-Modified", None)
     return response
 
 
