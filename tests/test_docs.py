@@ -36,8 +36,12 @@ def test_every_site_setting_is_documented(key):
 
 @pytest.mark.parametrize(
     ("parent", "key"),
-    [(parent, key) for parent, value in config.SITE_DEFAULTS.items()
-     if isinstance(value, dict) for key in value],  # fmt: skip
+    [
+        (parent, key)
+        for parent, value in config.SITE_DEFAULTS.items()
+        if isinstance(value, dict)
+        for key in value
+    ],  # fmt: skip
 )
 def test_every_nested_site_setting_is_documented(parent, key):
     assert key in documented_keys(section("Settings")), f"content/site.yml key {parent}.{key}"
