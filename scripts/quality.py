@@ -33,7 +33,7 @@ from webapp.authoring import reader
 from webapp.build import pipeline
 from webapp.config import load_site_settings
 from webapp.generation.snapshot import load_snapshot
-from webapp.search import related as related_scoring
+from webapp.search import tuning
 from webapp.search.crisis import matches_crisis
 
 JUDGMENTS = ROOT / "tests" / "search" / "judgments.tsv"
@@ -288,16 +288,16 @@ def body_links_of(content_dir: Path) -> dict[str, tuple[str, ...]]:
 
 def cut_off_sweep(content_dir: Path, links) -> list[tuple[float, RelatedScores]]:
     """Return the related figures at a range of cut-offs around the one in use."""
-    chosen = related_scoring.MIN_SCORE
+    chosen = tuning.MIN_SCORE
     found = []
     try:
         for value in [round(chosen + step / 20, 2) for step in range(-3, 5)]:
-            related_scoring.MIN_SCORE = value
+            tuning.MIN_SCORE = value
             with tempfile.TemporaryDirectory() as temporary:
                 found.append((value, evaluate_related(
                     site_related(content_dir, Path(temporary) / "index"), links)))  # fmt: skip
     finally:
-        related_scoring.MIN_SCORE = chosen
+        tuning.MIN_SCORE = chosen
     return found
 
 
@@ -386,12 +386,12 @@ def main() -> None:
         "How an article the author did not link is scored: closeness in wording counted both",
         "ways (how much of this article's key-term weight the other holds, and how much of",
         "the other's this one holds, `REVERSE_WEIGHT` "
-        f"{related_scoring.REVERSE_WEIGHT} in `webapp/search/related.py`), plus `TOPIC_BONUS`",
-        f"({related_scoring.TOPIC_BONUS}) times how specific the shared topics are, plus",
-        f"`BACKLINK_BONUS` ({related_scoring.BACKLINK_BONUS}) when it links here.",
+        f"{tuning.REVERSE_WEIGHT} in `webapp/search/tuning.py`), plus `TOPIC_BONUS`",
+        f"({tuning.TOPIC_BONUS}) times how specific the shared topics are, plus",
+        f"`BACKLINK_BONUS` ({tuning.BACKLINK_BONUS}) when it links here.",
         "",
         "How the cut-off was chosen: an article the author did not link is shown when its",
-        f"score reaches `MIN_SCORE` ({related_scoring.MIN_SCORE}). Raising it trades nDCG",
+        f"score reaches `MIN_SCORE` ({tuning.MIN_SCORE}). Raising it trades nDCG",
         "(fewer useful items shown) for precision (fewer weak ones); on these judgments:",
         "",
         "| MIN_SCORE | precision | nDCG@4 | missing clear | missing links | weak | shown |",

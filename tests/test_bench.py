@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import bench  # noqa: E402
-import benchreport  # noqa: E402
+import bench  # noqa: E402 - scripts/ is put on sys.path first
+import benchreport  # noqa: E402 - scripts/ is put on sys.path first
 
 
 def test_whole_commands_are_timed_with_their_phases(tmp_path):

@@ -26,7 +26,7 @@ from lxml import html
 from .conftest import ROOT, SAMPLE_CONTENT
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from front import get, instances, nginx, nginx_program  # noqa: E402
+from front import get, instances, nginx, nginx_program
 
 MAX_AGE = 3  # seconds a page may be kept; short, so the update test need not wait long
 SLUG = "the-therapeutic-relationship"

@@ -15,7 +15,7 @@ from webapp.web.privacy import DropQueryStrings
 from .conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from serving import DEV, GUNICORN, PREVIEW, serving  # noqa: E402, F401 - shared with other tests
+from serving import DEV, GUNICORN, PREVIEW, serving  # noqa: F401 - shared with other tests
 
 
 def test_dev_server_request_lines_lose_their_query_string():

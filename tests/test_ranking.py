@@ -138,3 +138,38 @@ def test_field_lengths_read_at_once_are_whooshs_own(index):
                 segment.doc_field_length(d, field, 1) for d in range(segment.doc_count_all())
             ]
             assert ranking.field_lengths(segment, field, 1) == expected, field
+
+
+def _public_postings(matcher) -> list[tuple[int, float, bytes]]:
+    found = []
+    while matcher.is_active():
+        found.append((matcher.id(), matcher.weight(), matcher.value()))
+        matcher.next()
+    return found
+
+
+def test_posting_blocks_are_whooshs_own_postings_read_a_block_at_a_time(index):
+    reader = index._searcher.reader()
+    kinds = set()
+    for segment, _ in reader.leaf_readers():
+        for field in query.FIELDS:
+            for word in WORDS:
+                term = terms(word)[0]
+                if (field, term) not in segment:
+                    continue
+                kinds.add(type(segment.postings(field, term)).__name__)
+                expected = _public_postings(segment.postings(field, term))
+                blocks = ranking.posting_blocks(segment.postings(field, term), values=True)
+                found = [row for block in blocks for row in zip(*block, strict=True)]
+                assert found == expected, (field, term)
+    # The kinds of matcher read in blocks: were Whoosh to rename or replace them, every
+    # posting would be read the slow way, and this says so.
+    assert kinds == {"W3LeafMatcher", "FilterMatcher"}
+
+
+def test_field_lengths_are_read_in_one_go_not_document_by_document(index, monkeypatch):
+    reader = index._searcher.reader()
+    for segment, _ in reader.leaf_readers():
+        expected = ranking.field_lengths(segment, "body", 1)
+        monkeypatch.setattr(segment, "doc_field_length", None)  # the slow way fails
+        assert ranking.field_lengths(segment, "body", 1) == expected

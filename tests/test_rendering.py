@@ -6,6 +6,8 @@ import random
 import re
 from collections import Counter
 
+from markdown.treeprocessors import InlineProcessor
+
 from webapp.authoring import reader, rendering
 from webapp.search import analysis, indexing
 
@@ -98,3 +100,16 @@ def test_articles_keep_only_the_classes_our_markdown_gives():
     assert 'class="headerlink" href="#a-part"' in html
     assert '<div class="section-heading">x</div>' in html
     assert set(re.findall(r'class="([^"]*)"', html)) <= {"section-heading", "headerlink", ""}
+
+
+def test_the_fast_paths_stand_in_for_python_markdowns_own_processors():
+    # Each takes the place of a processor by the name Python-Markdown gives it, and the
+    # quick inline processor overrides a private method by its mangled name: were either
+    # renamed, rendering would silently take the slow path (or skip the fast one's check).
+    md = rendering._new_renderer()
+    assert isinstance(md.treeprocessors["smarty"], rendering._FastSmarty)
+    assert isinstance(md.treeprocessors["inline"], rendering._QuickInline)
+    assert callable(getattr(InlineProcessor, "_InlineProcessor__handleInline", None))
+    # The headings' names come from the toc extension's `toc_tokens`.
+    md.convert("## Trust & safety\n\nText.")
+    assert [heading["name"] for heading in md.toc_tokens] == ["Trust &amp; safety"]

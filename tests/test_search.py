@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from webapp.authoring import rendering
 from webapp.model import Article, topic_for
-from webapp.search import analysis, engine, indexing, query, snippets
+from webapp.search import analysis, engine, indexing, query, snippets, tuning
 from webapp.search.related import compute_related
 
 
@@ -263,13 +263,13 @@ def test_prefix_expansion_is_bounded(tmp_path):
         reader = opened._searcher.reader()
         pairs = query.completions(reader, opened._vocabulary, analysis.text_analyzer(), "ab")
         fields = [field for field, _ in pairs]
-        assert fields.count("body") <= query.MAX_COMPLETIONS
-        assert fields.count("title") <= query.TITLE_COMPLETIONS
+        assert fields.count("body") <= tuning.MAX_COMPLETIONS
+        assert fields.count("title") <= tuning.TITLE_COMPLETIONS
         assert ("body", "abaax") in pairs  # the most frequent completion is kept
         # The price of bounded work: a two-letter prefix reaches only the commonest words.
         results = opened.search("ab", page_size=100)
         assert "d0" in slugs(results)
-        assert results.total <= query.MAX_COMPLETIONS + query.TITLE_COMPLETIONS
+        assert results.total <= tuning.MAX_COMPLETIONS + tuning.TITLE_COMPLETIONS
     finally:
         opened.close()
 

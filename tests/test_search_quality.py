@@ -14,7 +14,7 @@ import pytest
 from .conftest import ROOT, make_app
 
 sys.path.insert(0, str(ROOT / "scripts"))
-import quality  # noqa: E402
+import quality
 
 
 @pytest.fixture

@@ -130,7 +130,7 @@ def update_command() -> None:
         raise click.ClickException(str(problem)) from None
     except OSError as error:
         raise _not_built(error, "update", content_dir, index_dir) from None
-    except Exception as error:  # an article that no longer validates, for example
+    except Exception as error:  # noqa: BLE001 - an article that no longer validates, say
         raise click.ClickException(
             f"{error}. The old index is still serving; run 'content check' for details."
         ) from None
@@ -155,7 +155,7 @@ def _prerender() -> None:
     bars = _StageBars()
     try:
         report = prerender.render_pages(
-            current_app._get_current_object(),  # noqa: SLF001
+            current_app._get_current_object(),  # noqa: SLF001 - Werkzeug's documented way
             progress=lambda done, total: bars("Pre-rendering pages", done, total),
         )
     except OSError as error:  # a full disk, say
@@ -165,7 +165,7 @@ def _prerender() -> None:
             err=True,
         )
         return
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:  # noqa: BLE001 - the generation serves; pages render on request
         click.echo(f"Pages were not pre-rendered ({error!r}); they render on request.", err=True)
         return
     finally:

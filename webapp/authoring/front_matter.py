@@ -38,7 +38,7 @@ _UNCLOSED = {
 
 
 class _FrontMatterHandler(frontmatter.YAMLHandler):
-    def load(self, fm: str, **kwargs: Any) -> Any:
+    def load(self, fm: str, **_: Any) -> Any:
         return load_yaml(fm, _TextDatesLoader)
 
 

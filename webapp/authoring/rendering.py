@@ -111,7 +111,7 @@ class _FastSmarty(Treeprocessor):
 
     def __init__(self, md: markdown.Markdown, patterns):
         super().__init__(md)
-        names = [item.name for item in sorted(patterns._priority, key=lambda i: -i.priority)]  # noqa: SLF001
+        names = [item.name for item in sorted(patterns._priority, key=lambda i: -i.priority)]  # noqa: SLF001 - no public way
         self.patterns = [
             (patterns[name].getCompiledRegExp(), patterns[name].replace, self._needs(name))
             for name in names
@@ -180,7 +180,7 @@ class _QuickInline(InlineProcessor):
                 "html", "entity", "em_strong")  # fmt: skip
     NEEDED = re.compile(r"[`\\\[<&*_]|  \n")
 
-    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803 - Markdown's name
         # The name is the parent's private method's, so that its own calls come here too.
         if not self.NEEDED.search(data):
             return data
@@ -192,7 +192,7 @@ def _new_renderer() -> markdown.Markdown:
     smarty = md.treeprocessors["smarty"]
     md.treeprocessors.register(_FastSmarty(md, smarty.inlinePatterns), "smarty", 6)
     # Only for the patterns it knows: another extension's inline pattern may need anything.
-    if tuple(p.name for p in md.inlinePatterns._priority) == _QuickInline.PATTERNS:  # noqa: SLF001
+    if tuple(p.name for p in md.inlinePatterns._priority) == _QuickInline.PATTERNS:  # noqa: SLF001 - see above
         md.treeprocessors.register(_QuickInline(md), "inline", 20)
     return md
 

@@ -121,7 +121,7 @@ def rebuild(
     `progress` is told how each stage (READING, INDEXING, RELATING) is getting on.
     """
     started = time.perf_counter()
-    tell = progress or (lambda stage, done, total: None)
+    tell = progress or (lambda *_: None)
     with build_lock(index_dir), worker_pool(content_dir, index_dir) as (pool, workers):
         pause_point("locked")
         fingerprints, stats = _fingerprints(content_dir)

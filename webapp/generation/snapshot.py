@@ -46,7 +46,7 @@ def load_snapshot(index_dir: Path, generation: str | None = None) -> Snapshot:
     library, related = _read_content(folder, manifest)
     try:
         searcher = engine.SearchIndex(folder / "whoosh")
-    except Exception as error:  # any damage to the files means "rebuild", not a crash
+    except Exception as error:  # noqa: BLE001 - any damage to the files means "rebuild", not a crash
         raise IndexProblem(f"{folder}: index files are damaged ({error!r})") from None
     return Snapshot(manifest, library, related, searcher)
 
@@ -57,5 +57,5 @@ def _read_content(folder: Path, manifest: Manifest) -> tuple[Library, dict[str, 
     verify_checksums(folder, manifest)
     try:
         return store.read(folder, with_text=False)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - damaged files: "rebuild", not a crash
         raise IndexProblem(f"{folder}: index files are damaged ({error!r})") from None

@@ -9,10 +9,7 @@ import math
 from collections import Counter, defaultdict
 from operator import neg
 
-from webapp.search import analysis, ranking, vocabulary
-
-KEY_TERMS = 10
-MLT_POSTINGS = 50  # per key term: the documents it scores highest in (see BodyStats)
+from webapp.search import analysis, ranking, tuning, vocabulary
 
 
 class BodyStats:
@@ -62,7 +59,8 @@ class BodyStats:
         """
         found = self._postings.get(term)
         if found is None:
-            n, avg, k1, b = self.doc_count, self.avg_length, 1.2, 0.75
+            n, avg = self.doc_count, self.avg_length
+            k1, b = tuning.BM25_K1, tuning.BM25_B
             idf = math.log(n / (self.term(term)[1] + 1)) + 1
             norm = k1 * (1 - b)
             per_length = k1 * b / avg
@@ -88,7 +86,7 @@ class BodyStats:
         return cached[1]
 
     def champions(self, term: str) -> list[tuple[int, float]]:
-        """Return the MLT_POSTINGS documents the term scores highest in (all, if fewer).
+        """Return the `tuning.MLT_POSTINGS` documents the term scores highest in (all, if fewer).
 
         Candidates are gathered from these alone: a document can only reach the top
         MLT_CANDIDATES by scoring well for some key term, and capping each term's list keeps
@@ -98,13 +96,13 @@ class BodyStats:
         found = self._champions.get(term)
         if found is None:
             postings = self.postings(term)
-            if len(postings) <= MLT_POSTINGS:
+            if len(postings) <= tuning.MLT_POSTINGS:
                 found = list(postings.items())
             else:
                 # Best score first; among equal scores the lower document number. Plain
                 # tuples compare without a key function call per posting.
                 best = heapq.nlargest(
-                    MLT_POSTINGS, zip(postings.values(), map(neg, postings), strict=True)
+                    tuning.MLT_POSTINGS, zip(postings.values(), map(neg, postings), strict=True)
                 )
                 found = [(-negated, score) for score, negated in best]
             self._champions[term] = found
@@ -112,7 +110,7 @@ class BodyStats:
 
 
 def telling_terms(stats: BodyStats, text: str) -> tuple[list[tuple[str, float]], float]:
-    """Return the text's KEY_TERMS most telling body terms, as Whoosh's Bo1 Expander does,
+    """Return the text's `tuning.KEY_TERMS` most telling body terms, as Whoosh's Bo1 Expander does,
     among the terms that carry meaning (no filler words) and that another article has; and
     the weight of its KEY_TERMS most telling terms of all, shared or not."""
     analyzer = stats.analyzer
@@ -135,9 +133,9 @@ def telling_terms(stats: BodyStats, text: str) -> tuple[list[tuple[str, float]],
     f = top / n
     norm = (top * math.log((1.0 + f) / f) + math.log(1.0 + f)) / math.log(2.0) or 1.0
     scored.sort(key=lambda x: (-x[0], x[1]))
-    overall = sum(score / norm for score, _, _ in scored[:KEY_TERMS])
+    overall = sum(score / norm for score, _, _ in scored[: tuning.KEY_TERMS])
     # A term only this article uses cannot find anything: it takes no key-term place.
-    shared = [(term, score / norm) for score, term, others in scored if others][:KEY_TERMS]
+    shared = [(term, score / norm) for score, term, others in scored if others][: tuning.KEY_TERMS]
     return shared, overall
 
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from whoosh import index
+from whoosh import scoring
 from whoosh.searching import Results
 
 from webapp.model import Topic, topic_for
-from webapp.search import query, ranking, spelling, vocabulary
+from webapp.search import query, ranking, segment_files, spelling, tuning, vocabulary
 from webapp.search.indexing import ARTICLE, PAGE, PAGE_KEY, TAG_SEPARATOR
 from webapp.search.snippets import SUMMARY_HIGHLIGHTER, body_snippets
 
@@ -60,8 +60,10 @@ class SearchIndex:
     def __init__(self, directory: Path):
         # First: a vocabulary that fails to load then leaves no Whoosh files open.
         self._vocabulary = vocabulary.read(Path(directory) / vocabulary.FILE)
-        self._index = index.open_dir(str(directory))
-        self._searcher = self._index.searcher()
+        self._index = segment_files.open_dir(directory)
+        self._searcher = self._index.searcher(
+            weighting=scoring.BM25F(B=tuning.BM25_B, K1=tuning.BM25_K1)
+        )
         self._analyzer = self._searcher.schema["body"].analyzer
         self._lock = threading.Lock()  # the dev server is threaded; a searcher is not
         self._ranker = ranking.Ranker(self._searcher, query.FIELDS)

@@ -1,6 +1,7 @@
 """Build and update the Whoosh index: the schema, the documents and their segments.
 
-Field weights are baked into the index, so changing one needs `index rebuild`.
+Field weights (`tuning.TITLE_BOOST` and the others) are baked into the index, so changing one
+needs `index rebuild`.
 """
 
 from __future__ import annotations
@@ -10,24 +11,11 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from pathlib import Path
 
-from whoosh import index
 from whoosh.fields import ID, TEXT, Schema
-from whoosh.formats import Characters, Frequency, Positions
-from whoosh.system import pack_uint
-from whoosh.writing import SegmentWriter
+from whoosh.formats import Characters, Positions
 
 from webapp.model import Article, Page
-from webapp.search import analysis, segment_files, vocabulary
-
-# Field weights are baked into the index: changing one needs `index rebuild`.
-TITLE_BOOST = 3.0
-
-
-TAGS_BOOST = 2.0
-
-
-HEADINGS_BOOST = 2.0
-
+from webapp.search import analysis, segment_files, tuning, vocabulary
 
 TAG_SEPARATOR = "\n"  # tag names are one line each (content.topic_for collapses whitespace)
 
@@ -49,68 +37,28 @@ PAGE = "page"
 PAGE_KEY = "pages/"
 
 
-segment_files.install()  # every index this module opens is read in place, not copied
-
-
 class FastText(TEXT):
     """A TEXT field that indexes plain text straight from `CachedWordAnalyzer`'s word lists.
 
     Whoosh's formats pull one Token at a time through the analyzer; for plain indexing the
-    postings (terms with their counts, positions or character spans) come out the same when
+    postings (terms with their positions or character spans) come out the same when
     built from the analyzer's per-word cache in one loop, which is what indexing a large
-    library spends most of its time on. Values, weights and encodings are the formats' own.
+    library spends most of its time on. Values, weights and encodings are the formats' own
+    (`Format.encode`); any other format is indexed Whoosh's way.
     """
 
     def index(self, value, **kwargs):
         """Return (term bytes, frequency, weight, encoded value) for each term in `value`."""
         analyzer, fmt = self.analyzer, self.format
         if (not isinstance(value, str) or not isinstance(analyzer, analysis.CachedWordAnalyzer)
-                or kwargs or type(fmt) not in (Frequency, Positions, Characters)):  # fmt: skip
+                or kwargs or type(fmt) not in (Positions, Characters)):  # fmt: skip
             yield from super().index(value, **kwargs)
             return
         boost = fmt.field_boost
-        if type(fmt) is Frequency:
-            for term, count in analyzer.counts(value).items():
-                yield term.encode("utf-8"), count, count * boost, pack_uint(count)
-            return
         chars = type(fmt) is Characters
         for term, found in analyzer.occurrences(value).items():
             encoded = fmt.encode(found if chars else [p for p, _, _ in found])
             yield term.encode("utf-8"), len(found), len(found) * boost, encoded
-
-
-class _LengthsOnce:
-    """A segment's per-document reader whose field lengths are read once per field.
-
-    Writing postings asks for the document's field length once per posting (for block
-    statistics), and Whoosh reads it from the length column every time: about a quarter
-    of writing a segment. The values are the same.
-    """
-
-    def __init__(self, reader):
-        self._reader = reader
-        self._lengths: dict[str, list[int]] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        """Return the document's length in the field, as the wrapped reader would."""
-        lengths = self._lengths.get(fieldname)
-        if lengths is None:
-            lengths = self._lengths[fieldname] = [
-                self._reader.doc_field_length(d, fieldname, 0)
-                for d in range(self._reader.doc_count_all())
-            ]
-        return lengths[docnum] if 0 <= docnum < len(lengths) else default
-
-    def __getattr__(self, name):
-        return getattr(self._reader, name)
-
-
-class _SegmentWriter(SegmentWriter):
-    """Whoosh's segment writer, flushing postings with field lengths read once."""
-
-    def per_document_reader(self):
-        """Return the new segment's per-document reader (lengths cached)."""
-        return _LengthsOnce(super().per_document_reader())
 
 
 def make_schema() -> Schema:
@@ -120,13 +68,13 @@ def make_schema() -> Schema:
         # A column too, so related articles map document numbers to slugs without loading
         # every stored body.
         slug=ID(stored=True, unique=True, sortable=True),
-        title=FastText(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
+        title=FastText(analyzer=analyzer, stored=True, field_boost=tuning.TITLE_BOOST),
         summary=FastText(analyzer=analyzer, stored=True),
         # Character positions let highlighting find matches without re-analysing the body.
         body=FastText(analyzer=analyzer, stored=True, chars=True),
-        tags=FastText(analyzer=analyzer, stored=True, field_boost=TAGS_BOOST),
+        tags=FastText(analyzer=analyzer, stored=True, field_boost=tuning.TAGS_BOOST),
         # The section headings: a section about a word weighs more than a passing mention.
-        headings=FastText(analyzer=analyzer, field_boost=HEADINGS_BOOST),
+        headings=FastText(analyzer=analyzer, field_boost=tuning.HEADINGS_BOOST),
         date=ID(stored=True),
         kind=ID(stored=True),
     )
@@ -187,7 +135,7 @@ def build_index(
     index) and the counts are added up into one vocabulary.
     """
     directory.mkdir(parents=True, exist_ok=True)
-    ix = index.create_in(str(directory), make_schema())
+    ix = segment_files.create_in(directory, make_schema())
     documents: list[dict[str, str]] = []
     seen: set[str] = set()
     for article in articles:
@@ -200,7 +148,7 @@ def build_index(
     page_documents = [_page_document(page) for page in pages]
     documents += page_documents
     if executor is None or workers < 2 or len(documents) < 2 * workers:
-        writer = _SegmentWriter(ix, limitmb=128)
+        writer = segment_files.SegmentWriter(ix, limitmb=128)
         try:
             for document in documents:
                 writer.add_document(**document)
@@ -224,9 +172,7 @@ def build_index(
             words.add(tally)
             if progress:
                 progress(len(documents[start : start + step]))
-        writer._close_segment()  # noqa: SLF001 - as whoosh.multiproc.MpWriter commits
-        writer._commit_toc(segments)  # noqa: SLF001
-        writer._finish()  # noqa: SLF001
+        segment_files.commit_segments(writer, segments)
     except BaseException:
         if not writer.is_closed:
             writer.cancel()
@@ -256,19 +202,15 @@ def _write_body_terms(ix, directory: Path, pages: list[dict[str, str]]) -> None:
 def _write_segment(directory: str, documents: list[dict[str, str]]):
     """Write documents into a new segment of the index; return the segment and the
     documents' word counts (in a worker)."""
-    ix = index.open_dir(directory)
-    # The parent holds the lock; segments get unique names, so writers never collide.
-    writer = _SegmentWriter(ix, _lk=False, limitmb=256)
-    for document in documents:
-        writer.add_document(**document)
-    return writer._finalize_segment(), vocabulary.count(map(_words, documents))  # noqa: SLF001
+    segment = segment_files.write_segment(segment_files.open_dir(directory), documents)
+    return segment, vocabulary.count(map(_words, documents))
 
 
 def update_index(directory: Path, changed: Iterable[Article], removed: Iterable[str]) -> None:
     """Replace or add the changed articles and delete the removed slugs, in one commit, and
     change the vocabulary to match."""
     latest = {article.slug: article for article in changed}  # a slug listed twice: last wins
-    ix = index.open_dir(str(directory))
+    ix = segment_files.open_dir(directory)
     writer = ix.writer(timeout=10.0)
     gone: list[str] = []
     added: list[str] = []

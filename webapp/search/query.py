@@ -16,7 +16,7 @@ from whoosh.analysis import (
 )
 from whoosh.support.charset import accent_map
 
-from webapp.search import spelling
+from webapp.search import spelling, tuning
 from webapp.search.analysis import MAX_WORD, QUOTES, WORD, canonical_spelling, is_filler
 
 if TYPE_CHECKING:  # vocabulary.py uses this module's word analysis
@@ -31,18 +31,6 @@ MAX_TERMS = 12
 
 
 MIN_PREFIX = 2
-
-
-# The word being typed completes to at most this many of its most frequent words in the body
-# (and terms in titles and tags): a short prefix over a large vocabulary is what makes
-# as-you-type slow.
-MAX_COMPLETIONS = 25
-
-
-TITLE_COMPLETIONS = 15
-
-
-TAG_COMPLETIONS = 5
 
 
 # "Did you mean": only words of a sensible length are corrected (a Levenshtein automaton
@@ -240,12 +228,13 @@ def completions(
     def in_reader(field: str) -> Callable[[int, str], Iterable[tuple]]:
         return partial(reader.most_frequent_terms, field)
 
-    pairs = {("title", t): None for t in most_frequent(in_reader("title"), TITLE_COMPLETIONS)}
-    pairs |= {("tags", t): None for t in most_frequent(in_reader("tags"), TAG_COMPLETIONS)}
+    pairs = {
+        ("title", t): None for t in most_frequent(in_reader("title"), tuning.TITLE_COMPLETIONS)
+    }
+    pairs |= {("tags", t): None for t in most_frequent(in_reader("tags"), tuning.TAG_COMPLETIONS)}
     # A short prefix is a passing state while typing and its words are the commonest, with
-    # the longest postings: it completes to fewer of them (10 for two letters, 5 more per
-    # letter after, up to MAX_COMPLETIONS).
-    limit = min(MAX_COMPLETIONS, 5 * len(prefix))
+    # the longest postings: it completes to fewer of them.
+    limit = min(tuning.MAX_COMPLETIONS, tuning.COMPLETIONS_PER_LETTER * len(prefix))
     for word in most_frequent(vocabulary.most_frequent, limit):
         pairs |= {("body", token.text): None for token in analyzer(word, mode="query")}
     return tuple(pairs)

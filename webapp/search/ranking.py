@@ -30,15 +30,10 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 from whoosh.searching import Results
 from whoosh.util.numeric import byte_to_length
 
+from webapp.search import tuning
+
 # Document entries kept in score tables per open index (about 100 bytes each): bounds memory.
 MAX_CACHED_POSTINGS = 400_000
-# Nearness: two words typed next to each other that stand within NEAR_WINDOW positions of
-# each other in a field (stop words are not counted) add NEAR_BONUS times their score there.
-# Only the NEAR_CANDIDATES best documents are looked at, so its cost stays constant.
-NEAR_WINDOW = 3
-NEAR_BONUS = 0.5
-NEAR_CANDIDATES = 20
-NEAR_FIELDS = ("title", "headings", "body")
 
 Scores = dict[int, float]
 
@@ -73,7 +68,7 @@ class Ranker:
         the groups it matches (the coordination factor of Lucene's classic scoring), so an
         article holding more of the words that carry meaning ranks higher without one rare
         word deciding everything; each `near` pair of terms that stand close together in a
-        field adds a bonus.
+        field adds a bonus (see `tuning`).
         """
         if not groups:
             return Results(self._searcher, wq.NullQuery, []), 0
@@ -90,7 +85,7 @@ class Ranker:
             scores = {d: s * matched[d] / len(tables) for d, s in summed.items()}
         near = list(near)
         if near:
-            top = heapq.nsmallest(NEAR_CANDIDATES, scores.items(), key=_rank)
+            top = heapq.nsmallest(tuning.NEAR_CANDIDATES, scores.items(), key=_rank)
             bonus = self._nearness(near, sorted(d for d, _ in top))
             scores = {d: s + bonus.get(d, 0.0) for d, s in scores.items()}
         if limit is None or limit >= len(scores):
@@ -104,16 +99,16 @@ class Ranker:
         bonus: dict[int, float] = {}
         for first, second in pairs:
             best: dict[int, float] = {}
-            for field in NEAR_FIELDS:
+            for field in tuning.NEAR_FIELDS:
                 positions = [
                     {d: m.value_as("positions") for d, m in self.postings_at(field, t, docnums)}
                     for t in (first, second)
                 ]
                 for docnum in positions[0].keys() & positions[1].keys():
-                    if _within(positions[0][docnum], positions[1][docnum], NEAR_WINDOW):
+                    if _within(positions[0][docnum], positions[1][docnum], tuning.NEAR_WINDOW):
                         score = self.term_scores(field, first).get(docnum, 0.0)
                         score += self.term_scores(field, second).get(docnum, 0.0)
-                        best[docnum] = max(best.get(docnum, 0.0), NEAR_BONUS * score)
+                        best[docnum] = max(best.get(docnum, 0.0), tuning.NEAR_BONUS * score)
             for docnum, extra in best.items():
                 bonus[docnum] = bonus.get(docnum, 0.0) + extra
         return bonus
@@ -240,13 +235,13 @@ def field_lengths(segment, field: str, default: int) -> list[int | None]:
     """
     count = segment.doc_count_all()
     try:
-        column = segment._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)  # noqa: SLF001
+        column = segment._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)  # noqa: SLF001 - see the docstring
         if column is None:
             return [default] * count
         stored = column._count  # noqa: SLF001 - documents past it have the default byte, 0
-        if column._fixedlen != 1 or column._default != 0:  # noqa: SLF001
+        if column._fixedlen != 1 or column._default != 0:  # noqa: SLF001 - see the docstring
             raise AttributeError("not a one-byte length column")
-        data = column._dbfile.get(column._basepos, stored)  # noqa: SLF001
+        data = column._dbfile.get(column._basepos, stored)  # noqa: SLF001 - see the docstring
     except AttributeError:
         return [segment.doc_field_length(d, field, default) for d in range(count)]
     return [_LENGTHS[byte] for byte in data[:count]] + [None] * max(0, count - len(data))
@@ -307,22 +302,22 @@ def posting_blocks(matcher, values: bool = False):
     matcher is read the slow, public way.
     """
     deleted: frozenset[int] | set[int] = frozenset()
-    if type(matcher).__name__ == "FilterMatcher" and matcher._exclude and matcher.boost == 1:  # noqa: SLF001
-        deleted, matcher = matcher._ids, matcher.child  # noqa: SLF001
+    if type(matcher).__name__ == "FilterMatcher" and matcher._exclude and matcher.boost == 1:  # noqa: SLF001 - see the docstring
+        deleted, matcher = matcher._ids, matcher.child  # noqa: SLF001 - see the docstring
     if type(matcher).__name__ == "W3LeafMatcher":
         while matcher.is_active():
             start = matcher._i  # noqa: SLF001 - see the docstring
-            matcher._read_ids()  # noqa: SLF001
-            matcher._read_weights()  # noqa: SLF001
-            block = [matcher._ids[start:], matcher._weights[start:]]  # noqa: SLF001
+            matcher._read_ids()  # noqa: SLF001 - see the docstring
+            matcher._read_weights()  # noqa: SLF001 - see the docstring
+            block = [matcher._ids[start:], matcher._weights[start:]]  # noqa: SLF001 - see the docstring
             if values:
-                matcher._read_values()  # noqa: SLF001
-                block.append(matcher._values[start:])  # noqa: SLF001
+                matcher._read_values()  # noqa: SLF001 - see the docstring
+                block.append(matcher._values[start:])  # noqa: SLF001 - see the docstring
             if deleted:
                 kept = [i for i, docnum in enumerate(block[0]) if docnum not in deleted]
                 block = [[column[i] for i in kept] for column in block]
             yield tuple(block)
-            matcher._next_block()  # noqa: SLF001
+            matcher._next_block()  # noqa: SLF001 - see the docstring
         return
     columns: tuple[list, ...] = ([], [], []) if values else ([], [])
     while matcher.is_active():

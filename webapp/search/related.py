@@ -1,6 +1,7 @@
 """Related articles: for each article, the others a reader would choose next, with why.
 
-Computed once per generation from the index's statistics; see `compute_related`.
+Computed once per generation from the index's statistics; see `compute_related`. Its weights
+and cut-offs are in `tuning`.
 """
 
 from __future__ import annotations
@@ -14,47 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from whoosh import index
-
 from webapp.model import Article, Related, body_links
-from webapp.search import vocabulary
+from webapp.search import segment_files, tuning, vocabulary
 from webapp.search.body_terms import BodyStats, SurfaceWords, telling_terms
 from webapp.search.indexing import BODY_TERMS
-
-# Related articles: key terms per article, candidates looked at, and the score parts.
-
-
-MLT_CANDIDATES = 20
-
-
-TOPIC_CANDIDATES = 50  # per topic, newest first, so a topic on every article stays cheap
-
-
-# A shared topic adds TOPIC_BONUS times how specific it is (1 for a topic on two articles,
-# 0 for one on every article; the two most specific shared topics count), so a broad tag
-# such as "self-care" says little and a narrow one such as "grief" says much.
-TOPIC_BONUS = 0.2
-
-
-BACKLINK_BONUS = 0.1  # the other article links to this one
-
-
-# Closeness in wording is counted both ways: this share of it is how much of the other
-# article's key-term weight this one holds, the rest how much of this one's the other holds.
-REVERSE_WEIGHT = 0.5
-
-
-# Below this share of its most telling words being shared, an article is about something
-# no other covers, and coverage is measured against all its words.
-OWN_WORDS = 0.5
-
-
-# The cut-off: a candidate the author did not link must score this much (chosen from the
-# judgments: see docs/search-quality.md).
-MIN_SCORE = 0.5
-
-
-MIN_SPECIFICITY = 0.5  # a shared topic this specific is reason enough to name it
 
 
 @dataclass(frozen=True)
@@ -74,7 +38,7 @@ class RelatedInput:
 def related_input(article: Article, with_text: bool = True) -> RelatedInput:
     """Return an article's RelatedInput, with or without its text."""
     # The title is repeated so its words weigh more among the key terms.
-    text = f"{article.title}\n{article.title}\n{article.summary}\n{article.body_text}"
+    text = "\n".join([article.title] * tuning.TITLE_REPEATS + [article.summary, article.body_text])
     topics = tuple((t.slug, t.name) for t in article.topics)
     return RelatedInput(text if with_text else "", topics,
                         article.date.toordinal(), body_links(article))  # fmt: skip
@@ -98,6 +62,7 @@ def compute_related(
     BM25 score means the same in every index), plus TOPIC_BONUS for how specific the topics
     they share are, plus BACKLINK_BONUS when they link to this article. Only candidates
     that score MIN_SCORE are kept, so an article with nothing in common gets no padding.
+    The weights and cut-offs named here are in `tuning`.
 
     More-like-this is Whoosh's own recipe computed straight from the index statistics: the
     key terms are the article's top KEY_TERMS by Bo1 (`whoosh.classify.Expander`) among the
@@ -163,8 +128,9 @@ class _TextMatch(NamedTuple):
 
     @property
     def score(self) -> float:
-        """Closeness and coverage, half each."""
-        return 0.5 * self.closeness + 0.5 * self.coverage
+        """Closeness and coverage, `tuning.CLOSENESS_SHARE` of it closeness."""
+        share = tuning.CLOSENESS_SHARE
+        return share * self.closeness + (1 - share) * self.coverage
 
 
 def _text_matches(
@@ -203,7 +169,7 @@ def _text_matches(
 
 def _matches_for(directory: str, texts: dict[str, str],
                  public: frozenset[str]) -> dict[str, dict[str, _TextMatch]]:  # fmt: skip
-    ix = index.open_dir(directory)
+    ix = segment_files.open_dir(directory)
     try:
         with ix.searcher() as searcher:
             body_terms = vocabulary.read(Path(directory) / BODY_TERMS)
@@ -254,7 +220,9 @@ def _closest_in_wording(stats: BodyStats, slug: str, text: str,
     # be matched, so it counts against none), unless the article's most telling words are
     # mostly its own: then it is about something no other article covers.
     shared_weight = sum(weight for _, weight in key_terms)
-    total_weight = (shared_weight if shared_weight >= OWN_WORDS * overall else overall) or 1.0
+    total_weight = (
+        shared_weight if shared_weight >= tuning.OWN_WORDS * overall else overall
+    ) or 1.0
     # BM25F over the body, as Whoosh scores Or([Term("body", t, boost=w), ...]).
     postings = [(stats.postings(term), weight) for term, weight in key_terms]
     candidates: set[int] = set()
@@ -270,7 +238,7 @@ def _closest_in_wording(stats: BodyStats, slug: str, text: str,
     for found, weight in postings:
         for docnum in candidates & found.keys():
             scores[docnum] += weight * found[docnum]
-    hits = heapq.nsmallest(MLT_CANDIDATES, scores.items(), key=lambda x: (-x[1], x[0]))
+    hits = heapq.nsmallest(tuning.MLT_CANDIDATES, scores.items(), key=lambda x: (-x[1], x[0]))
     best = max((score for _, score in hits), default=1.0) or 1.0
     words = SurfaceWords(stats.analyzer, text)
     matches = {}
@@ -292,12 +260,12 @@ def _related_to(slug: str, matches: Mapping[str, Mapping[str, _TextMatch]],
     linked = [s for s in article.links if s in public and s != slug][:limit]
     candidates = {s for s in mine if s in public}
     for topic in library.topics[slug]:
-        candidates.update(library.by_topic.get(topic, [])[:TOPIC_CANDIDATES])
+        candidates.update(library.by_topic.get(topic, [])[: tuning.TOPIC_CANDIDATES])
     candidates |= library.linked_from.get(slug, set())
     scored = []
     for other in candidates - {slug} - set(linked):
         shared = library.shared_topics(slug, other)
-        specificity = sum(value for value, _ in shared[:2])
+        specificity = sum(value for value, _ in shared[: tuning.SHARED_TOPICS])
         links_here = other in library.linked_from.get(slug, ())
         there = mine.get(other)
         closeness = 0.0
@@ -306,10 +274,11 @@ def _related_to(slug: str, matches: Mapping[str, Mapping[str, _TextMatch]],
             # how much of the other's this one holds. An article that mentions this one's
             # subject in passing is close one way only.
             back = matches.get(other, {}).get(slug)
-            closeness = (1 - REVERSE_WEIGHT) * there.score
-            closeness += REVERSE_WEIGHT * (back.score if back else 0.0)
-        score = closeness + TOPIC_BONUS * specificity + BACKLINK_BONUS * links_here
-        if score >= MIN_SCORE:
+            closeness = (1 - tuning.REVERSE_WEIGHT) * there.score
+            closeness += tuning.REVERSE_WEIGHT * (back.score if back else 0.0)
+        score = closeness + tuning.TOPIC_BONUS * specificity
+        score += tuning.BACKLINK_BONUS * links_here
+        if score >= tuning.MIN_SCORE:
             # Ties go to the closer text, then the newer article: never to the alphabet alone.
             cover = there.coverage if there else 0.0
             rank = (-round(score, 9), -cover, -public[other].ordinal, other)
@@ -325,7 +294,7 @@ def _reason(shared, links_here: bool, found: tuple[str, ...]) -> str:
     """Return in plain words why a candidate is related: a link, a topic or shared words."""
     if links_here:
         return "Links to this article"
-    if shared and (shared[0][0] >= MIN_SPECIFICITY or not found):
+    if shared and (shared[0][0] >= tuning.MIN_SPECIFICITY or not found):
         return f"Also about {shared[0][1]}"
     if len(found) == 2:
         return f"Also about {found[0]} and {found[1]}"

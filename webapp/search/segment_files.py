@@ -1,13 +1,18 @@
-"""Whoosh reads the files inside a segment straight from its memory map, without copying them.
+"""Whoosh's segments below its public API, in one place: opened to be read in place, and
+written by several processes and committed as one index.
 
-Whoosh opens each file inside a compound segment (`.seg`) as a `BufferFile` over a slice of
-the segment's memory map, and `BufferFile` wraps that slice in an `io.BytesIO`, which copies
-it. So opening an index copied every term file, and the first search copied every postings
-file: at 10,000 articles some 60 MB per process, and tens of milliseconds each time a
-server process or `index update` opens a generation. `SliceFile` reads the slice where it
-lies. `install()` makes Whoosh's compound storage use it; nothing else changes, the bytes
-read are the same. Pinned to whoosh-reloaded 2.7.5, whose `CompoundStorage.open_file`
-looks `BufferFile` up in its module when it opens a file.
+Everything here leans on whoosh-reloaded 2.7.5's internals (its compound storage, segment
+writer and their private methods); tests/test_segment_files.py compares each with what
+Whoosh's own code gives, so an upgrade that changes them fails there first.
+
+Reading in place: Whoosh opens each file inside a compound segment (`.seg`) as a
+`BufferFile` over a slice of the segment's memory map, and `BufferFile` wraps that slice in
+an `io.BytesIO`, which copies it. So opening an index copied every term file, and the first
+search copied every postings file: at 10,000 articles some 60 MB per process, and tens of
+milliseconds each time a server process or `index update` opens a generation. `SliceFile`
+reads the slice where it lies. `open_dir` and `create_in` make Whoosh's compound storage use
+it before they open an index; nothing else changes, the bytes read are the same. Whoosh's
+`CompoundStorage.open_file` looks `BufferFile` up in its module when it opens a file.
 
 Closing a storage also releases every view its files still hold. Whoosh's readers refer to
 each other in cycles, so without that the views, and with them the memory map and its file
@@ -19,9 +24,13 @@ from __future__ import annotations
 
 import os
 import weakref
+from pathlib import Path
 
+from whoosh import index
+from whoosh.fields import Schema
 from whoosh.filedb import compound
 from whoosh.filedb.structfile import BufferFile
+from whoosh.writing import SegmentWriter as _WhooshSegmentWriter
 
 
 class _SliceReader:
@@ -69,7 +78,7 @@ class _SliceReader:
 class SliceFile(BufferFile):
     """A `BufferFile` that reads its buffer in place instead of from a copy of it."""
 
-    def __init__(self, buf, name=None, onclose=None):  # noqa: D107 - BufferFile's arguments
+    def __init__(self, buf, name=None, onclose=None):
         # BufferFile.__init__ is not called: it is the copy this class exists to avoid.
         self._buf = buf
         self._name = name
@@ -117,9 +126,83 @@ _whoosh_open_file = compound.CompoundStorage.open_file
 _whoosh_close = compound.CompoundStorage.close
 
 
-def install() -> None:
+def _read_in_place() -> None:
     """Make Whoosh open the files inside compound segments as `SliceFile`s, and release
-    them when their storage closes."""
+    them when their storage closes (for every index of the process; done again, no-op)."""
     compound.BufferFile = SliceFile
     compound.CompoundStorage.open_file = _open_file
     compound.CompoundStorage.close = _close
+
+
+def open_dir(directory: Path | str) -> index.Index:
+    """Open the Whoosh index in `directory`, its segment files to be read in place.
+
+    Every index the site opens goes through here (or `create_in`), in whichever process:
+    a server's, the build's or a worker's, started any way.
+    """
+    _read_in_place()
+    return index.open_dir(str(directory))
+
+
+def create_in(directory: Path | str, schema: Schema) -> index.Index:
+    """Create an empty Whoosh index in `directory`, opened as `open_dir` opens one."""
+    _read_in_place()
+    return index.create_in(str(directory), schema)
+
+
+_DEFAULT = object()
+
+
+class _LengthsOnce:
+    """A segment's per-document reader whose field lengths are read once per field.
+
+    Writing postings asks for the document's field length once per posting (for block
+    statistics), and Whoosh reads it from the length column every time: about a quarter
+    of writing a segment. The values are the same.
+    """
+
+    def __init__(self, reader):
+        self._reader = reader
+        self._lengths: dict[str, list] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        """Return the document's length in the field, as the wrapped reader would."""
+        lengths = self._lengths.get(fieldname)
+        if lengths is None:
+            # Read with a marker for "the reader's default", so any default is answered
+            # as the reader would answer it, not the one the first caller gave.
+            lengths = self._lengths[fieldname] = [
+                self._reader.doc_field_length(d, fieldname, _DEFAULT)
+                for d in range(self._reader.doc_count_all())
+            ]
+        found = lengths[docnum] if 0 <= docnum < len(lengths) else _DEFAULT
+        return default if found is _DEFAULT else found
+
+    def __getattr__(self, name):
+        return getattr(self._reader, name)
+
+
+class SegmentWriter(_WhooshSegmentWriter):
+    """Whoosh's segment writer, flushing postings with field lengths read once."""
+
+    def per_document_reader(self):
+        """Return the new segment's per-document reader (lengths cached)."""
+        return _LengthsOnce(super().per_document_reader())
+
+
+def write_segment(ix: index.Index, documents) -> object:
+    """Write documents into a new segment of the index, not yet part of it, and return the
+    segment for `commit_segments` (in a worker process, while the parent holds the lock)."""
+    # Segments get unique names, so writers that take no lock never collide.
+    writer = SegmentWriter(ix, _lk=False, limitmb=256)
+    for document in documents:
+        writer.add_document(**document)
+    return writer._finalize_segment()  # noqa: SLF001 - as whoosh.multiproc's workers do
+
+
+def commit_segments(writer, segments: list) -> None:
+    """Commit segments written by `write_segment` as the index's, through the writer that
+    holds its lock, as `whoosh.multiproc.MpWriter` commits its workers' segments."""
+    writer._close_segment()  # noqa: SLF001 - see the docstring
+    writer._commit_toc(segments)  # noqa: SLF001 - see the docstring
+    writer._finish()  # noqa: SLF001 - see the docstring

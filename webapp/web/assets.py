@@ -21,7 +21,7 @@ RECHECK_SECONDS = 1.0
 
 
 @cache
-def _fingerprint(path: Path, mtime_ns: int) -> str:
+def _fingerprint(path: Path, mtime_ns: int) -> str:  # noqa: ARG001 - the key is the version
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 

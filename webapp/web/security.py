@@ -70,7 +70,7 @@ class NoSessions(SessionInterface):
     The header hook alone would not do: Flask saves the session after that hook has run.
     """
 
-    def open_session(self, app, request):
+    def open_session(self, app, request):  # noqa: ARG002 - Flask's SessionInterface
         """Return no session, which makes Flask use one that refuses writes."""
         return None
 
