@@ -18,14 +18,15 @@ from typing import Any
 import yaml
 
 # The most bytes one content file may hold: a long article is a few tens of kilobytes, and
-# every file is read whole (and an article rendered and indexed) by each build and check.
-# A 50 MB article took a check 14 s and 0.9 GB. Larger files are refused, unread.
+# every file is read whole (and an article rendered and indexed) by each build and check,
+# so one huge file would make every check slow and memory-hungry. Larger files are refused,
+# unread.
 MAX_FILE_BYTES = 1_000_000
 
 
 # How deeply YAML lists and mappings may nest ("[[[…" counts each bracket). Front matter
 # and site.yml need four or five levels; libyaml takes quadratic time over deep nesting and
-# crashes the process outright at about 100,000 levels.
+# crashes the process outright when it is deep enough.
 MAX_YAML_DEPTH = 20
 
 
@@ -46,11 +47,11 @@ def load_yaml(text: str, loader: type = SafeLoader) -> Any:
     Refused (with yaml.YAMLError carrying a `problem` and its `problem_mark`, whose `line`
     counts from 0):
     - aliases (`*name`, and so `<<: *name` merges): an alias repeats an anchored value
-      without repeating its text, so nine levels of nine make 387 million strings from a
-      few hundred bytes (the "billion laughs"); quoting one in an error message took 2.2 GB
-      and ended in a MemoryError. Nothing we read needs them.
+      without repeating its text, so a few hundred bytes can stand for hundreds of millions
+      of strings (the "billion laughs"), and even quoting one in an error message exhausts
+      memory. Nothing we read needs them.
     - lists and mappings nested more than MAX_YAML_DEPTH deep: libyaml takes quadratic time
-      over deep nesting and crashes the process at about 100,000 levels.
+      over deep nesting and crashes the process when it is deep enough.
     A first pass over the parser's events finds either before anything is built; it stops
     at the first, having read little more than the text up to it.
     """
@@ -90,7 +91,7 @@ def read_file(path: Path | str, content_dir: Path, limit: int | None = None) -> 
     when it may not be read: it is not a regular file (a folder, a named pipe, a device), it
     is a link to somewhere outside `content_dir` or to nothing, or it holds more than `limit`
     bytes (MAX_FILE_BYTES by default). All of that is checked before a byte is read, so a
-    link to /dev/zero or a 50 MB file costs nothing, and a named pipe never hangs a build.
+    link to /dev/zero or a huge file costs nothing, and a named pipe never hangs a build.
     """
     limit = MAX_FILE_BYTES if limit is None else limit
     root = os.path.realpath(content_dir)

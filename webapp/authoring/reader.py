@@ -148,7 +148,7 @@ def read_changed_articles(
     """
     by_slug: dict[str, list[str]] = {}
     for relative in sorted(article_files):
-        # String operations, not a Path per file: an update at 10,000 articles pays for each.
+        # String operations, not a Path per file: an update pays for each file it looks at.
         by_slug.setdefault(os.path.basename(relative).removesuffix(".md"), []).append(relative)
     articles, problems = [], []
     for relative in sorted(files):

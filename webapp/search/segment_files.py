@@ -8,8 +8,8 @@ Whoosh's own code gives, so an upgrade that changes them fails there first.
 Reading in place: Whoosh opens each file inside a compound segment (`.seg`) as a
 `BufferFile` over a slice of the segment's memory map, and `BufferFile` wraps that slice in
 an `io.BytesIO`, which copies it. So opening an index copied every term file, and the first
-search copied every postings file: at 10,000 articles some 60 MB per process, and tens of
-milliseconds each time a server process or `index update` opens a generation. `SliceFile`
+search copied every postings file: megabytes per process, and a delay each time a server
+process or `index update` opens a generation (docs/performance.md has the figures). `SliceFile`
 reads the slice where it lies. `open_dir` and `create_in` make Whoosh's compound storage use
 it before they open an index; nothing else changes, the bytes read are the same. Whoosh's
 `CompoundStorage.open_file` looks `BufferFile` up in its module when it opens a file.

@@ -5,7 +5,7 @@ A word found in no article is corrected only when it is no English word either, 
 "mourning", "lost", "dead" and "cope" are never turned into other words. The English word
 list is pyspellchecker's (about 160,000 words from large corpora), held compactly: measured
 against wordfreq, it knew every everyday word we tried and none of the common misspellings,
-where wordfreq gives many misspellings a frequency ("greif", "boundries") and installs 58 MB.
+where wordfreq gives many misspellings a frequency ("greif", "boundries") and is far larger.
 """
 
 from __future__ import annotations
