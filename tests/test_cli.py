@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
 import subprocess
@@ -395,6 +396,21 @@ def test_status_fails_on_a_damaged_index_as_serving_would(runner, index_dir):
     assert result.exit_code == 1
     assert "damaged" in result.output and "index rebuild" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_index_built_by_an_older_version_is_refused_by_name_and_rebuilt(runner, index_dir):
+    # Its pickles may name classes that have since moved: it must never be opened.
+    generation = index_dir / (index_dir / "CURRENT").read_text().strip()
+    manifest = json.loads((generation / "manifest.json").read_text())
+    manifest["format"] -= 1
+    (generation / "manifest.json").write_text(json.dumps(manifest))
+    for command in ("status", "update"):
+        result = runner.invoke(args=["index", command])
+        assert result.exit_code == 1
+        assert "older version" in result.output and "index rebuild" in result.output
+        assert "Traceback" not in result.output
+    assert runner.invoke(args=["index", "rebuild"]).exit_code == 0
+    assert runner.invoke(args=["index", "status"]).exit_code == 0
 
 
 # --- hostile files -----------------------------------------------------------------------

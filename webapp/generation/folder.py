@@ -14,7 +14,10 @@ from pathlib import Path
 
 from webapp.generation import store
 
-FORMAT = 12  # bump when the snapshot layout changes; older generations are then rebuilt
+# Bump when the snapshot layout changes, or when a class stored in it moves: Whoosh's schema
+# and the stored content name their classes by module path. Older generations are then
+# refused by name and rebuilt. 13: the packages of the layered layout.
+FORMAT = 13
 
 
 # 5: "Did you mean" and completions read whoosh/vocabulary.bin, no longer a `words` field.
