@@ -1,8 +1,8 @@
 """The index under faults: killed and concurrent builds, damaged files, a read-only folder.
 
 Builds are killed in a real subprocess (`flask --app wsgi index rebuild`) at named stages:
-`WEBAPP_TEST_PAUSE_AT=<stage>` makes the build print a marker on stderr and wait on stdin
-there (see `webapp.build.stages.pause_point`), so each kill lands at a known point.
+run through `tests/fault_injection.py`, the build prints a marker on stderr and waits on
+stdin there, so each kill lands at a known point.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from pathlib import Path
 import pytest
 
 from webapp import create_app
-from webapp.build import pipeline, prerender, workers
+from webapp.build import prerender, workers
 from webapp.build.pipeline import rebuild
-from webapp.build.stages import PAUSE_ENV, PAUSE_STAGES
 from webapp.generation.folder import current_generation
 
 from .conftest import ROOT, htmx_headers, make_app
+from .fault_injection import MARKER, PRERENDERING, REBUILD_STAGES
 
 NEW_WORD = "quokkaberry"  # appears in the content only after the change a build picks up
 ARTICLE = "/articles/living-with-grief"
@@ -42,14 +42,11 @@ def add_new_word(content_dir: Path) -> None:
     path.write_text(path.read_text("utf-8") + f"\n\nA {NEW_WORD} paragraph.\n", "utf-8")
 
 
-def start_rebuild(content_dir: Path, index_dir: Path, pause_at: str | None) -> subprocess.Popen:
-    """Start `flask --app wsgi index rebuild` on the given folders."""
+def start_rebuild(content_dir: Path, index_dir: Path, pause_at: str) -> subprocess.Popen:
+    """Start `flask --app wsgi index rebuild` on the given folders, to pause at `pause_at`."""
     env = {**os.environ, "FLASK_CONTENT_DIR": str(content_dir), "FLASK_INDEX_DIR": str(index_dir)}
-    env.pop(PAUSE_ENV, None)
-    if pause_at:
-        env[PAUSE_ENV] = pause_at
     return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "index", "rebuild"],
+        [sys.executable, "-m", "tests.fault_injection", pause_at, "index", "rebuild"],
         cwd=ROOT,
         env=env,
         stdin=subprocess.PIPE,
@@ -60,7 +57,7 @@ def start_rebuild(content_dir: Path, index_dir: Path, pause_at: str | None) -> s
 
 def wait_for_pause(build: subprocess.Popen, stage: str, deadline: float = 120) -> None:
     """Read the build's stderr until it says it paused at `stage`."""
-    marker = f"{PAUSE_ENV}: paused at {stage}".encode()
+    marker = f"{MARKER} {stage}".encode()
     seen = b""
     give_up = time.monotonic() + deadline
     with selectors.DefaultSelector() as selector:
@@ -111,7 +108,7 @@ def serving(index_dir: Path, content_dir: Path) -> object:
 # --- killed builds ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stage", PAUSE_STAGES)
+@pytest.mark.parametrize("stage", REBUILD_STAGES)
 def test_a_killed_rebuild_leaves_the_old_index_serving_and_the_next_one_works(
     client, content_dir, index_dir, stage
 ):
@@ -210,7 +207,7 @@ def large_content(tmp_path_factory) -> Path:
 
 
 @needs_workers
-@pytest.mark.parametrize("stage", ["indexing", pipeline.PRERENDERING])
+@pytest.mark.parametrize("stage", ["indexing", PRERENDERING])
 def test_a_killed_build_leaves_no_worker_process_running(large_content, tmp_path, stage):
     index_dir = tmp_path / "index"
     build = start_rebuild(large_content, index_dir, stage)
