@@ -171,11 +171,21 @@ needs_workers = pytest.mark.skipif(
 )
 
 
+def started_at(pid: int) -> str | None:
+    """Return when the process started (clock ticks since boot, as a build records its
+    workers), or None if it is not running (a zombie not yet waited for is not)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return None if fields[0] in (b"Z", b"X") else fields[19].decode("ascii")
+
+
 def children(pid: int) -> dict[int, bytes]:
     """Return the command line of each running process whose parent is `pid`."""
     found = {}
     for entry in os.listdir("/proc"):
-        if entry.isdigit() and workers._start_time(int(entry)) is not None:
+        if entry.isdigit() and started_at(int(entry)) is not None:
             try:
                 stat = Path(f"/proc/{entry}/stat").read_bytes()
                 if int(stat.rsplit(b")", 1)[1].split()[1]) == pid:
@@ -187,7 +197,7 @@ def children(pid: int) -> dict[int, bytes]:
 
 def running(pids) -> list[int]:
     """Return those of `pids` still running (a zombie not yet waited for is not)."""
-    return [pid for pid in pids if workers._start_time(pid) is not None]
+    return [pid for pid in pids if started_at(pid) is not None]
 
 
 @pytest.fixture(scope="module")
@@ -254,17 +264,17 @@ def test_the_next_build_kills_workers_that_outlived_a_killed_build(content_dir, 
     straggler, reused, busy = sleeper(), sleeper(), sleeper()
     try:
         dead_owner = subprocess.Popen([sys.executable, "-c", "pass"])
-        dead_owner_started = workers._start_time(dead_owner.pid)
+        dead_owner_started = started_at(dead_owner.pid)
         dead_owner.wait()
-        me = f"{os.getpid()} {workers._start_time(os.getpid())}"
+        me = f"{os.getpid()} {started_at(os.getpid())}"
         stale = index_dir / f"{workers.WORKERS}{dead_owner.pid}-1"
         stale.write_text(
             f"{dead_owner.pid} {dead_owner_started}\n"
-            f"{straggler.pid} {workers._start_time(straggler.pid)}\n"
+            f"{straggler.pid} {started_at(straggler.pid)}\n"
             f"{reused.pid} 12345\n"  # its PID, but the process recorded started at another time
         )
         live = index_dir / f"{workers.WORKERS}{os.getpid()}-2"
-        live.write_text(f"{me}\n{busy.pid} {workers._start_time(busy.pid)}\n")
+        live.write_text(f"{me}\n{busy.pid} {started_at(busy.pid)}\n")
         with caplog.at_level(logging.WARNING, logger="webapp"):
             rebuild(content_dir, index_dir)
         assert straggler.wait(timeout=10) == -9

@@ -11,10 +11,11 @@ import threading
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from whoosh import index as whoosh_index
 
 from webapp.authoring import rendering
 from webapp.model import Article, topic_for
-from webapp.search import analysis, engine, indexing, query, snippets
+from webapp.search import analysis, engine, indexing, query, snippets, vocabulary
 from webapp.search.related import compute_related
 
 
@@ -259,9 +260,10 @@ def test_prefix_expansion_is_bounded(tmp_path):
     ]
     indexing.build_index(tmp_path / "ix", docs)
     opened = engine.SearchIndex(tmp_path / "ix")
+    known = vocabulary.read(tmp_path / "ix" / vocabulary.FILE)
     try:
-        reader = opened._searcher.reader()
-        pairs = query.completions(reader, opened._vocabulary, analysis.text_analyzer(), "ab")
+        with whoosh_index.open_dir(str(tmp_path / "ix")).reader() as reader:
+            pairs = query.completions(reader, known, analysis.text_analyzer(), "ab")
         fields = [field for field, _ in pairs]
         assert fields.count("body") <= query.MAX_COMPLETIONS
         assert fields.count("title") <= query.TITLE_COMPLETIONS
