@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run preview test deps bench-deps install index lint format loadtest loadtest-proxy bench quality clean
+.PHONY: run preview test test-fast screenshots golden deps bench-deps install index lint format loadtest loadtest-proxy bench quality clean
 
 run: install index  ## serve the sample content at http://127.0.0.1:$(PORT)
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
@@ -16,6 +16,15 @@ preview: install  ## the writer's preview: drafts shown, pages reload on save, a
 
 test: deps install node_modules/.package-lock.json  ## the whole suite, real-browser tests included
 	$(BIN)/pytest
+
+test-fast: deps install node_modules/.package-lock.json  ## the suite without a browser: the inner loop
+	$(BIN)/pytest -m "not browser"
+
+screenshots: deps install node_modules/.package-lock.json  ## pictures of every page in screenshots/
+	$(BIN)/pytest -m screenshots tests/browser/test_screenshots.py
+
+golden: install  ## rewrite tests/golden/ from the pages as they render now; review the diff
+	GOLDEN_UPDATE=1 $(BIN)/pytest tests/test_golden.py
 
 deps:  ## chromium, Java, npm and nginx: installed with apt-get as root, else the command is named
 	@sh scripts/deps.sh

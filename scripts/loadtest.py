@@ -282,7 +282,6 @@ def main() -> int:
             "FLASK_INDEX_DIR": str(index_dir),
             "ACCESS_LOG": str(work / "access.log"),
         }
-        env.pop("WEBAPP_TEST_PAUSE_AT", None)
         subprocess.run(
             [PYTHON, "-m", "flask", "--app", "wsgi", "index", "rebuild"],
             cwd=ROOT,

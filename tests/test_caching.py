@@ -8,6 +8,7 @@ from pathlib import Path
 
 import brotli
 import pytest
+from flask import template_rendered
 
 from webapp.build import pipeline
 from webapp.generation.snapshot import load_snapshot
@@ -221,10 +222,13 @@ def test_rebuild_reuses_unchanged_articles_and_renders_changed_ones(content_dir,
 
 
 def test_repeat_views_come_from_the_page_cache_unchanged(app, client):
-    first = client.get(ARTICLE, headers=GZIP)
-    cache = app.extensions["page_cache"]
-    assert cache._entries  # stored after the first view
-    second = client.get(ARTICLE, headers=GZIP)
+    rendered = []
+    with template_rendered.connected_to(lambda sender, template, **_: rendered.append(template)):
+        first = client.get(ARTICLE, headers=GZIP)
+        assert rendered  # the first view is rendered...
+        rendered.clear()
+        second = client.get(ARTICLE, headers=GZIP)
+        assert rendered == []  # ...the second comes from the cache
     assert second.get_data() == first.get_data()
     assert dict(second.headers) == dict(first.headers)
     revalidated = client.get(ARTICLE, headers={**GZIP, "If-None-Match": first.headers["ETag"]})

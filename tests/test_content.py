@@ -211,6 +211,18 @@ def test_numbers_and_text_as_unknown_field_names_are_each_named(content_dir):
     assert sorted(p.field for p in load_library(content_dir).problems) == ["1", "mood"]
 
 
+def test_an_author_file_with_an_unknown_field_is_named_and_still_used(content_dir):
+    # A misspelt field ("credential") would otherwise vanish from the page without a word.
+    path = content_dir / "authors" / "sam-example.md"
+    path.write_text(path.read_text("utf-8").replace("credentials:", "credential:"), "utf-8")
+    library = load_library(content_dir)
+    [problem] = library.problems
+    assert (problem.path, problem.field) == ("content/authors/sam-example.md", "credential")
+    assert "is not a field we use (known: credentials, name)" in problem.message
+    assert "skipped" not in str(problem)
+    assert library.authors["sam-example"].name == "Sam Example"
+
+
 @pytest.mark.parametrize("tag", ["🙂", "!!!", " - "])
 def test_a_tag_with_no_letters_or_digits_never_becomes_a_topic(content_dir, tag):
     write_article(

@@ -80,7 +80,6 @@ def deployed(folder: Path):
         "FORWARDED_ALLOW_IPS": "127.0.0.1",
         "WEB_CONCURRENCY": "1",
     }
-    env.pop("WEBAPP_TEST_PAUSE_AT", None)
     cli(env, "index", "rebuild")
     with (
         instances(env, folder) as started,

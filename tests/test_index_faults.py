@@ -1,8 +1,8 @@
 """The index under faults: killed and concurrent builds, damaged files, a read-only folder.
 
 Builds are killed in a real subprocess (`flask --app wsgi index rebuild`) at named stages:
-`WEBAPP_TEST_PAUSE_AT=<stage>` makes the build print a marker on stderr and wait on stdin
-there (see `webapp.build.stages.pause_point`), so each kill lands at a known point.
+run through `tests/fault_injection.py`, the build prints a marker on stderr and waits on
+stdin there, so each kill lands at a known point.
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from pathlib import Path
 import pytest
 
 from webapp import create_app
-from webapp.build import pipeline, prerender, workers
+from webapp.build import prerender, workers
 from webapp.build.pipeline import rebuild
-from webapp.build.stages import PAUSE_ENV, PAUSE_STAGES
 from webapp.generation.folder import current_generation
 
 from .conftest import ROOT, htmx_headers, make_app
+from .fault_injection import MARKER, PRERENDERING, REBUILD_STAGES
 
 NEW_WORD = "quokkaberry"  # appears in the content only after the change a build picks up
 ARTICLE = "/articles/living-with-grief"
@@ -42,14 +42,11 @@ def add_new_word(content_dir: Path) -> None:
     path.write_text(path.read_text("utf-8") + f"\n\nA {NEW_WORD} paragraph.\n", "utf-8")
 
 
-def start_rebuild(content_dir: Path, index_dir: Path, pause_at: str | None) -> subprocess.Popen:
-    """Start `flask --app wsgi index rebuild` on the given folders."""
+def start_rebuild(content_dir: Path, index_dir: Path, pause_at: str) -> subprocess.Popen:
+    """Start `flask --app wsgi index rebuild` on the given folders, to pause at `pause_at`."""
     env = {**os.environ, "FLASK_CONTENT_DIR": str(content_dir), "FLASK_INDEX_DIR": str(index_dir)}
-    env.pop(PAUSE_ENV, None)
-    if pause_at:
-        env[PAUSE_ENV] = pause_at
     return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "index", "rebuild"],
+        [sys.executable, "-m", "tests.fault_injection", pause_at, "index", "rebuild"],
         cwd=ROOT,
         env=env,
         stdin=subprocess.PIPE,
@@ -60,7 +57,7 @@ def start_rebuild(content_dir: Path, index_dir: Path, pause_at: str | None) -> s
 
 def wait_for_pause(build: subprocess.Popen, stage: str, deadline: float = 120) -> None:
     """Read the build's stderr until it says it paused at `stage`."""
-    marker = f"{PAUSE_ENV}: paused at {stage}".encode()
+    marker = f"{MARKER} {stage}".encode()
     seen = b""
     give_up = time.monotonic() + deadline
     with selectors.DefaultSelector() as selector:
@@ -111,7 +108,7 @@ def serving(index_dir: Path, content_dir: Path) -> object:
 # --- killed builds ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stage", PAUSE_STAGES)
+@pytest.mark.parametrize("stage", REBUILD_STAGES)
 def test_a_killed_rebuild_leaves_the_old_index_serving_and_the_next_one_works(
     client, content_dir, index_dir, stage
 ):
@@ -174,11 +171,21 @@ needs_workers = pytest.mark.skipif(
 )
 
 
+def started_at(pid: int) -> str | None:
+    """Return when the process started (clock ticks since boot, as a build records its
+    workers), or None if it is not running (a zombie not yet waited for is not)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return None if fields[0] in (b"Z", b"X") else fields[19].decode("ascii")
+
+
 def children(pid: int) -> dict[int, bytes]:
     """Return the command line of each running process whose parent is `pid`."""
     found = {}
     for entry in os.listdir("/proc"):
-        if entry.isdigit() and workers._start_time(int(entry)) is not None:
+        if entry.isdigit() and started_at(int(entry)) is not None:
             try:
                 stat = Path(f"/proc/{entry}/stat").read_bytes()
                 if int(stat.rsplit(b")", 1)[1].split()[1]) == pid:
@@ -190,7 +197,7 @@ def children(pid: int) -> dict[int, bytes]:
 
 def running(pids) -> list[int]:
     """Return those of `pids` still running (a zombie not yet waited for is not)."""
-    return [pid for pid in pids if workers._start_time(pid) is not None]
+    return [pid for pid in pids if started_at(pid) is not None]
 
 
 @pytest.fixture(scope="module")
@@ -210,7 +217,7 @@ def large_content(tmp_path_factory) -> Path:
 
 
 @needs_workers
-@pytest.mark.parametrize("stage", ["indexing", pipeline.PRERENDERING])
+@pytest.mark.parametrize("stage", ["indexing", PRERENDERING])
 def test_a_killed_build_leaves_no_worker_process_running(large_content, tmp_path, stage):
     index_dir = tmp_path / "index"
     build = start_rebuild(large_content, index_dir, stage)
@@ -257,17 +264,17 @@ def test_the_next_build_kills_workers_that_outlived_a_killed_build(content_dir, 
     straggler, reused, busy = sleeper(), sleeper(), sleeper()
     try:
         dead_owner = subprocess.Popen([sys.executable, "-c", "pass"])
-        dead_owner_started = workers._start_time(dead_owner.pid)
+        dead_owner_started = started_at(dead_owner.pid)
         dead_owner.wait()
-        me = f"{os.getpid()} {workers._start_time(os.getpid())}"
+        me = f"{os.getpid()} {started_at(os.getpid())}"
         stale = index_dir / f"{workers.WORKERS}{dead_owner.pid}-1"
         stale.write_text(
             f"{dead_owner.pid} {dead_owner_started}\n"
-            f"{straggler.pid} {workers._start_time(straggler.pid)}\n"
+            f"{straggler.pid} {started_at(straggler.pid)}\n"
             f"{reused.pid} 12345\n"  # its PID, but the process recorded started at another time
         )
         live = index_dir / f"{workers.WORKERS}{os.getpid()}-2"
-        live.write_text(f"{me}\n{busy.pid} {workers._start_time(busy.pid)}\n")
+        live.write_text(f"{me}\n{busy.pid} {started_at(busy.pid)}\n")
         with caplog.at_level(logging.WARNING, logger="webapp"):
             rebuild(content_dir, index_dir)
         assert straggler.wait(timeout=10) == -9

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import brotli
 import pytest
+from flask import request, template_rendered
 
 from webapp.build import prerender
 from webapp.generation import packs
@@ -105,12 +106,13 @@ def test_pages_from_a_worker_running_other_code_are_rendered_again(
     monkeypatch.setattr(prerender, "PARALLEL_MIN_PAGES", 1)
     monkeypatch.setattr(prerender, "available_cores", lambda: 2)
     monkeypatch.setattr(packs, "_code_digest", lambda: "older-code")
-    rendered_here = []
-    render = prerender._render
-    monkeypatch.setattr(
-        prerender, "_render", lambda app, key: rendered_here.append(key) or render(app, key)
-    )
-    report = prerender.render_pages(make_app(content_dir, index_dir))
+    rendered_here = set()  # pages whose templates ran in this process, not in a worker
+
+    def rendered(sender, template, **_):
+        rendered_here.add((request.path, htmx.wants_fragment()))
+
+    with template_rendered.connected_to(rendered):
+        report = prerender.render_pages(make_app(content_dir, index_dir))
     assert report is not None and len(rendered_here) == report.rendered > 0
 
 

@@ -7,10 +7,11 @@ import datetime as dt
 import random
 
 import pytest
+from whoosh import index as whoosh_index
 from whoosh import query as wq
 
 from webapp.model import Article, topic_for
-from webapp.search import analysis, engine, indexing, query, ranking
+from webapp.search import analysis, indexing, query, ranking
 
 WORDS = [
     "anxiety", "sleep", "worry", "breathing", "therapist", "session", "counsellor", "trust",
@@ -35,17 +36,39 @@ def article(number: int, rng: random.Random) -> Article:
     )
 
 
+def opened(directory):
+    """Return Whoosh's own searcher on the index, and the site's ranker on that searcher, as
+    the search engine pairs them."""
+    searcher = whoosh_index.open_dir(str(directory)).searcher()
+    return searcher, ranking.Ranker(searcher, query.FIELDS)
+
+
 @pytest.fixture(scope="module")
 def index(tmp_path_factory):
-    """An index of two segments, the first with deleted (replaced and removed) documents."""
+    """An index of two segments, the first with deleted (replaced and removed) documents:
+    (Whoosh's searcher, the site's ranker)."""
     rng = random.Random(7)
     directory = tmp_path_factory.mktemp("ranking")
     indexing.build_index(directory, [article(n, rng) for n in range(150)])
     changed = [article(n, rng) for n in range(0, 150, 7)] + [article(200, rng)]
     indexing.update_index(directory, changed, removed=["article-3", "article-11"])
-    found = engine.SearchIndex(directory)
-    yield found
-    found.close()
+    searcher, ranker = opened(directory)
+    yield searcher, ranker
+    searcher.close()
+
+
+class CountingSearcher:
+    """A searcher that counts the terms read from the index (each read asks for its idf)."""
+
+    def __init__(self, searcher):
+        self.searcher, self.reads = searcher, 0
+
+    def idf(self, *args, **kwargs):
+        self.reads += 1
+        return self.searcher.idf(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.searcher, name)
 
 
 def terms(word: str) -> list[str]:
@@ -77,8 +100,9 @@ QUERIES = {
 @pytest.mark.parametrize("name", QUERIES)
 def test_ranking_and_total_are_whooshs_own(index, name):
     q = QUERIES[name]
-    expected = index._searcher.search(q, limit=None)
-    results, total = index._ranker.rank([q], limit=10)
+    searcher, ranker = index
+    expected = searcher.search(q, limit=None)
+    results, total = ranker.rank([q], limit=10)
     assert total == len(expected)
     assert [hit.docnum for hit in results] == [hit.docnum for hit in expected[:10]]
     assert [hit.score for hit in results] == pytest.approx([hit.score for hit in expected[:10]])
@@ -88,7 +112,8 @@ def test_ranking_and_total_are_whooshs_own(index, name):
 
 def test_deleted_and_replaced_articles_are_never_found(index):
     q = wq.Or([wq.Term("title", t) for w in WORDS for t in terms(w)])
-    results, total = index._ranker.rank([q], limit=None)
+    _, ranker = index
+    results, total = ranker.rank([q], limit=None)
     slugs = [hit["slug"] for hit in results]
     assert "article-3" not in slugs and "article-11" not in slugs
     assert len(slugs) == len(set(slugs)) == total  # a replaced article once, its new version
@@ -106,30 +131,39 @@ def test_a_phrase_needs_its_words_side_by_side_and_in_order(tmp_path):
         for slug, text in texts.items()
     ]  # fmt: skip
     indexing.build_index(tmp_path, articles)
-    found = engine.SearchIndex(tmp_path)
+    searcher, ranker = opened(tmp_path)
     try:
-        results, total = found._ranker.rank([phrase("slow", "breathing")], limit=None)
+        results, total = ranker.rank([phrase("slow", "breathing")], limit=None)
         assert [hit["slug"] for hit in results] == ["together"]
         assert total == 1
     finally:
-        found.close()
+        searcher.close()
 
 
 def test_score_tables_stay_within_their_bound(index, monkeypatch):
     monkeypatch.setattr(ranking, "MAX_CACHED_POSTINGS", 50)
-    ranker = ranking.Ranker(index._searcher, query.FIELDS)
-    for word in WORDS:
+    searcher = CountingSearcher(index[0])
+    ranker = ranking.Ranker(searcher, query.FIELDS)
+    sizes = [len(ranker.term_scores("body", terms(word)[0])) for word in WORDS]
+    assert searcher.reads == len(WORDS)
+    # The tables still kept are the most recently used: asked for again, newest first, they
+    # are answered without reading the index, until the first that was dropped.
+    kept = 0
+    for word in reversed(WORDS):
+        before = searcher.reads
         ranker.term_scores("body", terms(word)[0])
-    assert ranker._cached <= 50 or len(ranker._tables) == 1
+        if searcher.reads > before:
+            break
+        kept += 1
+    assert 0 < kept < len(WORDS)
+    assert sum(sizes[len(WORDS) - kept :]) <= 50 or kept == 1
     # A dropped table is read again, with the same scores.
     again = ranker.term_scores("body", terms(WORDS[0])[0])
-    assert again == ranking.Ranker(index._searcher, query.FIELDS).term_scores(
-        "body", terms(WORDS[0])[0]
-    )
+    assert again == ranking.Ranker(index[0], query.FIELDS).term_scores("body", terms(WORDS[0])[0])
 
 
 def test_field_lengths_read_at_once_are_whooshs_own(index):
-    reader = index._searcher.reader()
+    reader = index[0].reader()
     segments = list(reader.leaf_readers())
     assert len(segments) > 1
     for segment, _ in segments:

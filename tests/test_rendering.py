@@ -22,6 +22,8 @@ PIECES = ['"', "'", "--", "---", "----", "...", "....", "word", "Word", " ", " "
 
 
 def _slow(text: str):
+    # Private on purpose: the reference is Python-Markdown configured exactly as the renderer
+    # falls back to it, and a copy of that configuration here could drift from it unseen.
     md = rendering._slow_renderer()
     raw = md.convert(text)
     return rendering.sanitise(raw), tuple(rendering._flatten_toc(md.toc_tokens))

@@ -11,10 +11,11 @@ import threading
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from whoosh import index as whoosh_index
 
 from webapp.authoring import rendering
 from webapp.model import Article, topic_for
-from webapp.search import analysis, engine, indexing, query, snippets, tuning
+from webapp.search import analysis, engine, indexing, query, snippets, tuning, vocabulary
 from webapp.search.related import compute_related
 
 
@@ -259,9 +260,10 @@ def test_prefix_expansion_is_bounded(tmp_path):
     ]
     indexing.build_index(tmp_path / "ix", docs)
     opened = engine.SearchIndex(tmp_path / "ix")
+    known = vocabulary.read(tmp_path / "ix" / vocabulary.FILE)
     try:
-        reader = opened._searcher.reader()
-        pairs = query.completions(reader, opened._vocabulary, analysis.text_analyzer(), "ab")
+        with whoosh_index.open_dir(str(tmp_path / "ix")).reader() as reader:
+            pairs = query.completions(reader, known, analysis.text_analyzer(), "ab")
         fields = [field for field, _ in pairs]
         assert fields.count("body") <= tuning.MAX_COMPLETIONS
         assert fields.count("title") <= tuning.TITLE_COMPLETIONS
@@ -622,7 +624,8 @@ def test_hostile_list_is_long_enough():
 @given(st.text(max_size=400))
 def test_any_text_parses_to_bounded_work(text):
     parsed = query.parse(text, ANALYZER, max_length=200)
-    assert parsed.term_count <= query.MAX_TERMS + 1
+    looked_up = sum(len(u.terms) + len(u.alternatives) for u in parsed.units)
+    assert looked_up + (parsed.prefix is not None) <= query.MAX_TERMS + 1  # the prefix too
     assert len(parsed.shown) <= 200
     assert parsed.prefix is None or query.MIN_PREFIX <= len(parsed.prefix) <= query.MAX_WORD
     # What is shown back searches for exactly the same thing.

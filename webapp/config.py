@@ -11,7 +11,6 @@ Two layers, each with its defaults here:
 from __future__ import annotations
 
 import copy
-import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,11 +140,6 @@ def banner_parts(settings: dict[str, Any]) -> list[BannerPart]:
             )
         parts.append(BannerPart(str(links[name]["text"]), str(links[name]["href"])))
     return parts
-
-
-def tel_href(number: str) -> str:
-    """Return a tel: link for a number written for people, e.g. '116 123'."""
-    return "tel:" + re.sub(r"[^\d+]", "", number)
 
 
 def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:

@@ -112,6 +112,7 @@ class Author:
     credentials: str
     bio_html: str
     source: str
+    unknown_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

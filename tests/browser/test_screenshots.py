@@ -14,6 +14,8 @@ from playwright.sync_api import expect
 
 from .pages import PAGE_TYPES, open_page
 
+pytestmark = pytest.mark.screenshots  # run by `make screenshots`, not by `make test`
+
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 SIZES = [(390, 844), (1280, 800)]  # a common phone, and a laptop
 # A whole-page picture of the article shows its related panel loaded; one taken while the

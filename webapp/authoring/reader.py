@@ -95,6 +95,8 @@ def load_library(
                 Problem(display_path(path, content_dir), error.field, error.message)
             )
             continue
+        shown = display_path(path, content_dir)
+        library.problems.extend(_unknown_field_problems(author, AUTHOR_FIELDS, shown))
         library.authors[author.slug] = author
 
     paths = list(markdown_files(content_dir / "articles"))
@@ -120,7 +122,7 @@ def load_library(
         except ContentError as error:
             library.problems.append(Problem(shown, error.field, error.message))
             continue
-        library.problems.extend(_unknown_field_problems(article, shown))
+        library.problems.extend(_unknown_field_problems(article, ARTICLE_FIELDS, shown))
         existing = library.articles.get(article.slug) or library.drafts.get(article.slug)
         if existing:
             library.problems.append(_duplicate(shown, article.slug, existing.source))
@@ -160,7 +162,7 @@ def read_changed_articles(
         except ContentError as error:
             problems.append(Problem(shown, error.field, error.message))
             continue
-        problems.extend(_unknown_field_problems(article, shown))
+        problems.extend(_unknown_field_problems(article, ARTICLE_FIELDS, shown))
         others = [f for f in by_slug.get(article.slug, []) if f != relative]
         if others:
             other = display_path(content_dir / others[0], content_dir)
@@ -223,15 +225,15 @@ def _check_author(article: Article, authors: Container[str]) -> None:
         )
 
 
-def _unknown_field_problems(article: Article, shown: str) -> list[Problem]:
+def _unknown_field_problems(read: Article | Author, known: set[str], shown: str) -> list[Problem]:
     return [
         Problem(
             shown,
             excerpt(name),
-            f"is not a field we use (known: {', '.join(sorted(ARTICLE_FIELDS))})",
+            f"is not a field we use (known: {', '.join(sorted(known))})",
             skipped=False,
         )
-        for name in article.unknown_fields
+        for name in read.unknown_fields
     ]
 
 
@@ -286,9 +288,13 @@ def read_article(path: Path, content_dir: Path) -> Article:
         toc=toc,
         reading_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
         source=display_path(path, content_dir),
-        # As text: YAML keys may be numbers or dates too, which do not sort with text.
-        unknown_fields=tuple(sorted({str(name) for name in meta} - ARTICLE_FIELDS)),
+        unknown_fields=_unknown_fields(meta, ARTICLE_FIELDS),
     )
+
+
+def _unknown_fields(meta: dict, known: set[str]) -> tuple[str, ...]:
+    # As text: YAML keys may be numbers or dates too, which do not sort with text.
+    return tuple(sorted({str(name) for name in meta} - known))
 
 
 def read_author(path: Path, content_dir: Path) -> Author:
@@ -303,6 +309,7 @@ def read_author(path: Path, content_dir: Path) -> Author:
         credentials=optional_text(meta, "credentials") or "",
         bio_html=bio_html,
         source=display_path(path, content_dir),
+        unknown_fields=_unknown_fields(meta, AUTHOR_FIELDS),
     )
 
 

@@ -21,7 +21,6 @@ from webapp.authoring.reader import (
 )
 from webapp.build import safe_messaging
 from webapp.build.publish import build_lock, new_generation, write_manifest
-from webapp.build.stages import pause_point
 from webapp.build.workers import worker_pool
 from webapp.files import file_stat, fingerprint
 from webapp.generation import store
@@ -38,9 +37,6 @@ from webapp.search import indexing, synonyms
 from webapp.search.related import RelatedInput, compute_related, related_input, related_lists
 
 log = logging.getLogger(__name__)
-
-
-PRERENDERING = "pre-rendering"  # also a pause point: in parallel pre-rendering (prerender.py)
 
 
 # The stages of a rebuild, as `progress(stage, done, total)` names them.
@@ -123,7 +119,6 @@ def rebuild(
     started = time.perf_counter()
     tell = progress or (lambda *_: None)
     with build_lock(index_dir), worker_pool(content_dir, index_dir) as (pool, workers):
-        pause_point("locked")
         fingerprints, stats = _fingerprints(content_dir)
         known = _unchanged_articles(index_dir, content_dir, fingerprints)
         library = load_library(
@@ -146,7 +141,6 @@ def rebuild(
             nonlocal indexed
             indexed += done
             tell(INDEXING, indexed, len(library.articles))
-            pause_point("indexing")
 
         with new_generation(index_dir) as (folder, name):
             tell(INDEXING, 0, len(library.articles))

@@ -42,8 +42,6 @@ from typing import Any
 
 from flask import Flask
 
-from webapp.build.pipeline import PRERENDERING
-from webapp.build.stages import pause_point
 from webapp.build.workers import available_cores, process_pool
 from webapp.generation.packs import (
     DROPPED_HEADERS,
@@ -210,7 +208,6 @@ def _render_all(renderer: Flask, config: dict[str, Any], made_by: tuple[str, str
     index_dir = Path(config["INDEX_DIR"])
     with process_pool(workers, index_dir, _start_worker, (config,)) as pool:
         for share, done in zip(shares, pool.map(_render_share, shares), strict=True):
-            pause_point(PRERENDERING)
             if done is not None and done[0] == made_by:
                 yield from done[1]
             else:

@@ -19,7 +19,6 @@ from pathlib import Path
 from webapp.authoring.reader import (
     RENDER_VERSION,
 )
-from webapp.build.stages import pause_point
 from webapp.build.workers import reap_stragglers
 from webapp.generation.folder import (
     CURRENT,
@@ -71,11 +70,9 @@ def new_generation(index_dir: Path, copy_from: Path | None = None) -> Iterator[t
         else:
             (building / "whoosh").mkdir()
         yield building, name
-        pause_point("before-swap")
         previous = current_generation(index_dir)
         os.rename(building, index_dir / name)
         fsync_dir(index_dir)
-        pause_point("before-pointer")
         pointer = index_dir / f".{CURRENT}.{os.getpid()}"
         pointer.write_text(name + "\n", encoding="utf-8")
         os.replace(pointer, index_dir / CURRENT)

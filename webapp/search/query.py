@@ -70,12 +70,6 @@ class ParsedQuery:
     prefix: str | None = None
 
     @property
-    def term_count(self) -> int:
-        """Return how many index terms (plus the prefix) this query will look up."""
-        found = sum(len(u.terms) + len(u.alternatives) for u in self.units)
-        return found + (1 if self.prefix else 0)
-
-    @property
     def meaning(self) -> tuple[Unit, ...]:
         """Return the units that must count: all but filler, unless filler is all there is."""
         found = tuple(u for u in self.units if not u.filler and (u.terms or u.alternatives))

@@ -79,11 +79,6 @@ class LiveIndex:
                 self._users[id(snapshot)] = count
             self._close_unused()
 
-    def open_snapshots(self) -> int:
-        """Return how many snapshots this process holds open (the live one included)."""
-        with self._lock:
-            return len(self._retired) + (self._snapshot is not None)
-
     def _refresh(self) -> Snapshot:
         if self._snapshot is None or self.check_interval <= 0:
             # Nothing to serve yet, or told to check on every request: check here and now.
