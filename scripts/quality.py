@@ -30,7 +30,7 @@ from webapp import (
     model,
 )
 from webapp.authoring import reader
-from webapp.build import pipeline
+from webapp.building import pipeline
 from webapp.config import load_site_settings
 from webapp.generation.snapshot import load_snapshot
 from webapp.search import tuning

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from webapp import create_app
-from webapp.build import pipeline
+from webapp.building import pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_CONTENT = ROOT / "content"

@@ -49,7 +49,7 @@ def once(stage: str):
 
 def install(stage: str) -> None:
     """Wrap the production function called at `stage` so that reaching it pauses there."""
-    from webapp.build import pipeline, prerender, publish
+    from webapp.building import pipeline, prerender, publish
 
     stop = once(stage)
     if stage == LOCKED:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from webapp.authoring.reader import load_library
-from webapp.build import advice, safe_messaging
+from webapp.building import advice, safe_messaging
 
 from .conftest import SAMPLE_CONTENT, change_site_settings
 

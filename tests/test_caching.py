@@ -10,7 +10,7 @@ import brotli
 import pytest
 from flask import template_rendered
 
-from webapp.build import pipeline
+from webapp.building import pipeline
 from webapp.generation.snapshot import load_snapshot
 
 from .conftest import htmx_headers

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from webapp.authoring import reader
-from webapp.build import pipeline
+from webapp.building import pipeline
 from webapp.generation.folder import current_generation
 from webapp.generation.snapshot import load_snapshot
 

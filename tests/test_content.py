@@ -12,7 +12,7 @@ import pytest
 from webapp import files
 from webapp.authoring.reader import load_library, scaffold_article
 from webapp.authoring.rendering import render_markdown
-from webapp.build.pipeline import rebuild
+from webapp.building.pipeline import rebuild
 
 from .conftest import FIXTURES
 

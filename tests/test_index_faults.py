@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 
 from webapp import create_app
-from webapp.build import prerender, workers
-from webapp.build.pipeline import rebuild
+from webapp.building import prerender, workers
+from webapp.building.pipeline import rebuild
 from webapp.generation.folder import current_generation
 
 from .conftest import ROOT, htmx_headers, make_app

@@ -22,7 +22,7 @@ def test_ruff_finds_nothing_to_change(command):
 
 def test_the_layers_hold_and_no_module_imports_in_a_loop():
     # The contracts in pyproject.toml: files -> model -> authoring -> search -> generation
-    # -> web -> build -> preview -> cli, web never importing authoring or build.
+    # -> web -> building -> preview -> cli, web never importing authoring or building.
     lint_imports = Path(sys.executable).with_name("lint-imports")
     result = subprocess.run(
         [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True

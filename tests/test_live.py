@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from webapp.build.pipeline import rebuild
+from webapp.building.pipeline import rebuild
 from webapp.generation.folder import current_generation
 from webapp.search.engine import SearchIndex
 from webapp.web.live import current_snapshot

@@ -7,7 +7,7 @@ import json
 import pytest
 from lxml import html
 
-from webapp.build import pipeline
+from webapp.building import pipeline
 
 from .conftest import change_site_settings, make_app
 

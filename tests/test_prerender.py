@@ -12,7 +12,7 @@ import brotli
 import pytest
 from flask import request, template_rendered
 
-from webapp.build import prerender
+from webapp.building import prerender
 from webapp.generation import packs
 from webapp.generation.folder import current_generation
 from webapp.web import htmx

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from webapp import preview
-from webapp.build import pipeline
+from webapp.building import pipeline
 from webapp.generation.folder import current_generation
 
 from .conftest import make_app

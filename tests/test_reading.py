@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from lxml import html
 
-from webapp.build import pipeline
+from webapp.building import pipeline
 
 from .conftest import change_site_settings, make_app
 from .test_views import first_in_body, text_of

@@ -7,7 +7,7 @@ import re
 
 from lxml import html
 
-from webapp.build import pipeline
+from webapp.building import pipeline
 from webapp.generation.folder import current_generation
 from webapp.generation.snapshot import load_snapshot
 from webapp.search import indexing, vocabulary

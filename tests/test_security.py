@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from webapp import create_app
-from webapp.build.pipeline import rebuild
+from webapp.building.pipeline import rebuild
 
 from .conftest import FIXTURES, SAMPLE_CONTENT, change_site_settings, htmx_headers, make_app
 from .test_views import ARTICLE, PAGES

@@ -171,7 +171,7 @@ import sys
 from pathlib import Path
 from whoosh.filedb import compound, structfile
 from webapp import create_app  # everything a server or worker imports
-from webapp.build import pipeline
+from webapp.building import pipeline
 from webapp.search import engine, indexing, related, segment_files
 assert compound.BufferFile is structfile.BufferFile, "importing patched Whoosh"
 directory, opener = Path(sys.argv[1]), sys.argv[2]

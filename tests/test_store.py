@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from webapp.build import pipeline
+from webapp.building import pipeline
 from webapp.generation import store
 from webapp.generation.folder import current_generation
 from webapp.generation.snapshot import load_snapshot

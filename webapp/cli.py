@@ -16,7 +16,7 @@ from flask.cli import AppGroup
 from werkzeug.serving import run_simple
 
 from webapp.authoring.reader import scaffold_article
-from webapp.build import advice, pipeline, prerender
+from webapp.building import advice, pipeline, prerender
 from webapp.config import SettingsError, load_site_settings
 from webapp.generation.folder import IndexProblem, current_generation
 from webapp.generation.snapshot import load_snapshot

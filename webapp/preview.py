@@ -19,7 +19,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, current_app, request
 
 from webapp import config
-from webapp.build import pipeline, safe_messaging
+from webapp.building import pipeline, safe_messaging
 from webapp.generation.folder import IndexProblem, current_generation
 from webapp.model import Advice
 

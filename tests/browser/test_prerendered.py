@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import expect
 
-from webapp.build import prerender
+from webapp.building import prerender
 from webapp.web import htmx
 from webapp.web.views import articles
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from webapp import create_app
-from webapp.build.pipeline import rebuild
+from webapp.building.pipeline import rebuild
 from webapp.generation.folder import current_generation
 
 from ..conftest import ROOT, SAMPLE_CONTENT

@@ -16,8 +16,8 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from webapp.build.safe_messaging import Support, read_guide, safe_messaging_advice
-from webapp.build.source_lines import Sources
+from webapp.building.safe_messaging import Support, read_guide, safe_messaging_advice
+from webapp.building.source_lines import Sources
 from webapp.config import SITE_DEFAULTS, SettingsError, load_site_settings
 from webapp.model import Advice, Article, Library, topic_for
 from webapp.search import spelling

@@ -42,7 +42,7 @@ from typing import Any
 
 from flask import Flask
 
-from webapp.build.workers import available_cores, process_pool
+from webapp.building.workers import available_cores, process_pool
 from webapp.generation.packs import (
     DROPPED_HEADERS,
     FORMAT,

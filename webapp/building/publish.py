@@ -19,7 +19,7 @@ from pathlib import Path
 from webapp.authoring.reader import (
     RENDER_VERSION,
 )
-from webapp.build.workers import reap_stragglers
+from webapp.building.workers import reap_stragglers
 from webapp.generation.folder import (
     CURRENT,
     LOCK,

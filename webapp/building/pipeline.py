@@ -19,9 +19,9 @@ from webapp.authoring.reader import (
     read_changed_articles,
     site_base_url,
 )
-from webapp.build import safe_messaging
-from webapp.build.publish import build_lock, new_generation, write_manifest
-from webapp.build.workers import worker_pool
+from webapp.building import safe_messaging
+from webapp.building.publish import build_lock, new_generation, write_manifest
+from webapp.building.workers import worker_pool
 from webapp.files import file_stat, fingerprint
 from webapp.generation import store
 from webapp.generation.folder import (

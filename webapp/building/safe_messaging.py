@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from webapp.build.source_lines import Sources
+from webapp.building.source_lines import Sources
 from webapp.files import ContentError, YAMLRefused, load_yaml, read_file
 from webapp.model import Advice, Article, Library, body_links, topic_for
 from webapp.search.patterns import GAP, MAX_GAP, Pattern, PatternError, compile_pattern, normalise
