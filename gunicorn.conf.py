@@ -2,7 +2,7 @@
 
 Access logs record the method, the path WITHOUT its query string, status, size and time:
 what visitors search for never reaches a log file. Both logs also go through
-`webapp.privacy.ServerLog`, which cuts request lines in error messages to their paths.
+`webapp.web.privacy.ServerLog`, which cuts request lines in error messages to their paths.
 """
 
 import multiprocessing
@@ -37,7 +37,7 @@ forwarder_headers = ""
 # own bare 414, which a front proxy should replace with a page of its own (docs/security.md).
 limit_request_line = 2600
 
-logger_class = "webapp.privacy.ServerLog"
+logger_class = "webapp.web.privacy.ServerLog"
 accesslog = os.environ.get("ACCESS_LOG", "-")
 errorlog = "-"
 # %(U)s is the path alone; never %(r)s, %(q)s or %(u)s (request line, query, user).
