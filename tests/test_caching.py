@@ -48,6 +48,29 @@ def test_fragment_and_page_have_distinct_etags_and_keep_vary(client):
     assert cross.status_code == 200 and "<html" not in cross.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("headers", [{}, BROWSER], ids=["plain", "brotli"])
+def test_a_revalidation_with_the_etag_marked_weak_gets_a_304(client, headers):
+    # A proxy that re-encodes a response marks its ETag weak (W/"…"); If-None-Match compares
+    # weakly, so the browser behind it still revalidates cheaply.
+    etag = client.get(ARTICLE, headers=headers).headers["ETag"]
+    again = client.get(ARTICLE, headers={**headers, "If-None-Match": f"W/{etag}"})
+    assert again.status_code == 304 and again.get_data() == b""
+    other = client.get(ARTICLE, headers={**headers, "If-None-Match": 'W/"another-page"'})
+    assert other.status_code == 200
+
+
+@pytest.mark.parametrize("headers", [{}, GZIP, BROWSER], ids=["plain", "gzip", "brotli"])
+@pytest.mark.parametrize("path", [ARTICLE, "/feed.xml", "/static/style.css"])
+def test_head_gets_the_headers_of_get_without_a_body(client, headers, path):
+    with client.get(path, headers=headers) as got, client.head(path, headers=headers) as head:
+        assert head.status_code == 200 and head.get_data() == b""
+        for name in ("ETag", "Content-Encoding", "Content-Length", "Vary", "Cache-Control"):
+            assert head.headers.get(name) == got.headers.get(name), name
+        etag = got.headers["ETag"]
+    with client.head(path, headers={**headers, "If-None-Match": etag}) as again:
+        assert again.status_code == 304 and again.headers["ETag"] == etag
+
+
 def test_changed_page_gets_a_new_etag(client):
     one = client.get(ARTICLE).headers["ETag"]
     other = client.get("/articles/understanding-anxiety").headers["ETag"]
@@ -261,6 +284,24 @@ def test_feed_and_sitemap_are_built_once_per_generation(client, monkeypatch):
         assert odd.status_code == 200 and odd.get_data() == response.get_data()
         revalidated = client.get(path, headers={"If-None-Match": again.headers["ETag"], **GZIP})
         assert revalidated.status_code == 304
+
+
+def test_a_crawler_asking_if_modified_since_gets_the_cached_sitemap(client, monkeypatch):
+    # Crawlers send If-Modified-Since; no cached page has a Last-Modified for it to act on,
+    # so it must not make the server build a 10,000-entry sitemap again.
+    from webapp.web import discovery
+
+    first = client.get("/sitemap.xml", headers=GZIP)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("built again for the same generation")
+
+    monkeypatch.setattr(discovery, "sitemap", refuse)
+    since = {**GZIP, "If-Modified-Since": "Wed, 01 Jan 2025 00:00:00 GMT"}
+    again = client.get("/sitemap.xml", headers=since)
+    assert again.status_code == 200 and again.get_data() == first.get_data()
+    etag = first.headers["ETag"]
+    assert client.get("/sitemap.xml", headers={**since, "If-None-Match": etag}).status_code == 304
 
 
 def test_an_article_link_with_a_tracking_query_is_served_from_the_cache(client, monkeypatch):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import errno
 import gzip
 import os
+import shutil
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import brotli
@@ -320,3 +322,21 @@ def test_a_full_disk_while_pre_rendering_is_one_sentence_and_an_update_finishes_
     assert list(generation.glob(f"{packs.PACK_PREFIX}*")) == []
     result = runner.invoke(args=["index", "update"])
     assert result.exit_code == 0 and "Pre-rendered 34 pages" in result.output, result.output
+
+
+def test_a_deploy_that_changes_only_a_template_or_a_hook_makes_the_pages_render_again(tmp_path):
+    # A pack is used only while the code that rendered it runs: a deploy that changed a
+    # template or a response hook must not leave visitors the pages the old code made.
+    from webapp.web import http_cache
+
+    assert Path(http_cache.__file__).resolve().is_relative_to(packs.CODE_ROOT)
+    assert (packs.CODE_ROOT / "templates" / "article.html").is_file()
+    site = tmp_path / "webapp"
+    shutil.copytree(packs.CODE_ROOT, site, ignore=shutil.ignore_patterns("__pycache__"))
+    before = packs._code_digest.__wrapped__(site)
+    for changed in ("templates/article.html", "templates/_related.html", "web/http_cache.py"):
+        with (site / changed).open("a", encoding="utf-8") as file:
+            file.write("\n")
+        after = packs._code_digest.__wrapped__(site)
+        assert after != before, changed
+        before = after

@@ -61,13 +61,16 @@ def fingerprint(app: Flask) -> str:
     return _code_digest() + "-" + hashlib.blake2b(settings, digest_size=8).hexdigest()
 
 
+# The whole site's code: views, hooks, templates and static files all shape a page's bytes.
+CODE_ROOT = Path(__file__).resolve().parent.parent
+
+
 @lru_cache(maxsize=1)
-def _code_digest() -> str:
-    package = Path(__file__).resolve().parent
+def _code_digest(root: Path = CODE_ROOT) -> str:
     digest = hashlib.blake2b(digest_size=12)
-    for path in sorted(package.rglob("*")):
+    for path in sorted(root.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 

@@ -1,8 +1,9 @@
 """HTTP caching and compression for every response: ETag and 304, Cache-Control, br and gzip.
 
-- Pages and fragments get a strong ETag from a hash of their body, so the htmx fragment and
-  the whole page (different bodies) always get different ETags, and a browser revalidating
-  with `If-None-Match` gets a bodiless 304. The htmx `Vary` headers set in `htmx.py` stay.
+- Pages and fragments get a strong ETag from a hash of their body (Werkzeug's `add_etag`),
+  so the htmx fragment and the whole page (different bodies) always get different ETags,
+  and a browser revalidating with `If-None-Match` gets a bodiless 304. The htmx `Vary`
+  headers set in `htmx.py` stay.
 - HTML and XML pages without a Cache-Control of their own may be kept `PAGE_MAX_AGE`
   seconds. Responses that set one (search: `no-store`; static files: a year) keep theirs.
 - Text responses of at least `MIN_COMPRESS` bytes are sent compressed to clients that accept
@@ -21,7 +22,6 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import threading
 from collections import OrderedDict
 from functools import lru_cache
@@ -101,8 +101,6 @@ class PageCache:
 def _page_key() -> tuple | None:
     if request.method != "GET" or request.endpoint not in CACHED_ENDPOINTS:
         return None
-    if request.headers.get("If-Modified-Since"):
-        return None
     try:
         generation = current_snapshot().manifest.generation
     except IndexProblem:
@@ -154,23 +152,17 @@ def finish(response: Response) -> Response:
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
         return response
     if g.get("page_cached"):  # finished before it was stored
-        etag, _ = response.get_etag()
-        if etag and request.if_none_match.contains(etag):
-            return _not_modified(response)
-        return response
+        return _conditional(response)
     mimetype = response.mimetype or ""
     compressible = mimetype in COMPRESSIBLE and "Content-Encoding" not in response.headers
     static = request.endpoint == "static"
     if response.is_streamed and not (static and compressible):
         return response
     if compressible:
-        vary = response.headers.get("Vary")
-        if not vary:
-            response.headers["Vary"] = "Accept-Encoding"
-        elif "accept-encoding" not in vary.lower():
-            response.headers["Vary"] = vary + ", Accept-Encoding"
+        response.vary.add("Accept-Encoding")
     encoding = _encoding() if compressible else None
-    if static:
+    body = None
+    if static:  # Flask's send_file has set the file's ETag
         if encoding is None:
             return response
         etag, _ = response.get_etag()
@@ -178,36 +170,38 @@ def finish(response: Response) -> Response:
         data = response.get_data()
         body = _compress_static(etag, data, encoding) if etag else compress(data, encoding, True)
     else:
+        response.add_etag()  # from the body, unless the view chose one
         data = response.get_data()
-        etag = hashlib.blake2b(data, digest_size=12).hexdigest()
         if mimetype in PAGE_TYPES and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = (
                 f"public, max-age={current_app.config['PAGE_MAX_AGE']}"
             )
-        body = None
         if encoding is not None and len(data) >= MIN_COMPRESS:
             body = compress(data, encoding)
     if body is not None:
-        etag = (etag or "") + ETAG_SUFFIXES[encoding]
+        etag, weak = response.get_etag()
+        if etag:
+            response.set_etag(etag + ETAG_SUFFIXES[encoding], weak)
         response.set_data(body)
         response.headers["Content-Encoding"] = encoding
-    if etag:
-        response.set_etag(etag)
     key = g.get("page_key")
     if key is not None and not static:
         current_app.extensions["page_cache"].put(
             key, response.get_data(), list(response.headers.items())
         )
-    if etag and request.if_none_match.contains(etag):
-        return _not_modified(response)
-    return response
+    return _conditional(response)
 
 
-def _not_modified(response: Response) -> Response:
-    response.status_code = 304
-    response.set_data(b"")
-    for name in ("Content-Length", "Content-Encoding", "Content-Type"):
-        response.headers.pop(name, None)
+def _conditional(response: Response) -> Response:
+    """Make `response` a 304 when the client's `If-None-Match` names its ETag."""
+    # Weak comparison, as RFC 9110 asks for `If-None-Match` (and as Werkzeug's own
+    # `make_conditional` does): a proxy that marked the ETag weak still gets its 304.
+    # `make_conditional` itself would also stamp a Date, which the server adds already and
+    # the page cache would keep. Werkzeug sends a 304 without the body and the headers that
+    # describe it (Content-Type, -Encoding, -Length).
+    etag, _ = response.get_etag()
+    if etag and request.if_none_match.contains_weak(etag):
+        response.status_code = 304
     return response
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, current_app, redirect, request, url_for
+from flask import Blueprint, Response, current_app, redirect, url_for
 
 from webapp.model import Article
 from webapp.web import discovery
@@ -20,11 +20,12 @@ NOT_FOR_CRAWLERS = ("/search",)
 
 
 def _cacheable(body: bytes | str, mimetype: str) -> Response:
-    # Feed readers poll: an ETag lets them get a cheap 304 when nothing has changed.
+    # Feed readers and crawlers poll. `http_cache.finish` gives each representation its ETag
+    # and answers their revalidations with a 304; robots.txt, which is not a page type, needs
+    # its Cache-Control set here.
     response = Response(body, mimetype=mimetype)
     response.headers["Cache-Control"] = f"public, max-age={current_app.config['PAGE_MAX_AGE']}"
-    response.add_etag()
-    return response.make_conditional(request)
+    return response
 
 
 @bp.get("/feed.xml")
