@@ -12,7 +12,7 @@ import feedparser
 import pytest
 from lxml import etree, html
 
-from webapp.build import pipeline
+from webapp.building import pipeline
 
 from .conftest import change_site_settings, make_app
 
