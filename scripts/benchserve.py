@@ -7,7 +7,7 @@
   beside the same searches warm.
 - The worker models: memory of the whole server and throughput with gunicorn.conf.py's
   defaults, with `preload_app`, and with threads.
-- A first visit in Chromium (firstvisit.py).
+- A first visit in Chromium (chromium_visits.py).
 
 wrk drives the load (wrkload.py); without it the Python client (pyclient.py) does, and
 the rows say so.
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote_plus
 
-import firstvisit
+import chromium_visits
 import pyclient
 import wrkload
 from pyclient import percentile
@@ -171,7 +171,7 @@ def bench_routes(content_dir: Path, index_dir: Path, folder: Path, routes) -> di
             show(name, m)
         found["server memory"] = server_memory(server.pid)
         articles = routes["article page"].paths[:FIRST_VISITS]
-        found["first visit"] = firstvisit.first_visits(f"http://127.0.0.1:{port}", articles)
+        found["first visit"] = chromium_visits.first_visits(f"http://127.0.0.1:{port}", articles)
         print(f"  first visit: {found['first visit']}", flush=True)
     return found
 
