@@ -90,8 +90,8 @@ def _not_built(
 
 
 class _StageBars:
-    """A progress bar for each stage of a build, on stderr (stdout keeps the summary): at
-    10,000 articles each stage takes a quarter of a minute or more."""
+    """A progress bar for each stage of a build, on stderr (stdout keeps the summary): on a
+    large library each stage takes long enough to look hung without one."""
 
     def __init__(self):
         self._stage: str | None = None

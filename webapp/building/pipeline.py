@@ -169,8 +169,8 @@ def read_content(content_dir: Path, index_dir: Path) -> Library:
     """Read and check every content file as a rebuild would (what `content check` runs).
 
     Articles whose files are byte for byte those of the live generation are taken from it
-    rather than rendered again, and the rest are rendered a process per core: at 10,000
-    articles a check took 50 s when it rendered every one in one process.
+    rather than rendered again, and the rest are rendered a process per core: a check that
+    rendered every article in one process was slow on a large library.
     """
     fingerprints, _ = _fingerprints(content_dir)
     known = _unchanged_articles(index_dir, content_dir, fingerprints)
@@ -260,7 +260,7 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
         problems += link_problems(read, public, base_url)
         if any(slug not in public for slug in meta.order):
             # An article deleted or made a draft: links to it from the others would break.
-            # Rare enough to read every other article for (about a second at 10,000).
+            # Rare enough to be worth reading every other article for, slow as that is at scale.
             kept = [s for s in meta.order if s not in removed]
             drafts = [d for s, d in meta.drafts.items() if s not in removed]
             others = [*store.read_articles(live, kept).values(), *drafts, *meta.pages.values()]

@@ -196,8 +196,8 @@ def _renderer(config: dict[str, Any]) -> Flask:
 
 def _render_all(renderer: Flask, config: dict[str, Any], made_by: tuple[str, str], keys):
     """Yield (key, body, headers) for each page, rendered in worker processes when there are
-    enough of them to pay for starting those (a whole library: each page is ~1.5 ms of
-    Python, Jinja and brotli), else here."""
+    enough of them to pay for starting those (a whole library: each page runs through the
+    app, Jinja and brotli, in pure Python), else here."""
     workers = available_cores()
     if workers < 2 or len(keys) < PARALLEL_MIN_PAGES:
         for key in keys:

@@ -39,10 +39,11 @@ from webapp.web.live import current_snapshot
 # Smaller bodies (/healthz, robots.txt) gain a few bytes at most; a related panel of 700
 # bytes is sent in 300 with brotli.
 MIN_COMPRESS = 256
-# On the fly, gzip level 1 costs half of level 6 for 10% more bytes. Brotli quality 5 is
-# 15-20% smaller than gzip level 1 on an article page for about 0.5 ms more (quality 9 gains
-# under 1% more and costs 12 ms; 11, 15% more for 19 ms). Static files are compressed once
-# per version, so they get the smallest output.
+# On the fly, the lowest gzip level costs a fraction of the default level's time for a few
+# more bytes, and brotli quality 5 is clearly smaller than that for little more time per page,
+# where higher qualities gain almost nothing more for many times the cost. Static files are
+# compressed once per version, so they get the smallest output. docs/performance.md
+# ("Figures behind limits and choices in the code") has the measurements.
 COMPRESS_LEVEL = 1
 BROTLI_QUALITY = 5
 STATIC_COMPRESS_LEVEL = 9
@@ -59,7 +60,7 @@ ETAG_SUFFIXES = {"br": "-br", "gzip": "-gz"}
 URL_MEMO_SIZE = 100_000  # entries; about two per article and topic, emptied when full
 # Each depends only on the index generation and its path, never on a query string: so
 # "?utm_source=…" from a newsletter link is served from the cache too, and no query string
-# can make the server build a 10,000-entry sitemap again and again.
+# can make the server build the sitemap of a whole library again and again.
 CACHED_ENDPOINTS = {
     "articles.article", "articles.related", "feeds.feed", "feeds.sitemap", "pages.page",
 }  # fmt: skip
