@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from werkzeug.serving import run_simple
 
+from webapp import preview
 from webapp.authoring.reader import scaffold_article
 from webapp.building import advice, pipeline, prerender
 from webapp.config import SettingsError, load_site_settings
@@ -23,6 +24,7 @@ from webapp.generation.snapshot import load_snapshot
 from webapp.model import Advice, Library
 from webapp.search import patterns, synonyms
 from webapp.web import theme
+from webapp.web.app import site_app
 
 index_cli = AppGroup("index", help="Build and inspect the search index.")
 content_cli = AppGroup("content", help="Check and create content.")
@@ -263,11 +265,6 @@ def preview_command() -> None:
     The published index is never touched: the preview builds its own in a temporary folder
     and removes it on exit. PORT chooses the port (5001 by default, beside `make run`).
     """
-    from webapp import (
-        create_app,  # the preview's app is a second, private one
-        preview,
-    )
-
     content_dir, _ = _dirs()
     port = int(os.environ.get("PORT", "5001"))
     with tempfile.TemporaryDirectory(prefix="preview-index-") as folder:
@@ -278,7 +275,8 @@ def preview_command() -> None:
             echo=lambda line: click.echo(line, err=True),
         )
         watched.refresh()
-        app = create_app(
+        # A second, private site: no CLI of its own.
+        app = site_app(
             {
                 "CONTENT_DIR": str(content_dir),
                 "INDEX_DIR": folder,
