@@ -183,7 +183,8 @@ def _public_postings(matcher) -> list[tuple[int, float, bytes]]:
 
 
 def test_posting_blocks_are_whooshs_own_postings_read_a_block_at_a_time(index):
-    reader = index._searcher.reader()
+    searcher, _ = index
+    reader = searcher.reader()
     kinds = set()
     for segment, _ in reader.leaf_readers():
         for field in query.FIELDS:
@@ -202,7 +203,8 @@ def test_posting_blocks_are_whooshs_own_postings_read_a_block_at_a_time(index):
 
 
 def test_field_lengths_are_read_in_one_go_not_document_by_document(index, monkeypatch):
-    reader = index._searcher.reader()
+    searcher, _ = index
+    reader = searcher.reader()
     for segment, _ in reader.leaf_readers():
         expected = ranking.field_lengths(segment, "body", 1)
         monkeypatch.setattr(segment, "doc_field_length", None)  # the slow way fails
