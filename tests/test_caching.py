@@ -234,11 +234,12 @@ def test_rebuild_reuses_unchanged_articles_and_renders_changed_ones(content_dir,
     pipeline.rebuild(content_dir, index_dir)
     second = load_snapshot(index_dir)
     try:
-        assert "<em>otters</em>" in second.library.articles["understanding-anxiety"].body_html
+        assert "<em>otters</em>" in second.article("understanding-anxiety").body_html
         assert second.search.search("otters ").total == 1
         for slug, article in first.library.articles.items():
             if slug != "understanding-anxiety":
                 assert second.library.articles[slug] == article
+                assert second.article(slug) == first.article(slug)
     finally:
         first.close()
         second.close()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import os
+from dataclasses import replace
+
 from webapp.building import pipeline
 from webapp.generation import store
 from webapp.generation.folder import current_generation
@@ -43,23 +47,79 @@ def test_update_rewrites_only_touched_chunks_and_matches_a_rebuild(content_dir, 
     assert set(related) == set(rebuilt_related)
 
 
-def test_serving_holds_no_plain_text_but_builds_still_read_it(index_dir, client):
-    # Every server process keeps the whole library in memory; the text only indexing reads
-    # is left out of it, and kept on disk for the next build.
+def test_serving_holds_articles_without_bodies_and_reads_each_whole_on_demand(index_dir, client):
+    # Every server process keeps every article in memory for lists and panels, without the
+    # body, plain text, table of contents and resources; a page reads its article from the
+    # chunk files, equal to the article as serving held it before (whole but for the text).
     snapshot = load_snapshot(index_dir)
     try:
-        served = snapshot.library.articles
-        assert served and all(article.body_text == "" for article in served.values())
+        held = snapshot.library.articles
+        assert held and all(
+            (a.body_html, a.body_text, a.toc, a.resources) == ("", "", (), ())
+            for a in held.values()
+        )
         folder = index_dir / current_generation(index_dir)
         stored, _ = store.read(folder)
-        assert all(stored.articles[slug].body_text for slug in served)
-        assert all(
-            stored.articles[slug].body_html == article.body_html for slug, article in served.items()
-        )
+        assert all(stored.articles[slug].body_text for slug in held)
+        for slug, article in held.items():
+            whole = snapshot.article(slug)
+            assert whole == replace(stored.articles[slug], body_text="")
+            assert store.served(whole) == article
+        assert any(snapshot.article(slug).toc for slug in held)
+        assert snapshot.article("no-such-article") is None
+        assert snapshot.article(next(iter(stored.drafts))) is None  # drafts: the library's
     finally:
         snapshot.close()
     page = client.get("/articles/understanding-anxiety").get_data(as_text=True)
     assert "min read" in page and "<h1>Understanding anxiety</h1>" in page
+
+
+def _scribble_article(index_dir, slug: str) -> None:
+    """Overwrite the middle of an article's stored bytes, in place (same file, same inode)."""
+    path = index_dir / current_generation(index_dir) / store.FOLDER
+    path = path / f"articles-{store.chunk_of(slug):02}.pickle"
+    with path.open("rb") as handle:
+        fd = handle.fileno()
+        base, table = store._table(
+            os.pread(fd, store._HEAD.size, 0), lambda at, size: os.pread(fd, size, at)
+        )
+    offset, length, _ = table[slug]
+    with path.open("r+b") as handle:
+        handle.seek(base + offset + length // 2)
+        handle.write(b"\xff" * 16)
+
+
+def test_a_damaged_article_read_on_demand_gets_the_updating_page_and_the_log(
+    index_dir, client, caplog
+):
+    # The checksums were right when the generation opened; the bytes went bad afterwards.
+    assert client.get("/").status_code == 200
+    _scribble_article(index_dir, "understanding-anxiety")
+    with caplog.at_level(logging.ERROR, logger="webapp"):
+        response = client.get("/articles/understanding-anxiety")
+        html = response.get_data(as_text=True)
+    assert response.status_code == 503 and "The site is being updated" in html
+    assert "Traceback" not in html and str(index_dir) not in html
+    assert response.headers["Cache-Control"] == "no-store"
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("understanding-anxiety" in m and "index rebuild" in m for m in said), said
+    # Everything else is still served, and the related panel needs no body.
+    assert client.get("/").status_code == 200
+    assert client.get("/articles/understanding-anxiety/related").status_code == 200
+    order = store.read_meta(index_dir / current_generation(index_dir)).order
+    other = next(s for s in order if s != "understanding-anxiety")
+    assert client.get(f"/articles/{other}").status_code == 200
+
+
+def test_a_served_generation_removed_from_disk_still_reads_its_articles(index_dir, client):
+    # Chunk files stay open while the generation serves: a build that removes an old
+    # generation while a worker still serves it does not take its pages away.
+    assert client.get("/").status_code == 200
+    folder = index_dir / current_generation(index_dir) / store.FOLDER
+    for path in folder.glob("articles-*.pickle"):
+        path.unlink()
+    response = client.get("/articles/understanding-anxiety")
+    assert response.status_code == 200 and "<h1>Understanding anxiety</h1>" in response.text
 
 
 def test_an_update_that_edits_a_draft_keeps_it_with_its_changes(content_dir, tmp_path):

@@ -16,8 +16,9 @@ from webapp.generation import store
 
 # Bump when the snapshot layout changes, or when a class stored in it moves: Whoosh's schema
 # and the stored content name their classes by module path. Older generations are then
-# refused by name and rebuilt. 13: the packages of the layered layout.
-FORMAT = 13
+# refused by name and rebuilt. 13: the packages of the layered layout. 14: articles pickled
+# one by one in their chunk files, after a table, so serving reads one article on demand.
+FORMAT = 14
 
 
 # 5: "Did you mean" and completions read whoosh/vocabulary.bin, no longer a `words` field.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from webapp.generation import store
@@ -15,22 +17,58 @@ from webapp.generation.folder import (
     verify_checksums,
     why_no_generation,
 )
-from webapp.model import Library
+from webapp.model import Article, Library
 from webapp.search import engine
+
+log = logging.getLogger(__name__)
+
+# Whole articles kept per snapshot once read: an article page and its related panel come
+# together, and a popular article is asked for again and again. (Each is about 10 KB.)
+RECENT_ARTICLES = 64
 
 
 @dataclass
 class Snapshot:
-    """One generation loaded for serving: content, related lists and the search index."""
+    """One generation loaded for serving: content, related lists and the search index.
+
+    The library's public articles are held without their bodies (see `store.served`);
+    `article` returns one whole, read from the generation's files.
+    """
 
     manifest: Manifest
     library: Library
     related: dict[str, list[str]]
     search: engine.SearchIndex
+    files: store.ArticleFiles | None = None
+    _recent: object = field(init=False, repr=False, default=None)
+
+    def __post_init__(self) -> None:
+        self._recent = lru_cache(maxsize=RECENT_ARTICLES)(self._read_article)
+
+    def article(self, slug: str) -> Article | None:
+        """Return the public article with this slug, whole (body, table of contents and
+        resources; not its plain text), or None; raise IndexProblem if its stored bytes are
+        damaged."""
+        if slug not in self.library.articles:
+            return None
+        if self.files is None:  # a library loaded whole
+            return self.library.articles[slug]
+        return self._recent(slug)
+
+    def _read_article(self, slug: str) -> Article | None:
+        generation = self.manifest.generation
+        try:
+            return self.files.read(slug)
+        except Exception as error:  # noqa: BLE001 - damaged files: "rebuild", not a crash
+            log.error("index generation %s: article %r unreadable (%r): run 'flask --app wsgi "
+                      "index rebuild'", generation, slug, error)  # fmt: skip
+            raise IndexProblem(f"{generation}: article files are damaged ({error!r})") from None
 
     def close(self) -> None:
-        """Release the generation's search files."""
+        """Release the generation's search and article files."""
         self.search.close()
+        if self.files is not None:
+            self.files.close()
 
 
 def load_snapshot(index_dir: Path, generation: str | None = None) -> Snapshot:
@@ -43,19 +81,28 @@ def load_snapshot(index_dir: Path, generation: str | None = None) -> Snapshot:
     if manifest.format != FORMAT:
         raise IndexProblem(f"{index_dir / generation}: built by an older version of the site")
     folder = index_dir / generation
-    library, related = _read_content(folder, manifest)
+    library, related, files = _read_content(folder, manifest)
     try:
         searcher = engine.SearchIndex(folder / "whoosh")
     except Exception as error:  # noqa: BLE001 - any damage to the files means "rebuild", not a crash
+        files.close()
         raise IndexProblem(f"{folder}: index files are damaged ({error!r})") from None
-    return Snapshot(manifest, library, related, searcher)
+    return Snapshot(manifest, library, related, searcher, files)
 
 
-def _read_content(folder: Path, manifest: Manifest) -> tuple[Library, dict[str, list[str]]]:
+def _read_content(
+    folder: Path, manifest: Manifest
+) -> tuple[Library, dict[str, list[str]], store.ArticleFiles]:
     """Check every file of a generation against its manifest, then load its content for
-    serving (without the articles' plain text, which only indexing reads)."""
+    serving: the articles without their bodies, and the files to read those from."""
     verify_checksums(folder, manifest)
     try:
-        return store.read(folder, with_text=False)
+        files = store.ArticleFiles(folder)
     except Exception as error:  # noqa: BLE001 - damaged files: "rebuild", not a crash
         raise IndexProblem(f"{folder}: index files are damaged ({error!r})") from None
+    try:
+        library, related = store.read(folder, whole=False)
+    except Exception as error:  # noqa: BLE001 - damaged files: "rebuild", not a crash
+        files.close()
+        raise IndexProblem(f"{folder}: index files are damaged ({error!r})") from None
+    return library, related, files

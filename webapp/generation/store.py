@@ -4,16 +4,22 @@
 articles, drafts, authors, the practice's pages, problems, the related-articles lists and,
 per public article, its topics and date (what related scoring needs of every article). The
 public articles themselves, with their rendered HTML, are spread over CHUNKS files by a
-stable hash of their slug. An `index update` of one article loads the meta file and the one
-chunk that holds it, writes those two anew and hard-links every other chunk from the live
-generation (files are never changed in place, so links are safe, as with Whoosh's segments).
-Serving loads everything, as before. No Flask here.
+stable hash of their slug; each article is pickled on its own within its chunk, after a
+table of where each one is, so one article can be read without the rest. An `index update`
+of one article loads the meta file and the one chunk that holds it, writes those two anew
+and hard-links every other chunk from the live generation (files are never changed in
+place, so links are safe, as with Whoosh's segments).
+Serving holds every public article in memory without its body, table of contents and
+resources (what lists and related panels need), and reads an article whole from its chunk
+when its page is asked for (`ArticleFiles`). No Flask here.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import struct
+import weakref
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -25,6 +31,10 @@ FOLDER = "library"
 META = "meta.pickle"
 META_PATH = f"{FOLDER}/{META}"  # relative to a generation folder, as manifests name files
 CHUNKS = 64
+# A chunk file: MAGIC, the length of the pickled table, the table (slug -> offset after the
+# table, length, CRC-32), then each article pickled on its own.
+MAGIC = b"ARTCHUNK"
+_HEAD = struct.Struct("<8sQ")
 
 
 @dataclass
@@ -61,6 +71,94 @@ def _load(path: Path):
         return pickle.load(handle)  # noqa: S301 - our own file, checksummed in the manifest
 
 
+def _dump_chunk(path: Path, chunk: dict[str, Article]) -> None:
+    table: dict[str, tuple[int, int, int]] = {}
+    blobs = []
+    offset = 0
+    for slug, article in chunk.items():
+        blob = pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL)
+        table[slug] = (offset, len(blob), zlib.crc32(blob))
+        blobs.append(blob)
+        offset += len(blob)
+    head = pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL)
+    with path.open("wb") as handle:
+        handle.write(_HEAD.pack(MAGIC, len(head)))
+        handle.write(head)
+        handle.writelines(blobs)
+
+
+def _table(head: bytes, read_table) -> tuple[int, dict[str, tuple[int, int, int]]]:
+    """Return where the articles start and the table, from a chunk's first bytes."""
+    magic, length = _HEAD.unpack(head)
+    if magic != MAGIC:
+        raise ValueError("not a chunk of articles")
+    table = pickle.loads(read_table(_HEAD.size, length))  # noqa: S301 - our own file
+    return _HEAD.size + length, table
+
+
+def _load_chunk(path: Path) -> dict[str, Article]:
+    data = memoryview(path.read_bytes())
+    base, table = _table(bytes(data[: _HEAD.size]), lambda at, size: data[at : at + size])
+    return {
+        slug: pickle.loads(data[base + offset : base + offset + length])  # noqa: S301 - ours
+        for slug, (offset, length, _) in table.items()
+    }
+
+
+def served(article: Article) -> Article:
+    """Return the article as serving holds it in memory: what lists and panels show, without
+    the body, its plain text, table of contents and resources (`ArticleFiles` reads those)."""
+    return replace(article, body_html="", body_text="", toc=(), resources=())
+
+
+class ArticleFiles:
+    """A generation's chunk files, kept open, to read one public article whole on demand.
+
+    Opened while the files are the ones the manifest checked, and kept open until `close`
+    (or until nothing refers to them), so a generation removed from disk while a request
+    still serves it reads as before.
+    """
+
+    def __init__(self, folder: Path):
+        self._fds: list[int] = []
+        self._tables: list[tuple[int, dict[str, tuple[int, int, int]]]] = []
+        self._closer = weakref.finalize(self, _close_all, self._fds)
+        try:
+            for number in range(CHUNKS):
+                fd = os.open(_chunk_path(folder, number), os.O_RDONLY | os.O_CLOEXEC)
+                self._fds.append(fd)
+                head = os.pread(fd, _HEAD.size, 0)
+                self._tables.append(_table(head, lambda at, size, fd=fd: os.pread(fd, size, at)))
+        except BaseException:
+            self.close()
+            raise
+
+    def read(self, slug: str) -> Article | None:
+        """Return the stored public article, whole but for its plain text, or None if the
+        generation has none of that slug. Raises OSError or ValueError if its bytes are not
+        those written."""
+        number = chunk_of(slug)
+        base, table = self._tables[number]
+        entry = table.get(slug)
+        if entry is None:
+            return None
+        offset, length, crc = entry
+        blob = os.pread(self._fds[number], length, base + offset)
+        if len(blob) != length or zlib.crc32(blob) != crc:
+            raise ValueError(f"chunk {number:02}: bytes {offset}+{length} are not those written")
+        article = pickle.loads(blob)  # noqa: S301 - our own file, and its CRC matched
+        return replace(article, body_text="")
+
+    def close(self) -> None:
+        """Close the chunk files."""
+        self._closer()
+
+
+def _close_all(fds: list[int]) -> None:
+    while fds:
+        os.close(fds.pop())
+
+
 def light(article: Article) -> tuple[tuple[tuple[str, str], ...], int, tuple[str, ...]]:
     """Return what related scoring needs of an article besides its text."""
     topics = tuple((t.slug, t.name) for t in article.topics)
@@ -74,7 +172,7 @@ def write(folder: Path, library: Library, related: dict[str, list[Related]]) -> 
     for slug, article in library.articles.items():
         chunks[chunk_of(slug)][slug] = article
     for number, chunk in enumerate(chunks):
-        _dump(_chunk_path(folder, number), chunk)
+        _dump_chunk(_chunk_path(folder, number), chunk)
     _write_meta(folder, library, related)
 
 
@@ -108,24 +206,24 @@ def read_articles(folder: Path, slugs: Iterable[str]) -> dict[str, Article]:
         wanted.setdefault(chunk_of(slug), []).append(slug)
     found = {}
     for number, names in wanted.items():
-        chunk = _load(_chunk_path(folder, number))
+        chunk = _load_chunk(_chunk_path(folder, number))
         found.update((s, chunk[s]) for s in names if s in chunk)
     return found
 
 
-def read(folder: Path, with_text: bool = True) -> tuple[Library, dict[str, list[Related]]]:
+def read(folder: Path, whole: bool = True) -> tuple[Library, dict[str, list[Related]]]:
     """Return a generation's whole library and its related lists.
 
-    Without `with_text`, articles come without their plain text (`body_text` is empty),
-    which only indexing needs: serving keeps every article in memory in every process, and
-    the text is about an eighth of it.
+    Without `whole`, public articles come as serving holds them (`served`: no body, plain
+    text, table of contents or resources): every server process keeps every article in
+    memory, and the bodies were most of it; a page reads its article from `ArticleFiles`.
     """
     meta = read_meta(folder)
     everything: dict[str, Article] = {}
     for number in range(CHUNKS):
-        chunk = _load(_chunk_path(folder, number))
-        if not with_text:  # chunk by chunk, so the texts never all sit in memory at once
-            chunk = {slug: replace(article, body_text="") for slug, article in chunk.items()}
+        chunk = _load_chunk(_chunk_path(folder, number))
+        if not whole:  # chunk by chunk, so the bodies never all sit in memory at once
+            chunk = {slug: served(article) for slug, article in chunk.items()}
         everything.update(chunk)
     library = Library(
         articles={slug: everything[slug] for slug in meta.order},
@@ -162,11 +260,11 @@ def write_update(
         if number not in touched:
             os.link(_chunk_path(old, number), _chunk_path(folder, number))
             continue
-        chunk = dict(_load(_chunk_path(old, number)))
+        chunk = _load_chunk(_chunk_path(old, number))
         for slug in removed:
             chunk.pop(slug, None)
         chunk.update((a.slug, a) for a in changed if chunk_of(a.slug) == number)
-        _dump(_chunk_path(folder, number), chunk)
+        _dump_chunk(_chunk_path(folder, number), chunk)
     order = [s for s in meta.order if s not in removed]
     order += [a.slug for a in changed]
     new_light = {s: v for s, v in meta.light.items() if s not in removed}

@@ -18,10 +18,12 @@ from .paging import paginate, requested_page
 bp = Blueprint("articles", __name__)
 
 
-def _public_article(slug: str) -> Article:
-    # Slugs are looked up in the loaded content, never joined into a file path.
-    library = current_snapshot().library
-    article = library.articles.get(slug)
+def _public_article(slug: str, whole: bool = False) -> Article:
+    # Slugs are looked up in the loaded content, never joined into a file path. The library
+    # holds articles without their bodies: `whole` reads the one asked for from its files.
+    snapshot = current_snapshot()
+    library = snapshot.library
+    article = snapshot.article(slug) if whole else library.articles.get(slug)
     if article is None and "preview" in current_app.extensions:
         article = library.drafts.get(slug)  # the writer's preview shows drafts too
     if article is None:
@@ -51,7 +53,7 @@ def home():
 @bp.get("/articles/<slug>")
 def article(slug: str):
     """Show one article with its author, review dates and the related-articles placeholder."""
-    item = _public_article(slug)
+    item = _public_article(slug, whole=True)
     library = current_snapshot().library
     person = library.authors.get(item.author or "")
     return render_template(
