@@ -196,7 +196,8 @@ def served_rows(sizes: list[int], http: dict, found: dict, client: str, row) -> 
     cold = found.get("first searches")
     if cold:
         text = (f"p95 {cold['fresh p95']:.1f} ms, max {cold['fresh max']:.1f} ms (first "
-                f"{cold['fresh first']:.1f} ms); warm p95 {cold['warm p95']:.1f} ms")  # fmt: skip
+                f"{cold['fresh first']:.1f} ms); warm p95 {cold['warm p95']:.1f} ms; switched "
+                f"{cold['switched after s']:.1f} s after the update")  # fmt: skip
         row("served: first 50 searches after `index update`, on the switched worker",
             [*blank, text])  # fmt: skip
     visit = http["first visit"]

@@ -118,3 +118,25 @@ def test_a_server_warms_a_new_generation_off_the_request_path_before_serving_it(
         assert time.monotonic() < deadline, "the warmed generation was never served"
         time.sleep(0.01)
     assert _generations_held_open(index_dir) == {new}  # the old one closed once replaced
+
+
+def test_a_new_generation_is_warmed_with_what_was_searched_lately_on_the_old(
+    content_dir, index_dir, no_cycle_collector
+):
+    # Visitors' recent searches are ready on the new generation before it serves anyone,
+    # so the first visitors after a publish do not wait for them to be computed again.
+    app = make_app(content_dir, index_dir, INDEX_CHECK_INTERVAL=0.02)
+    client = app.test_client()
+    for text in ('"first session"', "sleep routine", "gri"):
+        assert client.get("/search", query_string={"q": text}).status_code == 200
+    with app.app_context():
+        searched = current_snapshot().search.recently_searched()
+    new = rebuild(content_dir, index_dir).generation
+    deadline = time.monotonic() + 30
+    while client.get("/healthz").get_json()["generation"] != new:
+        assert time.monotonic() < deadline, "the new generation was never served"
+        time.sleep(0.01)
+    with app.app_context():
+        tables, prefixes = current_snapshot().search.recently_searched()
+    assert set(searched[0]) <= set(tables)
+    assert "gri" in searched[1] and "gri" in prefixes

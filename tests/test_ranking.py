@@ -102,10 +102,12 @@ def test_ranking_and_total_are_whooshs_own(index, name):
     q = QUERIES[name]
     searcher, ranker = index
     expected = searcher.search(q, limit=None)
-    results, total = ranker.rank([q], limit=10)
-    assert total == len(expected)
-    assert [hit.docnum for hit in results] == [hit.docnum for hit in expected[:10]]
-    assert [hit.score for hit in results] == pytest.approx([hit.score for hit in expected[:10]])
+    # Asked twice: the second is answered from the ranker's kept tables, phrases included.
+    for _ in range(2):
+        results, total = ranker.rank([q], limit=10)
+        assert total == len(expected)
+        assert [hit.docnum for hit in results] == [hit.docnum for hit in expected[:10]]
+        assert [hit.score for hit in results] == pytest.approx([hit.score for hit in expected[:10]])
     if name != "unknown word":
         assert total > 0, "the query set should exercise matches"
 

@@ -180,6 +180,34 @@ def test_update_index_replaces_adds_and_deletes(tmp_path):
     assert "trust-and-your-therapist" in lists["the-therapeutic-relationship"]
 
 
+def test_a_new_index_warmed_from_the_one_it_replaces_answers_from_its_own_articles(tmp_path):
+    # A server warms a new generation with what was searched lately on the old one. Only which
+    # searches carries over, never their results: the new generation's first visitors see
+    # its new articles, ranked by its own statistics.
+    indexing.build_index(tmp_path / "old", LIBRARY)
+    added = article("repair-after-rupture", "Repair after a rupture",
+                    "Rupture and repair: a relationship with your therapist can survive a "
+                    "rupture, and repair builds trust.")  # fmt: skip
+    indexing.build_index(tmp_path / "new", [*LIBRARY, added])
+    old, new, cold = (engine.SearchIndex(tmp_path / name) for name in ("old", "new", "new"))
+    searches = ['"rupture and repair"', "relationship trust", "therapist rel"]
+    try:
+        for text in searches:
+            old.search(text)
+        new.warm(previous=old)
+        tables, prefixes = old.recently_searched()
+        warmed_tables, warmed_prefixes = new.recently_searched()
+        assert tables and "rel" in prefixes
+        assert set(tables) <= set(warmed_tables) and "rel" in warmed_prefixes
+        for text in searches:
+            warmed, fresh = new.search(text), cold.search(text)
+            assert "repair-after-rupture" in slugs(warmed)
+            assert slugs(warmed) == slugs(fresh) and warmed.total == fresh.total
+    finally:
+        for opened in (old, new, cold):
+            opened.close()
+
+
 def test_update_index_deletes_an_article_turned_draft(tmp_path):
     directory = tmp_path / "ix"
     indexing.build_index(directory, LIBRARY)

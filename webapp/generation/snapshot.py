@@ -64,6 +64,14 @@ class Snapshot:
                       "index rebuild'", generation, slug, error)  # fmt: skip
             raise IndexProblem(f"{generation}: article files are damaged ({error!r})") from None
 
+    def warm(self, previous: Snapshot | None = None) -> None:
+        """Do now what this generation's first visitors would otherwise wait for: order the
+        library's articles and topics (every page lists them), and warm the search index,
+        with what was searched lately on the `previous` generation it replaces."""
+        self.library.latest()
+        self.library.topics()
+        self.search.warm(previous=previous.search if previous is not None else None)
+
     def close(self) -> None:
         """Release the generation's search and article files."""
         self.search.close()

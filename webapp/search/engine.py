@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from whoosh import scoring
@@ -52,6 +52,11 @@ class SearchResults:
 
 # How many of the most frequent words `SearchIndex.warm` searches, each also as typed.
 WARM_WORDS = 40
+# How many of the completions the serving index used last `SearchIndex.warm` computes again in
+# a new one (it computes again every score table the serving index keeps).
+WARM_RECENT_PREFIXES = 300
+# Completions kept per open index.
+MAX_CACHED_COMPLETIONS = 1024
 
 
 class SearchIndex:
@@ -73,11 +78,7 @@ class SearchIndex:
         spelling.english()
         # The index behind a searcher never changes (a new index is a new directory), so
         # completions can be cached for its lifetime.
-        self._completions = lru_cache(maxsize=1024)(
-            lambda prefix: query.completions(
-                self._searcher.reader(), self._vocabulary, self._analyzer, prefix
-            )
-        )
+        self._completed: OrderedDict[str, list] = OrderedDict()
 
     def search(
         self,
@@ -158,14 +159,44 @@ class SearchIndex:
                 (sure if confident else unsure)[i] = tuple(words)
         return sure, unsure
 
-    def warm(self, words: int = WARM_WORDS) -> None:
+    def _completions(self, prefix: str) -> list:
+        found = self._completed.get(prefix)
+        if found is None:
+            found = query.completions(self._searcher.reader(), self._vocabulary,
+                                      self._analyzer, prefix)  # fmt: skip
+            self._completed[prefix] = found
+            if len(self._completed) > MAX_CACHED_COMPLETIONS:
+                self._completed.popitem(last=False)
+        else:
+            self._completed.move_to_end(prefix)
+        return found
+
+    def warm(self, words: int = WARM_WORDS, previous: SearchIndex | None = None) -> None:
         """Search as a new generation's first visitors will, so they do not pay for it: the
         most frequent words of the articles, and each typed as far as its first letters
-        (completions). A server does this before it switches to the generation."""
+        (completions); and, given the `previous` index this one replaces, what its visitors
+        searched lately: the score tables and completions it used last, computed again here
+        from this index (never copied: scores depend on the whole index). A server does this
+        before it switches to the generation."""
         frequent = [word for _, word in self._vocabulary.most_frequent(words)]
         typed = sorted({word[:length] for word in frequent for length in (2, 3)})
         for text in frequent + typed:
             self.search(text, correct=False)
+        if previous is None:
+            return
+        tables, prefixes = previous.recently_searched()
+        with self._lock:
+            self._ranker.prepare(tables)
+            for prefix in reversed(prefixes):
+                self._completions(prefix)
+
+    def recently_searched(self) -> tuple[list[ranking.TableKey], list[str]]:
+        """Return the keys of the score tables and the prefixes completed that searches
+        used last, most recent first (analysed terms, never the text a visitor typed)."""
+        with self._lock:
+            tables = self._ranker.recent_tables()
+            prefixes = list(reversed(self._completed))[:WARM_RECENT_PREFIXES]
+        return tables, prefixes
 
     def doc_count(self) -> int:
         """Return how many articles the index holds (its pages are not counted)."""

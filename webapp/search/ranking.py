@@ -36,6 +36,8 @@ from webapp.search import tuning
 MAX_CACHED_POSTINGS = 400_000
 
 Scores = dict[int, float]
+# What a score table is kept under: (field, term) for a term, (field, (word, ...)) for a phrase.
+TableKey = tuple[str, "str | tuple[str, ...]"]
 
 
 class Ranker:
@@ -52,8 +54,23 @@ class Ranker:
             {field: field_lengths(segment, field, 1) for field in fields}
             for segment, _ in self._leaves
         ]
-        self._tables: OrderedDict[tuple[str, str], Scores] = OrderedDict()
+        self._tables: OrderedDict[TableKey, Scores] = OrderedDict()
         self._cached = 0
+
+    def recent_tables(self) -> list[TableKey]:
+        """Return the keys of the score tables kept (bounded by MAX_CACHED_POSTINGS), most
+        recently used first: what this index's visitors searched lately, to warm a new
+        index with."""
+        return list(reversed(self._tables))
+
+    def prepare(self, keys: Iterable[TableKey]) -> None:
+        """Compute the score tables of these keys now (another index's `recent_tables`),
+        in this index's own statistics: only which tables are wanted carries over."""
+        for field, text in reversed(list(keys)):
+            if isinstance(text, tuple):
+                self._phrase(field, list(text))
+            else:
+                self.term_scores(field, text)
 
     def rank(
         self,
@@ -135,7 +152,9 @@ class Ranker:
         if found is not None:
             self._tables.move_to_end(key)
             return found
-        found = self._read_term(field, text)
+        return self._keep(key, self._read_term(field, text))
+
+    def _keep(self, key: TableKey, found: Scores) -> Scores:
         self._tables[key] = found
         self._cached += len(found)
         while self._cached > MAX_CACHED_POSTINGS and len(self._tables) > 1:
@@ -187,12 +206,17 @@ class Ranker:
                     yield docnum + offset, matcher
 
     def _phrase(self, field: str, words: list[str]) -> Scores:
+        key = (field, tuple(words))
+        found = self._tables.get(key)
+        if found is not None:
+            self._tables.move_to_end(key)
+            return found
         # Whoosh scores a phrase match as the AND of its words; only the matching differs.
         candidates = _intersection([self.term_scores(field, word) for word in words])
-        if not candidates:
-            return candidates
-        return {docnum: candidates[docnum] for docnum in self._with_phrase(field, words,
-                                                                        candidates)}  # fmt: skip
+        if candidates:
+            candidates = {docnum: candidates[docnum]
+                          for docnum in self._with_phrase(field, words, candidates)}  # fmt: skip
+        return self._keep(key, candidates)
 
     def _with_phrase(self, field: str, words: list[str], candidates: Iterable[int]):
         """Yield the candidates in which the words stand next to each other, in order."""

@@ -118,8 +118,10 @@ class LiveIndex:
                     self._failed = (generation, time.monotonic())
                 log.error("cannot open the new index, still serving the old: %s", problem)
                 continue
+            with self._lock:
+                serving = self._snapshot
             try:
-                snapshot.search.warm()
+                snapshot.warm(previous=serving)
             except Exception:
                 # This thread must outlive whatever a damaged generation does to a search.
                 snapshot.close()
