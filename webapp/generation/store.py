@@ -96,13 +96,17 @@ def _table(head: bytes, read_table) -> tuple[int, dict[str, tuple[int, int, int]
     return _HEAD.size + length, table
 
 
-def _load_chunk(path: Path) -> dict[str, Article]:
+def _load_chunk(path: Path, names: Iterable[str] | None = None) -> dict[str, Article]:
+    """Return the articles a chunk holds: all, or those of `names` it holds (only those are
+    unpickled)."""
     data = memoryview(path.read_bytes())
     base, table = _table(bytes(data[: _HEAD.size]), lambda at, size: data[at : at + size])
-    return {
-        slug: pickle.loads(data[base + offset : base + offset + length])  # noqa: S301 - ours
-        for slug, (offset, length, _) in table.items()
-    }
+    wanted = table if names is None else [name for name in names if name in table]
+    found = {}
+    for slug in wanted:
+        offset, length, _ = table[slug]
+        found[slug] = pickle.loads(data[base + offset : base + offset + length])  # noqa: S301 - ours
+    return found
 
 
 def served(article: Article) -> Article:
@@ -206,8 +210,7 @@ def read_articles(folder: Path, slugs: Iterable[str]) -> dict[str, Article]:
         wanted.setdefault(chunk_of(slug), []).append(slug)
     found = {}
     for number, names in wanted.items():
-        chunk = _load_chunk(_chunk_path(folder, number))
-        found.update((s, chunk[s]) for s in names if s in chunk)
+        found.update(_load_chunk(_chunk_path(folder, number), names))
     return found
 
 
