@@ -139,13 +139,35 @@ def serve_sample_site(
         prepare(app)
     delays = Delays()
     app.wsgi_app = delays.wrap(app.wsgi_app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closed_when_dropped(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield LiveServer(f"http://127.0.0.1:{server.server_port}", delays, app)
     finally:
         server.shutdown()
+
+
+def closed_when_dropped(wsgi_app):
+    """Return the WSGI app with each response closed even when its client goes away.
+
+    Werkzeug's development server reads what is left of the request before it closes a
+    response, and on a connection the browser has reset (the quick exit leaves mid-page)
+    that read raises first: a static file's handle was then left for the garbage collector,
+    and its ResourceWarning failed whichever test was running. Gunicorn, which serves the
+    site in production, closes the response in any case. A generator's `finally` also runs
+    when it is dropped unfinished, so the response is closed either way.
+    """
+
+    def app(environ, start_response):
+        response = wsgi_app(environ, start_response)
+        try:
+            yield from response
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+
+    return app
 
 
 @pytest.fixture(scope="session")
