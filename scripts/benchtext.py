@@ -68,8 +68,9 @@ def how(sizes: list[int], results: dict, queries) -> list[str]:
         "request, sharing the cores with the server) loads the routes, and the rows say so.",
         "- First searches after publishing: one sync worker, warm (every query once), times "
         f"{benchserve.FIRST_SEARCHES} queries one after another; then `index update` runs "
-        "for one changed article, and the same queries are timed again on that worker, which "
-        "switches to the new generation on the first of them (checked through `/healthz`).",
+        "for one changed article, and once the worker serves the new generation (it opens "
+        "and warms it in the background, serving the old meanwhile; `/healthz` is asked every "
+        "50 ms) the same queries are timed again on it.",
         f"- First visit: {benchserve.FIRST_VISITS} article pages opened in Debian's Chromium "
         "(Playwright), each in a new browser context (an empty cache), scrolled to the related "
         "panel so it loads; every response's headers and body as received (compressed) are "
