@@ -208,6 +208,34 @@ def test_a_new_index_warmed_from_the_one_it_replaces_answers_from_its_own_articl
             opened.close()
 
 
+def test_an_index_opened_after_another_does_not_stem_the_same_words_again(tmp_path, monkeypatch):
+    # An index update, the preview and a server switching generations open one index after
+    # another: each opened index's analyzer finds the words the last one already stemmed.
+    from whoosh.analysis import StemFilter
+
+    stemmed = []
+    real_stem = StemFilter.__call__
+
+    def counting_stem(self, tokens):
+        for token in real_stem(self, tokens):
+            stemmed.append(token.text)
+            yield token
+
+    monkeypatch.setattr(StemFilter, "__call__", counting_stem)
+    text = "Quokkas wandering through moonlit eucalyptus groves, quokkas everywhere."
+    counts = []
+    for name in ("first", "second"):
+        indexing.build_index(tmp_path / name, LIBRARY[:2])
+        analyzer = whoosh_index.open_dir(str(tmp_path / name)).schema["body"].analyzer
+        before = len(stemmed)
+        counts.append(analyzer.counts(text))
+        if name == "first":
+            assert len(stemmed) > before  # new words: the chain ran
+        else:
+            assert len(stemmed) == before  # the same words: it did not run again
+    assert counts[0] == counts[1] and counts[0]["quokka"] == 2
+
+
 def test_update_index_deletes_an_article_turned_draft(tmp_path):
     directory = tmp_path / "ix"
     indexing.build_index(directory, LIBRARY)

@@ -7,6 +7,7 @@ cached analyzer so each distinct word is analysed once.
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from functools import lru_cache
 
@@ -128,6 +129,23 @@ class SpellingFilter(Filter):
             yield token
 
 
+# One word cache per distinct chain in this process, shared by every analyzer made with it:
+# each opened index unpickles its own analyzer, and an index update or the preview opens one
+# index after another, so a cache per analyzer would stem the same words again each time.
+_WORD_CACHES: list[tuple[Analyzer, dict[str, str | None]]] = []
+_WORD_CACHES_LOCK = threading.Lock()
+
+
+def _word_cache(chain: Analyzer) -> dict[str, str | None]:
+    with _WORD_CACHES_LOCK:
+        for known, cache in _WORD_CACHES:
+            if known == chain:
+                return cache
+        cache: dict[str, str | None] = {}
+        _WORD_CACHES.append((chain, cache))
+        return cache
+
+
 class CachedWordAnalyzer(Analyzer):
     """A filter chain that works word by word, run once per distinct word when indexing.
 
@@ -142,7 +160,7 @@ class CachedWordAnalyzer(Analyzer):
 
     def __init__(self, chain: Analyzer):
         self.chain = chain
-        self._terms: dict[str, str | None] = {}
+        self._terms = _word_cache(chain)
 
     def __getstate__(self) -> dict:
         # The schema is pickled into the index: the cache stays out of it.
@@ -150,7 +168,7 @@ class CachedWordAnalyzer(Analyzer):
 
     def __setstate__(self, state: dict) -> None:
         self.chain = state["chain"]
-        self._terms = {}
+        self._terms = _word_cache(self.chain)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, CachedWordAnalyzer) and self.chain == other.chain

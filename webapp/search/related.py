@@ -112,7 +112,8 @@ def related_lists(
         without_text = sorted(s for s in wanted if not inputs[s].text)
         if without_text and more_texts is not None:
             inputs.update(more_texts(without_text))
-        matches.update(_text_matches(directory, inputs, sorted(wanted)))
+        # Only their scores are needed, not the words they share (no list of theirs is shown).
+        matches.update(_text_matches(directory, inputs, sorted(wanted), with_words=False))
     library = _Neighbourhood(inputs)
     return {
         slug: _related_to(slug, matches, library, limit) if slug in inputs else [] for slug in slugs
@@ -140,9 +141,11 @@ def _text_matches(
     executor: Executor | None = None,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    with_words: bool = True,
 ) -> dict[str, dict[str, _TextMatch]]:
     """Return, for each of `slugs` that has its text in `inputs`, the articles closest to
-    it in wording, shared out between `workers` processes with an `executor`."""
+    it in wording (with the words they share, unless not `with_words`), shared out between
+    `workers` processes with an `executor`."""
     slugs = [s for s in slugs if s in inputs and inputs[s].text]
     public = frozenset(inputs)
     if executor is not None and workers > 1 and len(slugs) >= 2 * workers:
@@ -151,7 +154,11 @@ def _text_matches(
         # Each process gets the text of its own slugs only.
         jobs = [
             executor.submit(
-                _matches_for, str(directory), {s: inputs[s].text for s in shard}, public
+                _matches_for,
+                str(directory),
+                {s: inputs[s].text for s in shard},
+                public,
+                with_words,
             )  # fmt: skip
             for shard in shards
         ]
@@ -161,20 +168,21 @@ def _text_matches(
             if progress:
                 progress(len(matches), len(slugs))
         return matches
-    matches = _matches_for(str(directory), {s: inputs[s].text for s in slugs}, public)
+    matches = _matches_for(str(directory), {s: inputs[s].text for s in slugs}, public,
+                           with_words)  # fmt: skip
     if progress:
         progress(len(slugs), len(slugs))
     return matches
 
 
-def _matches_for(directory: str, texts: dict[str, str],
-                 public: frozenset[str]) -> dict[str, dict[str, _TextMatch]]:  # fmt: skip
+def _matches_for(directory: str, texts: dict[str, str], public: frozenset[str],
+                 with_words: bool = True) -> dict[str, dict[str, _TextMatch]]:  # fmt: skip
     ix = segment_files.open_dir(directory)
     try:
         with ix.searcher() as searcher:
             body_terms = vocabulary.read(Path(directory) / BODY_TERMS)
             stats = BodyStats(searcher, body_terms, bulk=len(texts) > 50, documents=len(public))
-            return {slug: _closest_in_wording(stats, slug, text, public)
+            return {slug: _closest_in_wording(stats, slug, text, public, with_words)
                     for slug, text in texts.items()}  # fmt: skip
     finally:
         ix.close()
@@ -209,10 +217,11 @@ class _Neighbourhood:
                       reverse=True)  # fmt: skip
 
 
-def _closest_in_wording(stats: BodyStats, slug: str, text: str,
-                        public: frozenset[str]) -> dict[str, _TextMatch]:  # fmt: skip
+def _closest_in_wording(stats: BodyStats, slug: str, text: str, public: frozenset[str],
+                        with_words: bool = True) -> dict[str, _TextMatch]:  # fmt: skip
     """Return the articles whose bodies hold the most of this text's key terms, by
-    more-like-this score and by coverage, each with the words it shares."""
+    more-like-this score and by coverage, each with the words it shares (none unless
+    `with_words`)."""
     key_terms, overall = telling_terms(stats, text)
     if not key_terms:
         return {}
@@ -240,12 +249,14 @@ def _closest_in_wording(stats: BodyStats, slug: str, text: str,
             scores[docnum] += weight * found[docnum]
     hits = heapq.nsmallest(tuning.MLT_CANDIDATES, scores.items(), key=lambda x: (-x[1], x[0]))
     best = max((score for _, score in hits), default=1.0) or 1.0
-    words = SurfaceWords(stats.analyzer, text)
+    words = SurfaceWords(stats.analyzer, text) if with_words else None
     matches = {}
     for docnum, score in hits:
         held = [(weight, term) for (found, weight), (term, _) in
                 zip(postings, key_terms, strict=True) if docnum in found]  # fmt: skip
-        shown = [word for _, term in sorted(held, reverse=True) if (word := words.get(term))]
+        shown = [] if words is None else [
+            word for _, term in sorted(held, reverse=True) if (word := words.get(term))
+        ]  # fmt: skip
         matches[names[docnum]] = _TextMatch(
             score / best, sum(weight for weight, _ in held) / total_weight, tuple(shown[:2])
         )
