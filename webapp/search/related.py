@@ -105,15 +105,17 @@ def related_lists(
     `slugs` is needed too: `more_texts(slugs)` returns the RelatedInput, text included, of
     those `inputs` has without text.
     """
-    matches = _text_matches(directory, inputs, slugs, executor, workers, progress)
-    wanted = {other for slug in slugs for other in matches.get(slug, {})} - matches.keys()
-    if wanted:
-        inputs = dict(inputs)
+    inputs = dict(inputs)
+
+    def close_texts(matches: Mapping[str, Mapping[str, _TextMatch]]) -> dict[str, str]:
+        """The texts of the articles close to `slugs` whose own closeness is not known."""
+        wanted = {other for slug in slugs for other in matches.get(slug, {})} - matches.keys()
         without_text = sorted(s for s in wanted if not inputs[s].text)
         if without_text and more_texts is not None:
             inputs.update(more_texts(without_text))
-        # Only their scores are needed, not the words they share (no list of theirs is shown).
-        matches.update(_text_matches(directory, inputs, sorted(wanted), with_words=False))
+        return {s: inputs[s].text for s in sorted(wanted) if inputs[s].text}
+
+    matches = _text_matches(directory, inputs, slugs, executor, workers, progress, close_texts)
     library = _Neighbourhood(inputs)
     return {
         slug: _related_to(slug, matches, library, limit) if slug in inputs else [] for slug in slugs
@@ -141,11 +143,12 @@ def _text_matches(
     executor: Executor | None = None,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
-    with_words: bool = True,
+    then: _MoreTexts | None = None,
 ) -> dict[str, dict[str, _TextMatch]]:
     """Return, for each of `slugs` that has its text in `inputs`, the articles closest to
-    it in wording (with the words they share, unless not `with_words`), shared out between
-    `workers` processes with an `executor`."""
+    it in wording, shared out between `workers` processes with an `executor`; and for
+    those `then(matches)` names (their texts by slug), their closest articles too, without
+    the words they share (no list of theirs is shown)."""
     slugs = [s for s in slugs if s in inputs and inputs[s].text]
     public = frozenset(inputs)
     if executor is not None and workers > 1 and len(slugs) >= 2 * workers:
@@ -154,11 +157,7 @@ def _text_matches(
         # Each process gets the text of its own slugs only.
         jobs = [
             executor.submit(
-                _matches_for,
-                str(directory),
-                {s: inputs[s].text for s in shard},
-                public,
-                with_words,
+                _matches_for, str(directory), {s: inputs[s].text for s in shard}, public
             )  # fmt: skip
             for shard in shards
         ]
@@ -167,23 +166,35 @@ def _text_matches(
             matches.update(job.result())
             if progress:
                 progress(len(matches), len(slugs))
+        if then is not None and (more := then(matches)):
+            matches.update(_matches_for(str(directory), more, public, with_words=False))
         return matches
     matches = _matches_for(str(directory), {s: inputs[s].text for s in slugs}, public,
-                           with_words)  # fmt: skip
+                           then=then)  # fmt: skip
     if progress:
         progress(len(slugs), len(slugs))
     return matches
 
 
+_MoreTexts = Callable[[Mapping[str, Mapping[str, "_TextMatch"]]], dict[str, str]]
+
+
 def _matches_for(directory: str, texts: dict[str, str], public: frozenset[str],
-                 with_words: bool = True) -> dict[str, dict[str, _TextMatch]]:  # fmt: skip
+                 with_words: bool = True,
+                 then: _MoreTexts | None = None) -> dict[str, dict[str, _TextMatch]]:  # fmt: skip
     ix = segment_files.open_dir(directory)
     try:
         with ix.searcher() as searcher:
             body_terms = vocabulary.read(Path(directory) / BODY_TERMS)
             stats = BodyStats(searcher, body_terms, bulk=len(texts) > 50, documents=len(public))
-            return {slug: _closest_in_wording(stats, slug, text, public, with_words)
-                    for slug, text in texts.items()}  # fmt: skip
+            matches = {slug: _closest_in_wording(stats, slug, text, public, with_words)
+                       for slug, text in texts.items()}  # fmt: skip
+            # Read with the same statistics and postings already read: close articles
+            # share key terms.
+            more = then(matches) if then is not None else {}
+            matches.update((slug, _closest_in_wording(stats, slug, text, public, False))
+                           for slug, text in more.items())  # fmt: skip
+            return matches
     finally:
         ix.close()
 
