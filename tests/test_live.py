@@ -7,6 +7,7 @@ import gc
 import os
 import threading
 import time
+import weakref
 
 import pytest
 
@@ -140,3 +141,24 @@ def test_a_new_generation_is_warmed_with_what_was_searched_lately_on_the_old(
         tables, prefixes = current_snapshot().search.recently_searched()
     assert set(searched[0]) <= set(tables)
     assert "gri" in searched[1] and "gri" in prefixes
+
+
+def test_a_replaced_generation_leaves_memory_when_its_last_request_ends(
+    content_dir, index_dir, no_cycle_collector
+):
+    # A generation holds the library, the related lists and the search caches: a worker that
+    # kept a replaced one (through a reference cycle, or a variable of the watch thread)
+    # would hold two of them in memory until the next publish or the next full collection.
+    app = make_app(content_dir, index_dir, INDEX_CHECK_INTERVAL=0.02)
+    client = app.test_client()
+    for path in ("/search?q=grief", "/articles/living-with-grief", "/"):
+        assert client.get(path).status_code == 200
+    with app.app_context():
+        replaced = weakref.ref(current_snapshot())
+    new = rebuild(content_dir, index_dir).generation
+    deadline = time.monotonic() + 30
+    while client.get("/healthz").get_json()["generation"] != new:
+        assert time.monotonic() < deadline, "the new generation was never served"
+        time.sleep(0.01)
+    assert client.get("/articles/living-with-grief").status_code == 200
+    assert replaced() is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from webapp.generation import store
@@ -43,7 +43,12 @@ class Snapshot:
     _recent: object = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
-        self._recent = lru_cache(maxsize=RECENT_ARTICLES)(self._read_article)
+        # Not a cache of a bound method: that would make a reference cycle, and a replaced
+        # generation (its library, related lists and caches) would then stay in memory until
+        # the garbage collector's next full pass instead of going when its last request ends.
+        self._recent = lru_cache(maxsize=RECENT_ARTICLES)(
+            partial(_read_article, self.files, self.manifest.generation)
+        )
 
     def article(self, slug: str) -> Article | None:
         """Return the public article with this slug, whole (body, table of contents and
@@ -54,15 +59,6 @@ class Snapshot:
         if self.files is None:  # a library loaded whole
             return self.library.articles[slug]
         return self._recent(slug)
-
-    def _read_article(self, slug: str) -> Article | None:
-        generation = self.manifest.generation
-        try:
-            return self.files.read(slug)
-        except Exception as error:  # noqa: BLE001 - damaged files: "rebuild", not a crash
-            log.error("index generation %s: article %r unreadable (%r): run 'flask --app wsgi "
-                      "index rebuild'", generation, slug, error)  # fmt: skip
-            raise IndexProblem(f"{generation}: article files are damaged ({error!r})") from None
 
     def warm(self, previous: Snapshot | None = None) -> None:
         """Do now what this generation's first visitors would otherwise wait for: order the
@@ -77,6 +73,15 @@ class Snapshot:
         self.search.close()
         if self.files is not None:
             self.files.close()
+
+
+def _read_article(files: store.ArticleFiles, generation: str, slug: str) -> Article | None:
+    try:
+        return files.read(slug)
+    except Exception as error:  # noqa: BLE001 - damaged files: "rebuild", not a crash
+        log.error("index generation %s: article %r unreadable (%r): run 'flask --app wsgi "
+                  "index rebuild'", generation, slug, error)  # fmt: skip
+        raise IndexProblem(f"{generation}: article files are damaged ({error!r})") from None
 
 
 def load_snapshot(index_dir: Path, generation: str | None = None) -> Snapshot:

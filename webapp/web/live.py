@@ -118,10 +118,8 @@ class LiveIndex:
                     self._failed = (generation, time.monotonic())
                 log.error("cannot open the new index, still serving the old: %s", problem)
                 continue
-            with self._lock:
-                serving = self._snapshot
             try:
-                snapshot.warm(previous=serving)
+                snapshot.warm(previous=self._serving())
             except Exception:
                 # This thread must outlive whatever a damaged generation does to a search.
                 snapshot.close()
@@ -132,6 +130,12 @@ class LiveIndex:
             with self._lock:
                 self._failed = None
                 self._serve(snapshot)
+
+    def _serving(self) -> Snapshot | None:
+        # Returned, never kept in a local of the watch loop: that would hold a replaced
+        # generation in memory until the next one arrives.
+        with self._lock:
+            return self._snapshot
 
     def _failed_lately(self, generation: str | None, now: float) -> bool:
         if self._failed is None:
