@@ -116,7 +116,10 @@ def cold_goal(cold: dict | None) -> list[str]:
 
 def memory_goal(models: dict | None) -> list[str]:
     """The whole server's memory with the default config."""
-    goal = ["whole server's memory, gunicorn.conf.py defaults", f"≤ {MEMORY_GOAL} MB RSS"]
+    # Measured on a server that has not switched generation: after `index update`s a worker
+    # keeps more (see "Goals missed" in docs/performance.md), which this run does not measure.
+    goal = ["whole server's memory, gunicorn.conf.py defaults, before any switch",
+            f"≤ {MEMORY_GOAL} MB RSS"]  # fmt: skip
     if not models:
         return [*goal, "", verdict(None)]
     memory = next(iter(models.values()))["memory"]
