@@ -7,6 +7,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from operator import neg
 
 from webapp.search import analysis, ranking, tuning, vocabulary
@@ -34,8 +35,10 @@ class BodyStats:
         self.doc_count = reader.doc_count() if documents is None else documents
         # A body's length is its number of terms, so the term counts add up to all of them.
         self.avg_length = body_terms.total_occurrences() / (self.doc_count or 1) or 1.0
-        # An index with no documents has no columns at all.
-        self.names = reader.column_reader("slug") if reader.has_column("slug") else {}
+        # An index with no documents has no columns at all. Read as a list in one pass:
+        # scoring looks names up hundreds of times per article, and a column reader
+        # decodes each lookup afresh.
+        self.names = list(reader.column_reader("slug")) if reader.has_column("slug") else []
         self._postings: dict[str, dict[int, float]] = {}
         self._lengths_by_segment: dict[int, tuple[object, list[int]]] = {}
         self._champions: dict[str, list[tuple[int, float]]] = {}
@@ -146,11 +149,12 @@ _FILLER_TERMS = frozenset(
 
 
 class SurfaceWords:
-    """The word an article most often writes each of its terms as, read once when asked."""
+    """The word an article most often writes each of some terms as, read once when asked."""
 
-    def __init__(self, analyzer, text: str):
+    def __init__(self, analyzer, text: str, terms: Iterable[str]):
         self._analyzer = analyzer
         self._text = text
+        self._terms = frozenset(terms)
         self._words: dict[str, str] | None = None
 
     def get(self, term: str) -> str | None:
@@ -158,10 +162,10 @@ class SurfaceWords:
         if self._words is None:
             self._words = {}
             if isinstance(self._analyzer, analysis.CachedWordAnalyzer):
+                wanted, term_of = self._terms, self._analyzer.term
                 seen: dict[str, Counter[str]] = defaultdict(Counter)
                 for word, count in Counter(analysis.WORD.findall(self._text.lower())).items():
-                    found = self._analyzer.term(word)
-                    if found is not None:
+                    if (found := term_of(word)) in wanted:
                         seen[found][word] += count
                 self._words = {t: c.most_common(1)[0][0] for t, c in seen.items()}
         return self._words.get(term)

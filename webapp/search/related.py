@@ -260,7 +260,7 @@ def _closest_in_wording(stats: BodyStats, slug: str, text: str, public: frozense
             scores[docnum] += weight * found[docnum]
     hits = heapq.nsmallest(tuning.MLT_CANDIDATES, scores.items(), key=lambda x: (-x[1], x[0]))
     best = max((score for _, score in hits), default=1.0) or 1.0
-    words = SurfaceWords(stats.analyzer, text) if with_words else None
+    words = SurfaceWords(stats.analyzer, text, (t for t, _ in key_terms)) if with_words else None
     matches = {}
     for docnum, score in hits:
         held = [(weight, term) for (found, weight), (term, _) in
@@ -281,14 +281,14 @@ def _related_to(slug: str, matches: Mapping[str, Mapping[str, _TextMatch]],
     mine = matches.get(slug, {})
     linked = [s for s in article.links if s in public and s != slug][:limit]
     candidates = {s for s in mine if s in public}
-    for topic in library.topics[slug]:
-        candidates.update(library.by_topic.get(topic, [])[: tuning.TOPIC_CANDIDATES])
+    if tuning.TOPIC_BONUS * tuning.SHARED_TOPICS >= tuning.MIN_SCORE:  # topics alone may do
+        for topic in library.topics[slug]:
+            candidates.update(library.by_topic.get(topic, [])[: tuning.TOPIC_CANDIDATES])
     candidates |= library.linked_from.get(slug, set())
     scored = []
+    links_here_from = library.linked_from.get(slug, set())
     for other in candidates - {slug} - set(linked):
-        shared = library.shared_topics(slug, other)
-        specificity = sum(value for value, _ in shared[: tuning.SHARED_TOPICS])
-        links_here = other in library.linked_from.get(slug, ())
+        links_here = other in links_here_from
         there = mine.get(other)
         closeness = 0.0
         if there is not None:
@@ -298,6 +298,13 @@ def _related_to(slug: str, matches: Mapping[str, Mapping[str, _TextMatch]],
             back = matches.get(other, {}).get(slug)
             closeness = (1 - tuning.REVERSE_WEIGHT) * there.score
             closeness += tuning.REVERSE_WEIGHT * (back.score if back else 0.0)
+        # A shared topic adds at most TOPIC_BONUS: most candidates that only share a broad
+        # topic cannot reach the cut-off, and need not have their topics compared.
+        best_case = closeness + tuning.TOPIC_BONUS * tuning.SHARED_TOPICS
+        if best_case + tuning.BACKLINK_BONUS * links_here < tuning.MIN_SCORE:
+            continue
+        shared = library.shared_topics(slug, other)
+        specificity = sum(value for value, _ in shared[: tuning.SHARED_TOPICS])
         score = closeness + tuning.TOPIC_BONUS * specificity
         score += tuning.BACKLINK_BONUS * links_here
         if score >= tuning.MIN_SCORE:
