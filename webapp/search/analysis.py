@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from functools import lru_cache
 
 from whoosh.analysis import (
@@ -186,15 +187,21 @@ class CachedWordAnalyzer(Analyzer):
             terms[word] = found[0] if len(found) == 1 else None
         return terms[word]
 
-    def counts(self, value: str) -> dict[str, int]:
-        """Return how often each term occurs in the text (what the chain would count)."""
+    def counts(self, value: str, words: Mapping[str, int] | None = None) -> dict[str, int]:
+        """Return how often each term occurs in the text (what the chain would count);
+        `words`, when given, is the text's `word_counts`, already made."""
         found: dict[str, int] = {}
         terms = self._terms
-        for word, count in Counter(WORD.findall(value)).items():  # C speed for repeats
+        for word, count in (self.word_counts(value) if words is None else words).items():
             term = terms[word] if word in terms else self.term(word)
             if term is not None:
                 found[term] = found.get(term, 0) + count
         return found
+
+    @staticmethod
+    def word_counts(value: str) -> Counter[str]:
+        """Return how often each word occurs in the text, as written."""
+        return Counter(WORD.findall(value))  # C speed for repeats
 
     def occurrences(self, value: str) -> dict[str, list[tuple[int, int, int]]]:
         """Return each term's (position, start char, end char) list, as indexing records it."""

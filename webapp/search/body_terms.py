@@ -7,7 +7,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from operator import neg
 
 from webapp.search import analysis, ranking, tuning, vocabulary
@@ -27,6 +27,7 @@ class BodyStats:
         body_terms: vocabulary.Vocabulary,
         bulk: bool = False,
         documents: int | None = None,
+        public: frozenset[str] = frozenset(),
     ):
         reader = searcher.reader()
         self.reader = reader
@@ -39,9 +40,12 @@ class BodyStats:
         # scoring looks names up hundreds of times per article, and a column reader
         # decodes each lookup afresh.
         self.names = list(reader.column_reader("slug")) if reader.has_column("slug") else []
+        # The documents that are `public` articles, the only ones a list may name.
+        self.public_documents = frozenset(d for d, name in enumerate(self.names) if name in public)
         self._postings: dict[str, dict[int, float]] = {}
         self._lengths_by_segment: dict[int, tuple[object, list[int]]] = {}
         self._champions: dict[str, list[tuple[int, float]]] = {}
+        self._champion_documents: dict[str, frozenset[int]] = {}
         self._terms = body_terms
         # Scoring many articles looks up every term many times: a dictionary then pays.
         self._counts = body_terms.as_dict() if bulk else None
@@ -111,16 +115,19 @@ class BodyStats:
             self._champions[term] = found
         return found
 
+    def champion_documents(self, term: str) -> frozenset[int]:
+        """Return the document numbers of `champions(term)`."""
+        found = self._champion_documents.get(term)
+        if found is None:
+            found = self._champion_documents[term] = frozenset(d for d, _ in self.champions(term))
+        return found
 
-def telling_terms(stats: BodyStats, text: str) -> tuple[list[tuple[str, float]], float]:
+
+def telling_terms(stats: BodyStats, wording: Wording) -> tuple[list[tuple[str, float]], float]:
     """Return the text's `tuning.KEY_TERMS` most telling body terms, as Whoosh's Bo1 Expander does,
     among the terms that carry meaning (no filler words) and that another article has; and
     the weight of its KEY_TERMS most telling terms of all, shared or not."""
-    analyzer = stats.analyzer
-    if isinstance(analyzer, analysis.CachedWordAnalyzer):
-        counts = analyzer.counts(text)
-    else:
-        counts = Counter(t.text for t in analyzer(text, mode="index"))
+    counts = wording.counts()
     n = stats.doc_count or 1
     scored = []
     for term, weight in counts.items():
@@ -148,24 +155,29 @@ _FILLER_TERMS = frozenset(
 )
 
 
-class SurfaceWords:
-    """The word an article most often writes each of some terms as, read once when asked."""
+class Wording:
+    """An article's text as related scoring reads it: its words counted once, for the
+    counts of its terms and for the word it most often writes each term as."""
 
-    def __init__(self, analyzer, text: str, terms: Iterable[str]):
+    def __init__(self, analyzer, text: str):
         self._analyzer = analyzer
         self._text = text
-        self._terms = frozenset(terms)
-        self._words: dict[str, str] | None = None
+        cached = isinstance(analyzer, analysis.CachedWordAnalyzer)
+        self._words = analyzer.word_counts(text) if cached else None
 
-    def get(self, term: str) -> str | None:
-        """Return the article's commonest word for a term, or None."""
+    def counts(self) -> Mapping[str, int]:
+        """Return how often each term occurs in the text."""
+        if self._words is not None:
+            return self._analyzer.counts(self._text, self._words)
+        return Counter(t.text for t in self._analyzer(self._text, mode="index"))
+
+    def surface_words(self, terms: Iterable[str]) -> dict[str, str]:
+        """Return the word (in lower case) the text most often writes each of `terms` as."""
         if self._words is None:
-            self._words = {}
-            if isinstance(self._analyzer, analysis.CachedWordAnalyzer):
-                wanted, term_of = self._terms, self._analyzer.term
-                seen: dict[str, Counter[str]] = defaultdict(Counter)
-                for word, count in Counter(analysis.WORD.findall(self._text.lower())).items():
-                    if (found := term_of(word)) in wanted:
-                        seen[found][word] += count
-                self._words = {t: c.most_common(1)[0][0] for t, c in seen.items()}
-        return self._words.get(term)
+            return {}
+        wanted, term_of = frozenset(terms), self._analyzer.term
+        seen: dict[str, Counter[str]] = defaultdict(Counter)
+        for word, count in self._words.items():
+            if (found := term_of(word)) in wanted:
+                seen[found][word.lower()] += count
+        return {term: words.most_common(1)[0][0] for term, words in seen.items()}

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from webapp.model import Article, Related, body_links
 from webapp.search import segment_files, tuning, vocabulary
-from webapp.search.body_terms import BodyStats, SurfaceWords, telling_terms
+from webapp.search.body_terms import BodyStats, Wording, telling_terms
 from webapp.search.indexing import BODY_TERMS
 
 
@@ -186,13 +186,15 @@ def _matches_for(directory: str, texts: dict[str, str], public: frozenset[str],
     try:
         with ix.searcher() as searcher:
             body_terms = vocabulary.read(Path(directory) / BODY_TERMS)
-            stats = BodyStats(searcher, body_terms, bulk=len(texts) > 50, documents=len(public))
-            matches = {slug: _closest_in_wording(stats, slug, text, public, with_words)
+            stats = BodyStats(
+                searcher, body_terms, bulk=len(texts) > 50, documents=len(public), public=public
+            )
+            matches = {slug: _closest_in_wording(stats, slug, text, with_words)
                        for slug, text in texts.items()}  # fmt: skip
             # Read with the same statistics and postings already read: close articles
             # share key terms.
             more = then(matches) if then is not None else {}
-            matches.update((slug, _closest_in_wording(stats, slug, text, public, False))
+            matches.update((slug, _closest_in_wording(stats, slug, text, False))
                            for slug, text in more.items())  # fmt: skip
             return matches
     finally:
@@ -228,12 +230,13 @@ class _Neighbourhood:
                       reverse=True)  # fmt: skip
 
 
-def _closest_in_wording(stats: BodyStats, slug: str, text: str, public: frozenset[str],
+def _closest_in_wording(stats: BodyStats, slug: str, text: str,
                         with_words: bool = True) -> dict[str, _TextMatch]:  # fmt: skip
     """Return the articles whose bodies hold the most of this text's key terms, by
     more-like-this score and by coverage, each with the words it shares (none unless
     `with_words`)."""
-    key_terms, overall = telling_terms(stats, text)
+    wording = Wording(stats.analyzer, text)
+    key_terms, overall = telling_terms(stats, wording)
     if not key_terms:
         return {}
     # Coverage is measured against the shared key terms (a word no other article has cannot
@@ -245,11 +248,9 @@ def _closest_in_wording(stats: BodyStats, slug: str, text: str, public: frozense
     ) or 1.0
     # BM25F over the body, as Whoosh scores Or([Term("body", t, boost=w), ...]).
     postings = [(stats.postings(term), weight) for term, weight in key_terms]
-    candidates: set[int] = set()
-    for term, _ in key_terms:
-        candidates.update(docnum for docnum, _ in stats.champions(term))
+    candidates = set().union(*(stats.champion_documents(term) for term, _ in key_terms))
+    candidates &= stats.public_documents
     names = stats.names
-    candidates = {docnum for docnum in candidates if names[docnum] in public}
     candidates.discard(next((d for d in candidates if names[d] == slug), -1))
     # Each candidate's sum of weight * term score, added up term by term in key-term order
     # (as `sum` over the terms would; a term it lacks adds nothing), visiting only the
@@ -260,14 +261,12 @@ def _closest_in_wording(stats: BodyStats, slug: str, text: str, public: frozense
             scores[docnum] += weight * found[docnum]
     hits = heapq.nsmallest(tuning.MLT_CANDIDATES, scores.items(), key=lambda x: (-x[1], x[0]))
     best = max((score for _, score in hits), default=1.0) or 1.0
-    words = SurfaceWords(stats.analyzer, text, (t for t, _ in key_terms)) if with_words else None
+    words = wording.surface_words(t for t, _ in key_terms) if with_words and hits else {}
     matches = {}
     for docnum, score in hits:
         held = [(weight, term) for (found, weight), (term, _) in
                 zip(postings, key_terms, strict=True) if docnum in found]  # fmt: skip
-        shown = [] if words is None else [
-            word for _, term in sorted(held, reverse=True) if (word := words.get(term))
-        ]  # fmt: skip
+        shown = [word for _, term in sorted(held, reverse=True) if (word := words.get(term))]
         matches[names[docnum]] = _TextMatch(
             score / best, sum(weight for weight, _ in held) / total_weight, tuple(shown[:2])
         )
