@@ -127,6 +127,8 @@ def machine() -> dict[str, str]:
 
 CLI = [sys.executable, "-m", "flask", "--app", "wsgi", "index"]
 CORE = re.compile(r"^(?:Indexed|Updated) .* in ([0-9.]+) s", re.MULTILINE)
+PHASES = re.compile(r"^Phases: (.*)\.$", re.MULTILINE)
+PHASE = re.compile(r"([a-z][a-z ]*) ([0-9.]+) s")
 PRERENDERED = re.compile(r"^Pre-rendered ([0-9,]+) pages? \(([0-9,]+) unchanged, copied\) "
                          r"in ([0-9.]+) s", re.MULTILINE)  # fmt: skip
 
@@ -144,13 +146,14 @@ def time_command(command: str, content_dir: Path, index_dir: Path) -> dict:
         raise SystemExit(f"index {command} failed:\n{done.stdout}{done.stderr}")
     core = CORE.search(done.stdout)
     pages = PRERENDERED.search(done.stdout)
-    if core is None or pages is None:
+    phases = PHASES.search(done.stdout)
+    if core is None or pages is None or phases is None:
         raise SystemExit(f"index {command} did not report its phases:\n{done.stdout}")
     rendered, copied = (int(pages.group(n).replace(",", "")) for n in (1, 2))
     core_s, prerender_s = float(core.group(1)), float(pages.group(3))
     return {"wall": wall, "core": core_s, "prerender": prerender_s,
-            "rest": wall - core_s - prerender_s, "rendered": rendered,
-            "copied": copied}  # fmt: skip
+            "rest": wall - core_s - prerender_s, "rendered": rendered, "copied": copied,
+            "phases": {name: float(s) for name, s in PHASE.findall(phases.group(1))}}  # fmt: skip
 
 
 def time_updates(content_dir: Path, index_dir: Path, slugs: list[str]) -> list[dict]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from pyclient import percentile
 
 KIB = 1024
@@ -152,6 +154,10 @@ def build_rows(sizes: list[int], results: dict, row) -> None:
 def phases(row, cells, run) -> None:
     """Add the rows of one command's phases."""
     row("— the build, as the command reports it, s", cells(lambda f: f"{run(f)['core']:.2f}"))
+    # The build's own phases, as it reports them (none in results from before it did).
+    reported = cells(lambda f: run(f).get("phases", {}))
+    for phase in dict.fromkeys(name for found in reported for name in found):
+        row(f"— — of which {phase}, s", [f"{found.get(phase, math.nan):.2f}" for found in reported])
     row("— pre-rendering pages, s",
         cells(lambda f: f"{run(f)['prerender']:.1f} ({run(f)['rendered']:,} rendered, "
                         f"{run(f)['copied']:,} copied)"))  # fmt: skip

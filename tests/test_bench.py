@@ -26,11 +26,16 @@ def test_whole_commands_are_timed_with_their_phases(tmp_path):
     assert rebuild["rendered"] > 0 and rebuild["copied"] == 0
     assert 0 < rebuild["core"] < rebuild["wall"]
     assert rebuild["core"] + rebuild["prerender"] + rebuild["rest"] == rebuild["wall"]
+    # The build's own phases, in the order they run, add up to the build as reported.
+    assert list(rebuild["phases"]) == ["reading", "indexing", "related articles", "storing"]
+    assert abs(sum(rebuild["phases"].values()) - rebuild["core"]) < 0.1 + 0.05 * 4
     article = next((content_dir / "articles").glob("*.md"))
     article.write_text(article.read_text("utf-8") + "\nOne more sentence.\n", encoding="utf-8")
     update = bench.time_command("update", content_dir, index_dir)
     assert update["copied"] > 0, "an update copies the pages it did not change"
     assert 0 < update["core"] < update["wall"]
+    assert list(update["phases"]) == ["reading", "indexing", "related articles", "storing"]
+    assert abs(sum(update["phases"].values()) - update["core"]) < 0.01 + 0.005 * 4
 
 
 def results(peer_total: float | None) -> dict:
@@ -66,3 +71,17 @@ def test_goals_name_misses_and_what_was_not_measured():
 def test_goals_without_the_peer_say_the_rebuild_was_not_compared():
     rows = benchreport.goals([10_000], results(peer_total=None))
     assert goal(rows, "full `index rebuild`")[2:] == ["40.0 s", "not measured"]
+
+
+def test_build_rows_show_each_phase_the_build_reported():
+    found = results(peer_total=20.0)
+    phases = {"reading": 12.0, "indexing": 9.0, "related articles": 6.0, "storing": 3.0}
+    found[10_000]["rebuild"] = {**found[10_000]["rebuild"], "phases": phases}
+    rows: list[list[str]] = []
+    benchreport.build_rows([10_000], found, lambda label, cells: rows.append([label, *cells]))
+    assert goal(rows, "— — of which related articles") == [
+        "— — of which related articles, s",
+        "6.00",
+    ]
+    # Results from before the build reported its phases leave those rows out, not blank.
+    assert [row[0] for row in rows].count("— — of which reading, s") == 1

@@ -56,6 +56,7 @@ def rebuild_command() -> None:
         f"Indexed {_count(report.documents, 'article')} in {report.seconds:.1f} s, "
         f"{_count(len(report.problems), 'problem')}. Now serving {report.generation}."
     )
+    click.echo(_phases(report.phases, 1))
     if report.problems:
         click.echo(
             f"The first build left out {_count(len(report.problems), 'file')} with problems "
@@ -148,7 +149,13 @@ def update_command() -> None:
         f"Updated {_count(report.documents, 'article')} in {report.seconds:.2f} s. "
         f"Now serving {report.generation}."
     )
+    click.echo(_phases(report.phases, 2))
     _prerender()
+
+
+def _phases(phases: dict[str, float], digits: int) -> str:
+    """Say how long each phase of a build took, for a maintainer wondering where it went."""
+    return "Phases: " + ", ".join(f"{name} {s:.{digits}f} s" for name, s in phases.items()) + "."
 
 
 def _prerender() -> None:

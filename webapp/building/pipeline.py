@@ -8,7 +8,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from webapp.authoring import pages
@@ -51,6 +51,12 @@ RELATING = "Finding related articles"
 
 Progress = Callable[[str, int, int], None]
 
+# The phases a build reports the time of (`BuildReport.phases`), as the CLI names them.
+READING_PHASE = "reading"
+INDEXING_PHASE = "indexing"
+RELATING_PHASE = "related articles"
+STORING_PHASE = "storing"
+
 
 @dataclass
 class BuildReport:
@@ -61,6 +67,20 @@ class BuildReport:
     seconds: float
     problems: list[str]
     unchanged: bool = False  # nothing had changed, so no new generation was built
+    phases: dict[str, float] = field(default_factory=dict)  # seconds, in the order run
+
+
+class _Stopwatch:
+    """The seconds each phase of a build takes, each phase timed from the end of the last."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+        self._since = time.perf_counter()
+
+    def done(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.phases[phase] = self.phases.get(phase, 0.0) + now - self._since
+        self._since = now
 
 
 def content_fingerprints(content_dir: Path, known: Manifest | None = None) -> dict[str, str]:
@@ -117,6 +137,7 @@ def rebuild(
     `progress` is told how each stage (READING, INDEXING, RELATING) is getting on.
     """
     started = time.perf_counter()
+    clock = _Stopwatch()
     tell = progress or (lambda *_: None)
     with build_lock(index_dir), worker_pool(content_dir, index_dir) as (pool, workers):
         fingerprints, stats = _fingerprints(content_dir)
@@ -136,6 +157,7 @@ def rebuild(
                 "serving:\n  " + "\n  ".join(problems)
             )
         indexed = 0
+        clock.done(READING_PHASE)
 
         def step(done: int) -> None:
             nonlocal indexed
@@ -152,6 +174,7 @@ def rebuild(
                 workers=workers,
                 pages=library.pages.values(),
             )
+            clock.done(INDEXING_PHASE)
             tell(RELATING, 0, len(library.articles))
             related = compute_related(
                 folder / "whoosh",
@@ -160,9 +183,12 @@ def rebuild(
                 workers=workers,
                 progress=lambda done, total: tell(RELATING, done, total),
             )
+            clock.done(RELATING_PHASE)
             seconds = time.perf_counter() - started
             _write_snapshot(folder, name, library, related, fingerprints, seconds, problems, stats)
-        return BuildReport(name, documents, seconds, problems)
+        clock.done(STORING_PHASE)
+        return BuildReport(name, documents, time.perf_counter() - started, problems,
+                           phases=clock.phases)  # fmt: skip
 
 
 def read_content(content_dir: Path, index_dir: Path) -> Library:
@@ -225,6 +251,7 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
     """Re-index only added, changed and removed articles into a new generation (none when
     nothing changed: the report then says so and names the live generation)."""
     started = time.perf_counter()
+    clock = _Stopwatch()
     with build_lock(index_dir):
         generation = current_generation(index_dir)
         if generation is None:
@@ -270,8 +297,10 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
                 "content has problems, so the index was not updated and the old one is still "
                 "serving:\n  " + "\n  ".join(map(str, problems))
             )
+        clock.done(READING_PHASE)
         with new_generation(index_dir, copy_from=live) as (folder, name):
             indexing.update_index(folder / "whoosh", changed, removed)
+            clock.done(INDEXING_PHASE)
             touched = {a.slug for a in changed} | removed
             related = {s: rel for s, rel in meta.related.items() if s not in removed}
             stale = {s for s, rel in related.items() if touched & {other for other, _ in rel}}
@@ -298,11 +327,14 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
                 },
             )
             related.update((s, store.pairs(items)) for s, items in redone.items())
+            clock.done(RELATING_PHASE)
             seconds = time.perf_counter() - started
             drafts = [article for article in read if article.draft]
             store.write_update(folder, live, meta, changed, removed, related, drafts)
             write_manifest(folder, name, len(public), fingerprints, seconds, [], stats, (live, old))
-        return BuildReport(name, len(touched), seconds, [])
+        clock.done(STORING_PHASE)
+        return BuildReport(name, len(touched), time.perf_counter() - started, [],
+                           phases=clock.phases)  # fmt: skip
 
 
 def content_changed_since(content_dir: Path, index_dir: Path) -> bool | None:
