@@ -37,8 +37,9 @@ def how(sizes: list[int], results: dict, queries) -> list[str]:
         "- Builds: `flask --app wsgi index rebuild` and `index update` run as subprocesses, "
         "as a maintainer runs them, timed from start to exit: interpreter and app start-up, "
         "the build, the switch and pre-rendering the pages all included. Their phases come "
-        "from the command's own summary lines (the build's seconds and pre-rendering's), the "
-        "rest is start-up, checks and what lies between. The rebuild runs first into an empty "
+        "from the command's own summary lines (the build's seconds, its own phases from its "
+        "'Phases:' line, and pre-rendering's), the rest is start-up, checks and what lies "
+        "between. The rebuild runs first into an empty "
         "index folder, then again with nothing changed (rendered Markdown and unchanged pages "
         "reused); then three updates, each after appending a sentence to one article.",
         "- Peer: Hugo (Debian's package) builds the same article files with a three-template "
