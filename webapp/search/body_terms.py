@@ -18,16 +18,17 @@ class BodyStats:
 
     The statistics are those of the live articles (from BODY_TERMS), not Whoosh's, which
     still count a deleted or replaced document until its segment is merged away: so an
-    update scores related articles as a rebuild of the same content would.
+    update scores related articles as a rebuild of the same content would. `public` names
+    the articles a related list may name (not drafts, not pages).
     """
 
     def __init__(
         self,
         searcher,
         body_terms: vocabulary.Vocabulary,
+        public: frozenset[str],
         bulk: bool = False,
         documents: int | None = None,
-        public: frozenset[str] = frozenset(),
     ):
         reader = searcher.reader()
         self.reader = reader

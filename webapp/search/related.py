@@ -187,7 +187,7 @@ def _matches_for(directory: str, texts: dict[str, str], public: frozenset[str],
         with ix.searcher() as searcher:
             body_terms = vocabulary.read(Path(directory) / BODY_TERMS)
             stats = BodyStats(
-                searcher, body_terms, bulk=len(texts) > 50, documents=len(public), public=public
+                searcher, body_terms, public, bulk=len(texts) > 50, documents=len(public)
             )
             matches = {slug: _closest_in_wording(stats, slug, text, with_words)
                        for slug, text in texts.items()}  # fmt: skip
