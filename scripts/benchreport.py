@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 
 from pyclient import percentile
 
@@ -45,6 +46,15 @@ def ratio(http: dict, name: str) -> float:
     return http[name]["rps"] / constant_rps(http, uncached)
 
 
+def paired_ratios(http: dict, name: str) -> list[float] | None:
+    """Return a route's rate ÷ the constant route's loaded just before it, round by round
+    (None for results from before the paired rounds)."""
+    paired = http.get("paired")
+    if not paired or name not in paired:
+        return None
+    return [rps / base for rps, base in zip(paired[name], paired["constant route"], strict=True)]
+
+
 def all_ms(found: dict, engine: str, kind: str = "all") -> list[float]:
     """Return one engine's milliseconds for one kind of query, or for all."""
     return [x for k, v in found[engine].items() if kind in ("all", k) for x in v]
@@ -57,8 +67,14 @@ def goals(sizes: list[int], results: dict) -> list[list[str]]:
     rows = [rebuild_goal(found), update_goal(found), search_goal(found)]
     http = found.get("http")
     for name in ("article page", "related fragment"):
-        value = ratio(http, name) if http else None
-        figure = f"{value:.2f}×" if http else ""
+        rounds = paired_ratios(http, name) if http else None
+        if rounds:
+            value = statistics.median(rounds)
+            figure = (f"{value:.2f}× (median of {len(rounds)} paired rounds: "
+                      + ", ".join(f"{r:.2f}×" for r in rounds) + ")")  # fmt: skip
+        else:
+            value = ratio(http, name) if http else None
+            figure = f"{value:.2f}×" if http else ""
         met = verdict(value >= SERVED_GOAL if http else None)
         rows.append([f"served {name}", f"≥ {SERVED_GOAL:g}× constant route", figure, met])
     rows += [visit_goal(http), cold_goal(found.get("first searches")),
@@ -202,6 +218,14 @@ def served_rows(sizes: list[int], http: dict, found: dict, client: str, row) -> 
         if m["errors"]:
             text += f", **{m['errors']} errors**"
         row(f"served ({client}): {name}", [*blank, text])
+    paired = http.get("paired")
+    if paired:
+        for name, rates in paired.items():
+            ratios = paired_ratios(http, name)
+            text = ", ".join(f"{r:.0f}" for r in rates) + " req/s"
+            if name != "constant route" and ratios:
+                text += " (" + ", ".join(f"{r:.2f}×" for r in ratios) + ")"
+            row(f"served ({client}): {name}, paired rounds", [*blank, text])
     cold = found.get("first searches")
     if cold:
         text = (f"p95 {cold['fresh p95']:.1f} ms, max {cold['fresh max']:.1f} ms (first "

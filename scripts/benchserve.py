@@ -39,6 +39,12 @@ WORKERS = 2  # WEB_CONCURRENCY for the route rows: one worker per core
 HTTP_SECONDS = 8.0  # per route
 WARM_SECONDS = 1.0
 MODEL_SECONDS = 4.0  # per route and worker model
+# The served goals compare a route with the constant route loaded just before it, in
+# PAIRED_ROUNDS rounds of PAIRED_SECONDS each: a shared machine's speed drifts by half or
+# more over the minutes the other rows take, and not over a few seconds.
+PAIRED_ROUNDS = 3
+PAIRED_SECONDS = 4.0
+PAIRED = ("article page", "related fragment")
 FIRST_SEARCHES = 50
 SWITCH_TIMEOUT = 120  # seconds a worker may take to open and warm a new generation
 FIRST_VISITS = 100
@@ -170,11 +176,24 @@ def bench_routes(content_dir: Path, index_dir: Path, folder: Path, routes) -> di
         for name, m in load(port, ordered, HTTP_SECONDS).items():
             found[name] = m
             show(name, m)
+        found["paired"] = paired_rounds(port, routes)
+        print(f"  paired rounds (req/s): {found['paired']}", flush=True)
         found["server memory"] = server_memory(server.pid)
         articles = routes["article page"].paths[:FIRST_VISITS]
         found["first visit"] = chromium_visits.first_visits(f"http://127.0.0.1:{port}", articles)
         print(f"  first visit: {found['first visit']}", flush=True)
     return found
+
+
+def paired_rounds(port: int, routes: dict[str, wrkload.Route]) -> dict[str, list[float]]:
+    """Load the constant route and each PAIRED route in turn, PAIRED_ROUNDS times; return
+    each one's req/s by round."""
+    chosen = {name: routes[name] for name in ("constant route", *PAIRED)}
+    rates: dict[str, list[float]] = {name: [] for name in chosen}
+    for _ in range(PAIRED_ROUNDS):
+        for name, m in load(port, chosen, PAIRED_SECONDS).items():
+            rates[name].append(m["rps"])
+    return rates
 
 
 def server_memory(master: int) -> dict:

@@ -85,3 +85,33 @@ def test_build_rows_show_each_phase_the_build_reported():
     ]
     # Results from before the build reported its phases leave those rows out, not blank.
     assert [row[0] for row in rows].count("— — of which reading, s") == 1
+
+
+def test_served_goals_compare_each_round_with_the_constant_route_beside_it():
+    # The machine halves its speed between the first and the last rows: against the mean
+    # of the constant route's first and last loads, the related fragment looks too slow,
+    # though in each paired round it keeps up with the constant route loaded just before.
+    http = {
+        "constant route": {"rps": 1500.0},
+        "constant route, again at the end": {"rps": 700.0},
+        "article page": {"rps": 1400.0},
+        "related fragment": {"rps": 690.0},
+        "paired": {
+            "constant route": [1500.0, 800.0, 700.0],
+            "article page": [1450.0, 780.0, 720.0],
+            "related fragment": [1400.0, 600.0, 690.0],
+        },
+        "first visit": {"mean": 20 * 1024, "max": 25 * 1024, "articles": 100},
+    }
+    found = results(peer_total=20.0)
+    found[10_000]["http"] = http
+    rows = benchreport.goals([10_000], found)
+    related = goal(rows, "served related fragment")
+    assert related[2].startswith("0.93× (median of 3 paired rounds: 0.93×, 0.75×, 0.99×)")
+    assert related[3] == "yes"
+    # Without paired rounds (results from before them) the mean of the two is used.
+    del http["paired"]
+    assert goal(benchreport.goals([10_000], found), "served related fragment")[2:] == [
+        "0.63×",
+        "**no**",
+    ]
