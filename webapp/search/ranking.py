@@ -148,11 +148,15 @@ class Ranker:
     def term_scores(self, field: str, text: str) -> Scores:
         """Return the term's BM25F score in every live document whose field has it."""
         key = (field, text)
+        found = self._kept(key)
+        return found if found is not None else self._keep(key, self._read_term(field, text))
+
+    def _kept(self, key: TableKey) -> Scores | None:
+        """Return the table kept under `key`, now the most recently used, or None."""
         found = self._tables.get(key)
         if found is not None:
             self._tables.move_to_end(key)
-            return found
-        return self._keep(key, self._read_term(field, text))
+        return found
 
     def _keep(self, key: TableKey, found: Scores) -> Scores:
         self._tables[key] = found
@@ -207,9 +211,8 @@ class Ranker:
 
     def _phrase(self, field: str, words: list[str]) -> Scores:
         key = (field, tuple(words))
-        found = self._tables.get(key)
+        found = self._kept(key)
         if found is not None:
-            self._tables.move_to_end(key)
             return found
         # Whoosh scores a phrase match as the AND of its words; only the matching differs.
         candidates = _intersection([self.term_scores(field, word) for word in words])
