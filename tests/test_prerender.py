@@ -164,6 +164,19 @@ def test_an_update_shows_the_edited_article_and_panels_listing_it(
         assert "Choosing a counsellor" not in body(panel)
 
 
+@pytest.mark.parametrize("command", ["update", "rebuild"])
+def test_an_edit_to_the_body_alone_reaches_the_page_browsers_get(
+    prerendered, runner, client, content_dir, command
+):
+    path = content_dir / "articles" / "choosing-a-counsellor.md"
+    added = "A sentence added to the body and nowhere else."
+    path.write_text(path.read_text().replace("## Questions to ask", f"{added}\n\n## Questions to ask"))
+    result = runner.invoke(args=["index", command])
+    assert result.exit_code == 0, result.output
+    assert added in body(client.get(ARTICLE, headers=BROWSER))
+    assert added in body(client.get(ARTICLE, headers=GZIP))
+
+
 def test_only_pages_whose_content_changed_are_rendered_again(prerendered, runner, content_dir):
     path = content_dir / "authors" / "robin-sample.md"
     path.write_text(path.read_text().replace("made-up author", "invented author"))

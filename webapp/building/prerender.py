@@ -162,9 +162,8 @@ def pages_missing(app: Flask, generation: str) -> str | None:
 def _page_inputs(snapshot):
     """Yield (page key, digest of everything from the content the page shows)."""
     library = snapshot.library
-    # Each Article is pickled and hashed once, not again for every related list naming it
-    # (most of this function's time): a page's digest covers its articles' digests.
-    articles = {slug: _digest(article) for slug, article in library.articles.items()}
+    # Each article's digest as stored, whole: the library's articles lack their bodies.
+    articles = {slug: snapshot.article_digest(slug) for slug in library.articles}
     # Every whole page's header and footer list the practice's pages.
     layout = sorted((p.slug, p.title, p.nav, p.order) for p in library.pages.values())
     for slug, article in library.articles.items():

@@ -18,7 +18,8 @@ from webapp.generation import store
 # and the stored content name their classes by module path. Older generations are then
 # refused by name and rebuilt. 13: the packages of the layered layout. 14: articles pickled
 # one by one in their chunk files, after a table, so serving reads one article on demand.
-FORMAT = 14
+# 15: that table holds a digest of each article, not a CRC, so pre-rendering sees edits.
+FORMAT = 15
 
 
 # 5: "Did you mean" and completions read whoosh/vocabulary.bin, no longer a `words` field.

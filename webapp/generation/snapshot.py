@@ -60,6 +60,15 @@ class Snapshot:
             return self.library.articles[slug]
         return self._recent(slug)
 
+    def article_digest(self, slug: str) -> bytes | None:
+        """Return a digest of the public article with this slug, whole as stored (equal
+        digests, equal articles), or None; read from the files' tables, not the articles."""
+        if slug not in self.library.articles:
+            return None
+        if self.files is None:  # a library loaded whole
+            return store.digest(self.library.articles[slug])
+        return self.files.digest(slug)
+
     def warm(self, previous: Snapshot | None = None) -> None:
         """Do now what this generation's first visitors would otherwise wait for: order the
         library's articles and topics (every page lists them), and warm the search index,

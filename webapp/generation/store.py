@@ -16,6 +16,7 @@ when its page is asked for (`ArticleFiles`). No Flask here.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import struct
@@ -32,9 +33,11 @@ META = "meta.pickle"
 META_PATH = f"{FOLDER}/{META}"  # relative to a generation folder, as manifests name files
 CHUNKS = 64
 # A chunk file: MAGIC, the length of the pickled table, the table (slug -> offset after the
-# table, length, CRC-32), then each article pickled on its own.
+# table, length, digest), then each article pickled on its own. The digest proves the bytes
+# read are those written, and tells whether a stored article changed between generations.
 MAGIC = b"ARTCHUNK"
 _HEAD = struct.Struct("<8sQ")
+DIGEST_SIZE = 16
 
 
 @dataclass
@@ -72,12 +75,12 @@ def _load(path: Path):
 
 
 def _dump_chunk(path: Path, chunk: dict[str, Article]) -> None:
-    table: dict[str, tuple[int, int, int]] = {}
+    table: dict[str, tuple[int, int, bytes]] = {}
     blobs = []
     offset = 0
     for slug, article in chunk.items():
-        blob = pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL)
-        table[slug] = (offset, len(blob), zlib.crc32(blob))
+        blob = _pickled(article)
+        table[slug] = (offset, len(blob), _digest(blob))
         blobs.append(blob)
         offset += len(blob)
     head = pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL)
@@ -87,7 +90,20 @@ def _dump_chunk(path: Path, chunk: dict[str, Article]) -> None:
         handle.writelines(blobs)
 
 
-def _table(head: bytes, read_table) -> tuple[int, dict[str, tuple[int, int, int]]]:
+def _pickled(article: Article) -> bytes:
+    return pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def digest(article: Article) -> bytes:
+    """Return the digest of a whole article, as its chunk's table holds it once stored."""
+    return _digest(_pickled(article))
+
+
+def _digest(blob: bytes) -> bytes:
+    return hashlib.blake2b(blob, digest_size=DIGEST_SIZE).digest()
+
+
+def _table(head: bytes, read_table) -> tuple[int, dict[str, tuple[int, int, bytes]]]:
     """Return where the articles start and the table, from a chunk's first bytes."""
     magic, length = _HEAD.unpack(head)
     if magic != MAGIC:
@@ -125,7 +141,7 @@ class ArticleFiles:
 
     def __init__(self, folder: Path):
         self._fds: list[int] = []
-        self._tables: list[tuple[int, dict[str, tuple[int, int, int]]]] = []
+        self._tables: list[tuple[int, dict[str, tuple[int, int, bytes]]]] = []
         self._closer = weakref.finalize(self, _close_all, self._fds)
         try:
             for number in range(CHUNKS):
@@ -146,12 +162,18 @@ class ArticleFiles:
         entry = table.get(slug)
         if entry is None:
             return None
-        offset, length, crc = entry
+        offset, length, digest = entry
         blob = os.pread(self._fds[number], length, base + offset)
-        if len(blob) != length or zlib.crc32(blob) != crc:
+        if len(blob) != length or _digest(blob) != digest:
             raise ValueError(f"chunk {number:02}: bytes {offset}+{length} are not those written")
-        article = pickle.loads(blob)  # noqa: S301 - our own file, and its CRC matched
+        article = pickle.loads(blob)  # noqa: S301 - our own file, and its digest matched
         return replace(article, body_text="")
+
+    def digest(self, slug: str) -> bytes | None:
+        """Return a digest of the public article with this slug as stored, whole (equal
+        digests, equal articles), or None if the generation has none of that slug."""
+        entry = self._tables[chunk_of(slug)][1].get(slug)
+        return entry[2] if entry is not None else None
 
     def close(self) -> None:
         """Close the chunk files."""
