@@ -170,7 +170,9 @@ def test_an_edit_to_the_body_alone_reaches_the_page_browsers_get(
 ):
     path = content_dir / "articles" / "choosing-a-counsellor.md"
     added = "A sentence added to the body and nowhere else."
-    path.write_text(path.read_text().replace("## Questions to ask", f"{added}\n\n## Questions to ask"))
+    path.write_text(
+        path.read_text().replace("## Questions to ask", f"{added}\n\n## Questions to ask")
+    )
     result = runner.invoke(args=["index", command])
     assert result.exit_code == 0, result.output
     assert added in body(client.get(ARTICLE, headers=BROWSER))
