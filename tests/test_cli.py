@@ -198,6 +198,29 @@ def test_status_reports_documents_and_whether_content_changed(runner, content_di
     assert "changed since this build" in runner.invoke(args=["index", "status"]).output
 
 
+def test_after_a_deploy_that_renders_articles_differently_status_fails_and_update_refuses(
+    runner, client, content_dir, monkeypatch
+):
+    # Deployed code that renders Markdown differently: what status exit codes drive
+    # (`make run`, the deploy's index unit) must rebuild, and an update must not mix the
+    # old rendering with the new.
+    from webapp.building import publish
+
+    for module in (pipeline, publish):
+        monkeypatch.setattr(module, "RENDER_VERSION", "rendered-anew")
+    result = runner.invoke(args=["index", "status"])
+    assert result.exit_code != 0
+    assert "rendered by another version of the site's code" in result.output
+    assert "index rebuild" in result.output
+    path = content_dir / "articles" / "living-with-grief.md"
+    path.write_text(path.read_text() + "\nOne more sentence.\n")
+    result = runner.invoke(args=["index", "update"])
+    assert result.exit_code != 0 and "index rebuild" in result.output
+    assert runner.invoke(args=["index", "rebuild"]).exit_code == 0
+    assert runner.invoke(args=["index", "status"]).exit_code == 0
+    assert "One more sentence." in client.get("/articles/living-with-grief").get_data(True)
+
+
 def test_status_without_an_index_says_what_to_do(app, runner, index_dir):
     for child in index_dir.iterdir():
         if child.name == "CURRENT":

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import os
 import shutil
+import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 
 from webapp import files
+from webapp.authoring import reader
 from webapp.authoring.reader import load_library, scaffold_article
 from webapp.authoring.rendering import render_markdown
 from webapp.building.pipeline import rebuild
@@ -289,3 +293,44 @@ def test_the_size_cap_is_checked_before_reading(content_dir, monkeypatch):
     with pytest.raises(files.ContentError, match="more than the"):
         files.read_file(path, content_dir)
     assert files.fingerprint(path, content_dir).startswith("refused: ")
+
+
+def _imports_of(module_file: Path) -> tuple[set[Path], set[str]]:
+    """Return the webapp modules a module imports at its top, all the way down, and the
+    top-level names of the other packages they import that are not Python's own. (Imports
+    inside a function are left out: the reader's is a constant for reading site.yml.)"""
+    package = Path(reader.__file__).parents[1]
+    seen: set[Path] = set()
+    outside: set[str] = set()
+    waiting = [module_file]
+    while waiting:
+        path = waiting.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top == "webapp":
+                    found = package.parent.joinpath(*name.split("."))
+                    for candidate in (found.with_suffix(".py"), found / "__init__.py"):
+                        if candidate.is_file() and candidate.name != "__init__.py":
+                            waiting.append(candidate)
+                elif top not in sys.stdlib_module_names and top != "__future__":
+                    outside.add(top)
+    return seen, outside
+
+
+def test_the_render_version_covers_every_module_and_library_that_shapes_an_article():
+    # A deploy that changes how front matter is parsed (say) must make the next build read
+    # every article again, not reuse the Articles the old code made.
+    modules, libraries = _imports_of(Path(reader.__file__))
+    assert modules == {Path(m) for m in reader.RENDERING_MODULES}
+    distributions = metadata.packages_distributions()
+    assert {d for top in libraries for d in distributions[top]} <= set(reader.RENDERING_LIBRARIES)

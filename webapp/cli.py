@@ -197,6 +197,9 @@ def status_command() -> None:
         raise click.ClickException(f"{problem}: run 'flask --app wsgi index rebuild'") from None
     snapshot.close()
     generation, manifest = snapshot.manifest.generation, snapshot.manifest
+    if (reason := pipeline.built_by_other_code(manifest)) is not None:
+        # Fails, so `make run` and the deploy's index unit rebuild after such a deploy.
+        raise click.ClickException(f"{generation}: {reason}: run 'flask --app wsgi index rebuild'")
     changed = pipeline.content_changed_since(content_dir, index_dir)
     click.echo(f"Generation: {generation}")
     click.echo(f"Documents:  {manifest.documents}")

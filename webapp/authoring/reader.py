@@ -14,17 +14,16 @@ import os
 import re
 from collections.abc import Callable, Container, Iterable
 from concurrent.futures import Executor
+from importlib import metadata
 from itertools import repeat
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import markdown
-import nh3
 import yaml
 from slugify import slugify
 
-from webapp import model
-from webapp.authoring import rendering
+from webapp import files, model
+from webapp.authoring import front_matter, rendering
 from webapp.authoring.front_matter import (
     date_field,
     display_path,
@@ -43,14 +42,16 @@ from webapp.model import SLUG_PATTERN, Article, Author, Library, Problem
 WORDS_PER_MINUTE = 200
 
 
-# What an Article read from given bytes depends on besides those bytes: this module, the
-# renderer and its libraries. A build reuses earlier Articles only when this is unchanged.
+# What an Article read from given bytes depends on besides those bytes: the modules that read
+# and render it, and the libraries they call (by distribution name). A build reuses earlier
+# Articles only when RENDER_VERSION is unchanged; tests/test_content.py checks that these two
+# lists follow the modules' imports.
+RENDERING_MODULES = (__file__, rendering.__file__, front_matter.__file__, files.__file__,
+                     model.__file__)  # fmt: skip
+RENDERING_LIBRARIES = ("Markdown", "nh3", "PyYAML", "python-frontmatter", "python-slugify")
 RENDER_VERSION = hashlib.sha256(
-    Path(__file__).read_bytes()
-    + Path(rendering.__file__).read_bytes()
-    + Path(model.__file__).read_bytes()
-    + f"{markdown.__version__} {nh3.__version__ if hasattr(nh3, '__version__') else ''} "
-    f"{yaml.__version__}".encode()
+    b"".join(Path(module).read_bytes() for module in RENDERING_MODULES)
+    + " ".join(f"{name}=={metadata.version(name)}" for name in RENDERING_LIBRARIES).encode()
 ).hexdigest()[:16]
 
 

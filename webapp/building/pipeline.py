@@ -257,8 +257,8 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
         if generation is None:
             raise IndexProblem(f"{index_dir}: no index yet: run 'index rebuild' first")
         old = read_manifest(index_dir, generation)
-        if old.format != FORMAT:
-            raise IndexProblem("the index was built by an older version: run 'index rebuild'")
+        if (reason := built_by_other_code(old)) is not None:
+            raise IndexProblem(f"{reason}: run 'index rebuild'")
         fingerprints, stats = _fingerprints(content_dir, old)
         changed_files = {p for p, h in fingerprints.items() if old.fingerprints.get(p) != h}
         removed_files = set(old.fingerprints) - set(fingerprints)
@@ -335,6 +335,16 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
         clock.done(STORING_PHASE)
         return BuildReport(name, len(touched), time.perf_counter() - started, [],
                            phases=clock.phases)  # fmt: skip
+
+
+def built_by_other_code(manifest: Manifest) -> str | None:
+    """Say why a generation must be rebuilt before it can be updated: its layout or its
+    articles' rendering come from another version of the code (None when neither)."""
+    if manifest.format != FORMAT:
+        return "the index was built by an older version"
+    if manifest.render_version != RENDER_VERSION:
+        return "the articles were rendered by another version of the site's code"
+    return None
 
 
 def content_changed_since(content_dir: Path, index_dir: Path) -> bool | None:
