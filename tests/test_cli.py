@@ -221,6 +221,26 @@ def test_after_a_deploy_that_renders_articles_differently_status_fails_and_updat
     assert "One more sentence." in client.get("/articles/living-with-grief").get_data(True)
 
 
+def test_an_edit_that_keeps_the_size_and_the_modification_time_is_still_published(
+    runner, client, content_dir, monkeypatch
+):
+    # A copy that preserves times, or a checkout that sets them to the commit's, can change
+    # a file without changing its size or its modification time. (Every file counts as
+    # settled, so its recorded stat is trusted rather than the file read again.)
+    monkeypatch.setattr(pipeline, "SETTLED_NS", -60_000_000_000)
+    path = content_dir / "articles" / "living-with-grief.md"
+    os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    assert runner.invoke(args=["index", "rebuild"]).exit_code == 0
+    text = path.read_text()
+    assert "grief" in text
+    path.write_text(text.replace("grief", "GRIEF", 1))
+    os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    assert "changed since this build" in runner.invoke(args=["index", "status"]).output
+    result = runner.invoke(args=["index", "update"])
+    assert result.exit_code == 0 and "Updated 1 article" in result.output, result.output
+    assert "GRIEF" in client.get("/articles/living-with-grief").get_data(True)
+
+
 def test_status_without_an_index_says_what_to_do(app, runner, index_dir):
     for child in index_dir.iterdir():
         if child.name == "CURRENT":

@@ -150,16 +150,18 @@ def _too_large(size: int, limit: int) -> str:
 
 
 def file_stat(path: str | Path) -> list[int]:
-    """Return [size, modification time in ns] of a content file (the link's own, when it
-    is a link to nothing), as builds record it to know whether a file changed."""
+    """Return [size, modification time, change time (both in ns), inode] of a content file
+    (the link's own, when it is a link to nothing), as builds record it to know whether a
+    file changed. The change time and inode catch an edit whose tool keeps the size and sets
+    the modification time back (copies that preserve times, reproducible checkouts)."""
     try:
         info = os.stat(path)
     except OSError:
         try:
             info = os.lstat(path)
         except OSError:
-            return [-1, 0]
-    return [info.st_size, info.st_mtime_ns]
+            return [-1, 0, 0, 0]
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
 def fingerprint(path: str | Path, content_dir: Path) -> str:

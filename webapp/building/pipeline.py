@@ -92,6 +92,9 @@ def content_fingerprints(content_dir: Path, known: Manifest | None = None) -> di
     return _fingerprints(content_dir, known)[0]
 
 
+SETTLED_NS = 2_000_000_000  # how long ago a file last changed for its stat to be trusted
+
+
 def _fingerprints(
     content_dir: Path, known: Manifest | None = None
 ) -> tuple[dict[str, str], dict[str, list[int]]]:
@@ -99,7 +102,7 @@ def _fingerprints(
     stats: dict[str, list[int]] = {}
     # A file changed within a second of being hashed might change again with the same time
     # stamp and size: its stat is not recorded, so it is always read (git's "racy" rule).
-    settled = time.time_ns() - 2_000_000_000
+    settled = time.time_ns() - SETTLED_NS
     old_prints = known.fingerprints if known else {}
     old_stats = known.stats if known else {}
     prefix = len(os.path.join(str(content_dir), ""))
@@ -118,7 +121,7 @@ def _fingerprints(
             else:
                 # Never reads a file too large, a pipe or a device, or a link out of content.
                 prints[relative] = fingerprint(path, content_dir)
-            if stat[1] < settled:
+            if max(stat[1], stat[2]) < settled:
                 stats[relative] = stat
     return dict(sorted(prints.items())), stats
 
