@@ -14,6 +14,8 @@ from webapp.config import PROJECT_ROOT, load_site_settings
 from webapp.search.crisis import matches_crisis
 from webapp.search.patterns import normalise
 
+from .conftest import drop_links_to
+
 TERMS = [
     "suicide", "suicidal", "kill myself", "end my life", "ending my life", "want to die",
     "wanting to die", "don't want to live", "self harm", "selfharm", "hurt myself", "overdose",
@@ -180,3 +182,22 @@ def test_an_exception_covers_a_figure_of_speech_but_not_the_real_thing():
     # Only the match it covers is excused: another term still counts.
     assert matches_crisis("overdosing on news and i want to die", ["overdose", "want ... die"],
                           exceptions)  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["update", "rebuild"])
+def test_a_build_refuses_to_unpublish_an_article_the_crisis_panel_leads_with(
+    runner, client, content_dir, command
+):
+    # site.yml names the articles crisis searches show first: making one a draft (its links
+    # removed, so nothing else is wrong) would quietly drop support from those searches.
+    drop_links_to(content_dir, "self-compassion-in-practice")
+    path = content_dir / "articles" / "self-compassion-in-practice.md"
+    path.write_text(path.read_text().replace("---\n", "---\ndraft: true\n", 1))
+    result = runner.invoke(args=["index", command])
+    assert result.exit_code != 0
+    assert (
+        "site.yml: crisis.articles: no published article 'self-compassion-in-practice'"
+        in result.output
+    )
+    assert "old one is still serving" in result.output
+    assert client.get("/articles/self-compassion-in-practice").status_code == 200

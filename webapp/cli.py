@@ -262,9 +262,6 @@ def _content_problems(content_dir: Path, index_dir: Path) -> tuple[Library, list
     for field in ("terms", "not_when"):
         found = patterns.problems(crisis.get(field) or [])
         problems += [f"site.yml: crisis.{field}: {problem}" for problem in found]
-    for slug in crisis.get("articles") or []:
-        if slug not in library.articles:
-            problems.append(f"site.yml: crisis.articles: no published article '{slug}'")
     return library, problems
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from webapp.authoring.reader import (
 from webapp.building import safe_messaging
 from webapp.building.publish import build_lock, new_generation, write_manifest
 from webapp.building.workers import worker_pool
+from webapp.config import SITE_SETTINGS_FILE, SettingsError, load_site_settings
 from webapp.files import file_stat, fingerprint
 from webapp.generation import store
 from webapp.generation.folder import (
@@ -32,7 +33,7 @@ from webapp.generation.folder import (
     read_manifest,
     verify_checksums,
 )
-from webapp.model import Article, Library
+from webapp.model import Article, Library, Problem
 from webapp.search import indexing, synonyms
 from webapp.search.related import RelatedInput, compute_related, related_input, related_lists
 
@@ -153,6 +154,7 @@ def rebuild(
             progress=lambda done, total: tell(READING, done, total),
         )
         _add_pages(library, content_dir)
+        library.problems += crisis_article_problems(content_dir, library.articles)
         problems = [str(p) for p in library.problems]
         if problems and not allow_problems:
             raise IndexProblem(
@@ -206,7 +208,24 @@ def read_content(content_dir: Path, index_dir: Path) -> Library:
     with worker_pool(content_dir) as (pool, workers):
         library = load_library(content_dir, executor=pool, workers=workers, known=known)
     _add_pages(library, content_dir)
+    library.problems += crisis_article_problems(content_dir, library.articles)
     return library
+
+
+def crisis_article_problems(content_dir: Path, public: Container[str]) -> list[Problem]:
+    """Return a problem for each article site.yml's crisis panel leads with that is not
+    among the `public` ones: a build must not quietly drop support from crisis searches.
+    (A site.yml that cannot be read is reported where settings load.)"""
+    try:
+        crisis = load_site_settings(content_dir)["crisis"]
+    except SettingsError:
+        return []
+    return [
+        Problem(SITE_SETTINGS_FILE, "crisis.articles",
+                f"no published article '{slug}': publish it, or name another", skipped=False)
+        for slug in crisis.get("articles") or []
+        if slug not in public
+    ]  # fmt: skip
 
 
 def _add_pages(library: Library, content_dir: Path) -> None:
@@ -288,6 +307,7 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
         public = {s for s in meta.order if s not in removed} | {a.slug for a in changed}
         base_url = site_base_url(content_dir)
         problems += link_problems(read, public, base_url)
+        problems += crisis_article_problems(content_dir, public)
         if any(slug not in public for slug in meta.order):
             # An article deleted or made a draft: links to it from the others would break.
             # Rare enough to be worth reading every other article for, slow as that is at scale.
