@@ -292,6 +292,30 @@ def test_content_check_finds_broken_internal_links(runner, content_dir):
     assert "links to /articles/no-such-article" in result.output
 
 
+def test_links_in_an_author_s_bio_are_checked_like_an_article_s(
+    runner, client, index_dir, content_dir
+):
+    # The bio shows on the author's page and in the box under each of their articles.
+    bio = content_dir / "authors" / "sam-example.md"
+    bio.write_text(bio.read_text() + "\nSam also wrote [this](/articles/no-such-article).\n")
+    result = runner.invoke(args=["content", "check"])
+    assert result.exit_code == 1
+    assert (
+        "content/authors/sam-example.md: bio: links to /articles/no-such-article, which does "
+        "not exist or is a draft"
+    ) in result.output
+    assert runner.invoke(args=["index", "rebuild"]).exit_code != 0
+    # A link that works until the article it names is removed by an update.
+    bio.write_text(bio.read_text().replace("no-such-article", "living-with-grief"))
+    assert runner.invoke(args=["index", "rebuild"]).exit_code == 0
+    drop_links_to(content_dir, "living-with-grief")
+    (content_dir / "articles" / "living-with-grief.md").unlink()
+    assert (
+        "content/authors/sam-example.md: bio: links to /articles/living-with-grief"
+    ) in refused_update(runner, index_dir)
+    assert client.get("/articles/living-with-grief").status_code == 200
+
+
 def test_content_new_scaffolds_a_draft_and_refuses_to_overwrite(runner, content_dir):
     result = runner.invoke(args=["content", "new", "Finding calm"])
     assert result.exit_code == 0

@@ -132,7 +132,7 @@ def load_library(
 
     library.problems.extend(
         link_problems(
-            [*library.articles.values(), *library.drafts.values()],
+            [*library.articles.values(), *library.drafts.values(), *library.authors.values()],
             library.articles,
             site_base_url(content_dir),
         )
@@ -174,23 +174,28 @@ def read_changed_articles(
 
 
 def link_problems(
-    articles: Iterable[Article], public: Container[str], base_url: str | None = None
+    items: Iterable[Article | Author], public: Container[str], base_url: str | None = None
 ) -> list[Problem]:
-    """Return a problem for each link from these articles to an article not in `public`:
-    links written as /articles/<slug>, and with `base_url` (the site's address, from
-    site.yml) those written in full as <base_url>/articles/<slug> too."""
+    """Return a problem for each link from these articles, pages or author bios to an
+    article not in `public`: links written as /articles/<slug>, and with `base_url` (the
+    site's address, from site.yml) those written in full as <base_url>/articles/<slug> too."""
     pattern = _article_link(base_url)
-    return [
-        Problem(
-            article.source,
-            "body",
-            f"links to {excerpt(link.group(1), 120)}, which does not exist or is a draft",
-            skipped=False,
+    problems = []
+    for item in items:
+        field, html = (
+            ("bio", item.bio_html) if isinstance(item, Author) else ("body", item.body_html)
         )
-        for article in articles
-        for link in pattern.finditer(article.body_html)
-        if link.group(2) not in public
-    ]
+        problems += [
+            Problem(
+                item.source,
+                field,
+                f"links to {excerpt(link.group(1), 120)}, which does not exist or is a draft",
+                skipped=False,
+            )
+            for link in pattern.finditer(html)
+            if link.group(2) not in public
+        ]
+    return problems
 
 
 def _article_link(base_url: str | None) -> re.Pattern[str]:

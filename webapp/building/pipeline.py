@@ -313,7 +313,8 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
             # Rare enough to be worth reading every other article for, slow as that is at scale.
             kept = [s for s in meta.order if s not in removed]
             drafts = [d for s, d in meta.drafts.items() if s not in removed]
-            others = [*store.read_articles(live, kept).values(), *drafts, *meta.pages.values()]
+            others = [*store.read_articles(live, kept).values(), *drafts, *meta.pages.values(),
+                      *meta.authors.values()]  # fmt: skip
             problems += link_problems(others, public, base_url)
         if problems:
             raise IndexProblem(
