@@ -349,6 +349,7 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
                 more_texts=lambda slugs: {
                     s: related_input(a) for s, a in store.read_articles(live, slugs).items()
                 },
+                newcomers=[a.slug for a in changed],
             )
             related.update((s, store.pairs(items)) for s, items in redone.items())
             clock.done(RELATING_PHASE)

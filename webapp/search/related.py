@@ -97,6 +97,7 @@ def related_lists(
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
     more_texts: Callable[[list[str]], Mapping[str, RelatedInput]] | None = None,
+    newcomers: Iterable[str] = (),
 ) -> dict[str, list[Related]]:
     """Return related lists for `slugs`, given every public article's RelatedInput;
     `progress(done, total)` is told as each process's share is done.
@@ -104,22 +105,60 @@ def related_lists(
     Closeness in wording counts both ways, so the text of every article close to one of
     `slugs` is needed too: `more_texts(slugs)` returns the RelatedInput, text included, of
     those `inputs` has without text.
+
+    `newcomers` (among `slugs`: articles an update added or changed) may now belong in the
+    lists of articles not in `slugs`: those among a newcomer's closest in wording that would
+    score it past the cut-off have their lists returned too. (The articles a newcomer links
+    to, whose "links here" changed, are for the caller to put in `slugs`.)
     """
     inputs = dict(inputs)
-
-    def close_texts(matches: Mapping[str, Mapping[str, _TextMatch]]) -> dict[str, str]:
-        """The texts of the articles close to `slugs` whose own closeness is not known."""
-        wanted = {other for slug in slugs for other in matches.get(slug, {})} - matches.keys()
-        without_text = sorted(s for s in wanted if not inputs[s].text)
-        if without_text and more_texts is not None:
-            inputs.update(more_texts(without_text))
-        return {s: inputs[s].text for s in sorted(wanted) if inputs[s].text}
-
-    matches = _text_matches(directory, inputs, slugs, executor, workers, progress, close_texts)
     library = _Neighbourhood(inputs)
+    rounds = _Rounds(slugs, list(newcomers), inputs, library, more_texts)
+    matches = _text_matches(directory, inputs, slugs, executor, workers, progress, rounds)
     return {
-        slug: _related_to(slug, matches, library, limit) if slug in inputs else [] for slug in slugs
+        slug: _related_to(slug, matches, library, limit) if slug in inputs else []
+        for slug in [*slugs, *sorted(rounds.joined)]
     }
+
+
+class _Rounds:
+    """The texts to read after the first matches, round by round (see `related_lists`):
+    those close to the lists being made, then the articles that may now list a newcomer
+    (again, with the words they share), then those close to these."""
+
+    def __init__(self, slugs, newcomers, inputs, library, more_texts):
+        self.redoing = list(slugs)
+        self.newcomers = [s for s in newcomers if s in inputs]
+        self.inputs, self.library, self.more_texts = inputs, library, more_texts
+        self.joined: set[str] = set()
+        self.looked = False
+
+    def __call__(self, matches: Mapping[str, Mapping[str, _TextMatch]]) -> _NextTexts | None:
+        if close := self._close_texts(matches):
+            return close, False
+        if self.looked or not self.newcomers:
+            return None
+        self.looked = True
+        doing = set(self.redoing)
+        # (Those a newcomer links to, or linked to before, are being redone already.)
+        joined = {other for new in self.newcomers for other in matches.get(new, {})
+                  if other not in doing and other in matches
+                  and _pair_score(other, new, matches, self.library) is not None}  # fmt: skip
+        self.joined = joined
+        self.redoing += sorted(joined)
+        # Their own closeness was read without the words shown as reasons: read again.
+        return self._texts(sorted(joined)), True
+
+    def _close_texts(self, matches) -> dict[str, str]:
+        """The texts of the articles close to those being redone whose closeness is unknown."""
+        wanted = {other for slug in self.redoing for other in matches.get(slug, {})}
+        return self._texts(sorted(wanted - matches.keys()))
+
+    def _texts(self, slugs: list[str]) -> dict[str, str]:
+        without_text = [s for s in slugs if not self.inputs[s].text]
+        if without_text and self.more_texts is not None:
+            self.inputs.update(self.more_texts(without_text))
+        return {s: self.inputs[s].text for s in slugs if self.inputs[s].text}
 
 
 class _TextMatch(NamedTuple):
@@ -166,8 +205,9 @@ def _text_matches(
             matches.update(job.result())
             if progress:
                 progress(len(matches), len(slugs))
-        if then is not None and (more := then(matches)):
-            matches.update(_matches_for(str(directory), more, public, with_words=False))
+        while then is not None and (more := then(matches)):
+            texts, with_words = more
+            matches.update(_matches_for(str(directory), texts, public, with_words=with_words))
         return matches
     matches = _matches_for(str(directory), {s: inputs[s].text for s in slugs}, public,
                            then=then)  # fmt: skip
@@ -176,7 +216,9 @@ def _text_matches(
     return matches
 
 
-_MoreTexts = Callable[[Mapping[str, Mapping[str, "_TextMatch"]]], dict[str, str]]
+# The texts to read next, and whether with the words they share; None when there are none.
+_NextTexts = tuple[dict[str, str], bool]
+_MoreTexts = Callable[[Mapping[str, Mapping[str, "_TextMatch"]]], _NextTexts | None]
 
 
 def _matches_for(directory: str, texts: dict[str, str], public: frozenset[str],
@@ -193,9 +235,10 @@ def _matches_for(directory: str, texts: dict[str, str], public: frozenset[str],
                        for slug, text in texts.items()}  # fmt: skip
             # Read with the same statistics and postings already read: close articles
             # share key terms.
-            more = then(matches) if then is not None else {}
-            matches.update((slug, _closest_in_wording(stats, slug, text, False))
-                           for slug, text in more.items())  # fmt: skip
+            while then is not None and (more := then(matches)):
+                texts, with_words = more
+                matches.update((slug, _closest_in_wording(stats, slug, text, with_words))
+                               for slug, text in texts.items())  # fmt: skip
             return matches
     finally:
         ix.close()
@@ -285,28 +328,11 @@ def _related_to(slug: str, matches: Mapping[str, Mapping[str, _TextMatch]],
             candidates.update(library.by_topic.get(topic, [])[: tuning.TOPIC_CANDIDATES])
     candidates |= library.linked_from.get(slug, set())
     scored = []
-    links_here_from = library.linked_from.get(slug, set())
     for other in candidates - {slug} - set(linked):
-        links_here = other in links_here_from
-        there = mine.get(other)
-        closeness = 0.0
-        if there is not None:
-            # Related both ways: how much of this article's wording the other holds, and
-            # how much of the other's this one holds. An article that mentions this one's
-            # subject in passing is close one way only.
-            back = matches.get(other, {}).get(slug)
-            closeness = (1 - tuning.REVERSE_WEIGHT) * there.score
-            closeness += tuning.REVERSE_WEIGHT * (back.score if back else 0.0)
-        # A shared topic adds at most TOPIC_BONUS: most candidates that only share a broad
-        # topic cannot reach the cut-off, and need not have their topics compared.
-        best_case = closeness + tuning.TOPIC_BONUS * tuning.SHARED_TOPICS
-        if best_case + tuning.BACKLINK_BONUS * links_here < tuning.MIN_SCORE:
-            continue
-        shared = library.shared_topics(slug, other)
-        specificity = sum(value for value, _ in shared[: tuning.SHARED_TOPICS])
-        score = closeness + tuning.TOPIC_BONUS * specificity
-        score += tuning.BACKLINK_BONUS * links_here
-        if score >= tuning.MIN_SCORE:
+        found = _pair_score(slug, other, matches, library)
+        if found is not None:
+            score, shared, links_here = found
+            there = mine.get(other)
             # Ties go to the closer text, then the newer article: never to the alphabet alone.
             cover = there.coverage if there else 0.0
             rank = (-round(score, 9), -cover, -public[other].ordinal, other)
@@ -316,6 +342,32 @@ def _related_to(slug: str, matches: Mapping[str, Mapping[str, _TextMatch]],
     for _, other, (shared, links_here, words) in scored[: limit - len(chosen)]:
         chosen.append(Related(other, _reason(shared, links_here, words)))
     return chosen
+
+
+def _pair_score(slug: str, other: str, matches: Mapping[str, Mapping[str, _TextMatch]],
+                library: _Neighbourhood):  # fmt: skip
+    """Return how related `other` is to `slug` (score, shared topics, whether it links
+    here), or None if it scores less than the cut-off."""
+    links_here = other in library.linked_from.get(slug, ())
+    there = matches.get(slug, {}).get(other)
+    closeness = 0.0
+    if there is not None:
+        # Related both ways: how much of this article's wording the other holds, and
+        # how much of the other's this one holds. An article that mentions this one's
+        # subject in passing is close one way only.
+        back = matches.get(other, {}).get(slug)
+        closeness = (1 - tuning.REVERSE_WEIGHT) * there.score
+        closeness += tuning.REVERSE_WEIGHT * (back.score if back else 0.0)
+    # A shared topic adds at most TOPIC_BONUS: most candidates that only share a broad
+    # topic cannot reach the cut-off, and need not have their topics compared.
+    best_case = closeness + tuning.TOPIC_BONUS * tuning.SHARED_TOPICS
+    if best_case + tuning.BACKLINK_BONUS * links_here < tuning.MIN_SCORE:
+        return None
+    shared = library.shared_topics(slug, other)
+    specificity = sum(value for value, _ in shared[: tuning.SHARED_TOPICS])
+    score = closeness + tuning.TOPIC_BONUS * specificity
+    score += tuning.BACKLINK_BONUS * links_here
+    return (score, shared, links_here) if score >= tuning.MIN_SCORE else None
 
 
 def _reason(shared, links_here: bool, found: tuple[str, ...]) -> str:
