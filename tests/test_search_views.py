@@ -139,6 +139,18 @@ def test_crisis_panel_is_in_the_htmx_fragment_too(client, query):
     assert html.lstrip().startswith('<section class="crisis"')
 
 
+def test_a_crisis_said_at_the_end_of_a_long_search_still_shows_support(client):
+    # Only the first SEARCH_MAX_QUERY_LENGTH characters are searched; the whole is read for
+    # a crisis (a message pasted into the box, or typed where the box sets no limit).
+    query = (
+        "i have been feeling really low for weeks and work is awful and my partner left me "
+        "and my friends have stopped messaging and i cannot sleep and honestly i have had "
+        "enough of everything and i just want to kill myself"
+    )
+    assert len(query) > client.application.config["SEARCH_MAX_QUERY_LENGTH"]
+    assert 'class="crisis"' in get(client, query).get_data(as_text=True)
+
+
 @pytest.mark.parametrize("query", ORDINARY)
 def test_ordinary_queries_do_not_show_the_crisis_panel(client, query):
     assert 'class="crisis"' not in get(client, query).get_data(as_text=True)

@@ -34,8 +34,9 @@ def search():
     max_length = config["SEARCH_MAX_QUERY_LENGTH"]
     text = request.args.get("q", "")[: max_length * 4]  # cheap first cut before any work
     crisis_settings = current_app.extensions["site_settings"]["crisis"]
+    # All of it is read for a crisis, not only the part searched: it may come last.
     crisis = matches_crisis(
-        clean(text, max_length), crisis_settings["terms"], crisis_settings["not_when"]
+        clean(text, len(text)), crisis_settings["terms"], crisis_settings["not_when"]
     )
     # `exact` is the "Search instead for …" link: the words as typed, uncorrected.
     exact = request.args.get("exact") == "1"
