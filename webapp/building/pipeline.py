@@ -349,7 +349,9 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
                 more_texts=lambda slugs: {
                     s: related_input(a) for s, a in store.read_articles(live, slugs).items()
                 },
-                newcomers=[a.slug for a in changed],
+                # Only articles new to the public site: an edit changes few other lists,
+                # and scoring every close article's list again at each edit costs time.
+                newcomers=[a.slug for a in changed if a.slug not in meta.light],
             )
             related.update((s, store.pairs(items)) for s, items in redone.items())
             clock.done(RELATING_PHASE)
