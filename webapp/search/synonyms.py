@@ -18,12 +18,14 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import yaml
 
 from webapp.files import ContentError, YAMLRefused, excerpt, load_yaml, read_file, short_repr
-from webapp.search.patterns import Pattern, PatternError, compile_pattern, normalise
+from webapp.search import spelling
+from webapp.search.patterns import Pattern, PatternError, compile_pattern, normalise, repaired
 
 FILE = "synonyms.yml"
 log = logging.getLogger(__name__)
@@ -35,14 +37,33 @@ class Synonyms:
 
     entries: tuple[tuple[Pattern, tuple[str, ...]], ...] = ()
 
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """Every word the patterns name, to put misspellings of them right."""
+        return frozenset().union(*(pattern.words for pattern, _ in self.entries))
+
     def __call__(self, words: list[str]) -> list[tuple[int, int, tuple[str, ...]]]:
-        """Return (first word, after last word, article words) for each match in `words`."""
-        folded = ["".join(normalise(word)) for word in words]
+        """Return (first word, after last word, article words) for each match in `words`.
+
+        A misspelt word meets the pattern word it was meant to be ("narcisist"), as search
+        corrects words of the articles: no articles' word can correct a word only this
+        file knows.
+        """
+        folded = repaired(["".join(normalise(word)) for word in words], self.words, _meant)
         return [
             (start, end, meaning)
             for pattern, meaning in self.entries
             for start, end in pattern.spans(folded)
         ]
+
+
+def _meant(word: str, known: frozenset[str]) -> str | None:
+    # As search corrects: never an English word ("posses" stays), never a number, within
+    # the typo budget of the word's length (none below five letters), and only a clear
+    # winner.
+    if word.isdigit() or not spelling.typo_budget(word) or spelling.english().knows(word):
+        return None
+    return spelling.nearest(word, known)
 
 
 class SynonymsError(ValueError):
