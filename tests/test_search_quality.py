@@ -105,6 +105,12 @@ def test_everyday_words_spelt_right_are_met_as_before(found, typed):
     assert found(typed)
 
 
+def test_a_short_name_is_not_taken_for_a_misspelt_everyday_word(found):
+    # "Woking" (a town) is one letter from "waking", which sleep's synonyms name: taken for
+    # it, the sleep article led this search.
+    assert found("counsellor in woking night appointments")[0] != "sleep-and-mental-health"
+
+
 def test_editing_synonyms_needs_no_rebuild(content_dir, index_dir):
     client = make_app(content_dir, index_dir).test_client()
     before = quality.RESULT_LINK.findall(page(client, "zonked"))

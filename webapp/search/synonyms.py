@@ -45,9 +45,9 @@ class Synonyms:
     def __call__(self, words: list[str]) -> list[tuple[int, int, tuple[str, ...]]]:
         """Return (first word, after last word, article words) for each match in `words`.
 
-        A misspelt word meets the pattern word it was meant to be ("narcisist"), as search
-        corrects words of the articles: no articles' word can correct a word only this
-        file knows.
+        A misspelt word of MIN_REPAIRED letters or more meets the pattern word it was meant
+        to be ("narcisist"), as search corrects words of the articles: no articles' word
+        can correct a word only this file knows.
         """
         folded = repaired(["".join(normalise(word)) for word in words], self.words, _meant)
         return [
@@ -57,11 +57,15 @@ class Synonyms:
         ]
 
 
+# Shorter words are often names one slip from an everyday word ("woking", "waking"), and
+# search has the articles' words, not the synonyms', to tell them apart.
+MIN_REPAIRED = 7
+
+
 def _meant(word: str, known: frozenset[str]) -> str | None:
     # As search corrects: never an English word ("posses" stays), never a number, within
-    # the typo budget of the word's length (none below five letters), and only a clear
-    # winner.
-    if word.isdigit() or not spelling.typo_budget(word) or spelling.english().knows(word):
+    # the typo budget of the word's length, and only a clear winner.
+    if len(word) < MIN_REPAIRED or word.isdigit() or spelling.english().knows(word):
         return None
     return spelling.nearest(word, known)
 
