@@ -241,6 +241,15 @@ def test_an_edit_that_keeps_the_size_and_the_modification_time_is_still_publishe
     assert "GRIEF" in client.get("/articles/living-with-grief").get_data(True)
 
 
+def test_status_asks_for_a_rebuild_when_site_settings_changed_as_an_update_would(
+    runner, content_dir
+):
+    change_site_settings(content_dir, tagline="Other articles about therapy")
+    output = runner.invoke(args=["index", "status"]).output
+    assert "changed since this build" in output and "run 'index rebuild'" in output
+    assert "index rebuild" in runner.invoke(args=["index", "update"]).output
+
+
 def test_status_without_an_index_says_what_to_do(app, runner, index_dir):
     for child in index_dir.iterdir():
         if child.name == "CURRENT":

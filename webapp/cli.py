@@ -200,18 +200,17 @@ def status_command() -> None:
     if (reason := pipeline.built_by_other_code(manifest)) is not None:
         # Fails, so `make run` and the deploy's index unit rebuild after such a deploy.
         raise click.ClickException(f"{generation}: {reason}: run 'flask --app wsgi index rebuild'")
-    changed = pipeline.content_changed_since(content_dir, index_dir)
+    changed = pipeline.files_changed_since(content_dir, index_dir)
     click.echo(f"Generation: {generation}")
     click.echo(f"Documents:  {manifest.documents}")
     click.echo(f"Built:      {manifest.built_at} in {manifest.seconds:.1f} s")
-    click.echo(
-        "Content:    "
-        + (
-            "changed since this build: run 'index update'"
-            if changed
-            else "unchanged since this build"
-        )
-    )
+    if not changed:
+        state = "unchanged since this build"
+    elif pipeline.needs_rebuild(changed):
+        state = "changed since this build (authors, pages or site settings): run 'index rebuild'"
+    else:
+        state = "changed since this build: run 'index update'"
+    click.echo(f"Content:    {state}")
 
 
 @content_cli.command("check")

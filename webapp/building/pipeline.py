@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -288,7 +288,7 @@ def update(content_dir: Path, index_dir: Path) -> BuildReport:
             # Nothing to do: a new generation would only make every server reload its index
             # and drop its cached pages.
             return BuildReport(generation, 0, time.perf_counter() - started, [], unchanged=True)
-        if any(not p.startswith("articles/") for p in changed_files | removed_files):
+        if needs_rebuild(changed_files | removed_files):
             # Authors, pages or site settings changed: every page may differ, so build it all.
             raise IndexProblem(
                 "authors, pages or site settings changed: run 'index rebuild' instead"
@@ -374,13 +374,22 @@ def built_by_other_code(manifest: Manifest) -> str | None:
     return None
 
 
-def content_changed_since(content_dir: Path, index_dir: Path) -> bool | None:
-    """Say whether content differs from the live generation (None when there is none)."""
+def files_changed_since(content_dir: Path, index_dir: Path) -> set[str] | None:
+    """Return the content files (relative to `content_dir`) added, changed or removed since
+    the live generation was built (None when there is none)."""
     generation = current_generation(index_dir)
     if generation is None:
         return None
     manifest = read_manifest(index_dir, generation)
-    return manifest.fingerprints != content_fingerprints(content_dir, manifest)
+    now = content_fingerprints(content_dir, manifest)
+    before = manifest.fingerprints
+    return {path for path in now.keys() | before.keys() if now.get(path) != before.get(path)}
+
+
+def needs_rebuild(paths: Iterable[str]) -> bool:
+    """Say whether changes to these content files take `index rebuild`, not an update:
+    authors, pages or site settings, which every page may show."""
+    return any(not path.startswith("articles/") for path in paths)
 
 
 def _write_snapshot(
