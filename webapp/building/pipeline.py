@@ -87,8 +87,9 @@ class _Stopwatch:
 def content_fingerprints(content_dir: Path, known: Manifest | None = None) -> dict[str, str]:
     """Return a hash of every content file, keyed by its path relative to `content_dir`.
 
-    With `known` (an earlier manifest), a file whose size and modification time are those
-    recorded there keeps its recorded hash instead of being read again.
+    With `known` (an earlier manifest), a file whose stat (size, times, inode; see
+    `files.file_stat`) is the one recorded there keeps its recorded hash instead of being
+    read again.
     """
     return _fingerprints(content_dir, known)[0]
 

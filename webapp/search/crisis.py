@@ -12,6 +12,7 @@ shows the panel too.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from webapp.search import spelling
 from webapp.search.patterns import normalise, pattern_set, repaired
@@ -37,6 +38,9 @@ def matches_crisis(query: str, terms: Iterable[str], exceptions: Iterable[str] =
     )
 
 
+# Per search and per word typed: the same words come again as a visitor types, and each
+# miss scans every pattern word.
+@lru_cache(maxsize=4096)
 def _meant(word: str, known: frozenset[str]) -> str | None:
     # Only words that are no English word are taken as slips: "putting" never becomes
     # "cutting", "overdue" never "overdose". A slip in a four-letter word counts here

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -62,6 +62,9 @@ class Synonyms:
 MIN_REPAIRED = 7
 
 
+# Per search and per word typed: the same words come again as a visitor types, and each
+# miss scans every pattern word.
+@lru_cache(maxsize=4096)
 def _meant(word: str, known: frozenset[str]) -> str | None:
     # As search corrects: never an English word ("posses" stays), never a number, within
     # the typo budget of the word's length, and only a clear winner.
