@@ -367,7 +367,11 @@ def main() -> None:
         "well new ones are met. The `third-set` rows came from a red-team session, which "
         "wrote 93 crisis and 49 ordinary queries before reading the terms (65 and 45 of them "
         "new to this file, noted so); the terms then showed the panel for 84 of the 93 and for "
-        "2 of the 49.",
+        "2 of the 49. The `fifth-set` rows (28 November) were written as visitors type, before "
+        "the terms were changed for them: the terms before showed the panel for 58 of its 91 "
+        "crisis phrasings (they missed danger from someone else, such as \"my partner hits me\", "
+        "and plans such as \"going to take all my pills\"); its 30 ordinary probes were "
+        "written after the change.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
