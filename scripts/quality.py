@@ -371,7 +371,11 @@ def main() -> None:
         "the terms were changed for them: the terms before showed the panel for 58 of its 91 "
         "crisis phrasings (they missed danger from someone else, such as \"my partner hits me\", "
         "and plans such as \"going to take all my pills\"); its 30 ordinary probes were "
-        "written after the change.",
+        "written after the change. The `sixth-set` rows came from a red-team helper the same "
+        "day, who wrote 90 crisis and 60 ordinary searches before reading the terms: the "
+        "terms before the change showed the panel for 67 of the 90, and for 2 of the 60, "
+        "both then relabelled as crisis to agree with earlier rows of the file (someone "
+        "bereaved by suicide; an urgent appointment).",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
