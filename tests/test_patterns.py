@@ -34,7 +34,10 @@ def test_choices_gaps_and_anchors():
     assert spans("nobody|no-one ... care", "no one would care")
 
 
-@pytest.mark.parametrize("bad", ["", "...", "... dead", "wish ...", "a||b", "!!"])
+@pytest.mark.parametrize(
+    "bad", ["", "...", "... dead", "wish ...", "a||b", "!!", "end it$|everything", "at|to$ home",
+            "a ^b", "^^kms"],
+)  # fmt: skip
 def test_unusable_patterns_are_named_with_the_reason(bad):
     with pytest.raises(PatternError):
         compile_pattern(bad)

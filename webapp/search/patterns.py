@@ -127,6 +127,14 @@ def _compile(text: str) -> Pattern:
     if at_end:
         items[-1] = items[-1][:-1]
     items = [item for item in items if item]
+    for item in items:
+        # Anchors mark the whole pattern's ends; one inside it ("end it$|everything") would
+        # otherwise be dropped or anchor every choice, not the one it stands on.
+        if "$" in item or "^" in item:
+            raise PatternError(
+                f"has '^' or '$' inside it ('{item}'): they may only open or close the whole "
+                "pattern; write the choices that need them as a line of their own"
+            )
     groups: list[list[list[list[str]]]] = [[]]  # segments -> slots -> alternatives -> words
     for item in items:
         if item == GAP:
