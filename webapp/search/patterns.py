@@ -6,8 +6,9 @@ A pattern is words separated by spaces, matched as whole words:
 - each word also matches its common endings ("harm" meets "harming", "harmed");
 - case, accents, curly apostrophes, punctuation and hyphens never matter, and neither do
   the spaces inside a pattern ("self harm", "self-harm" and "selfharm" all meet);
-- `a|b|c` matches any one of the words (an alternative may itself be two words:
-  `can not|cant`);
+- `a|b|c` matches any one of the words; words joined by a hyphen are one choice
+  (`can-not|cant`: a space would end the choice, so `can not|cant` is "can" then
+  "not" or "cant");
 - `...` stands for up to three other words in between ("wish ... dead" meets "wish I was
   dead");
 - `^` before the first word: only at the start of the search; `$` after the last: only at
