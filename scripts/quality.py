@@ -375,7 +375,12 @@ def main() -> None:
         "day, who wrote 90 crisis and 60 ordinary searches before reading the terms: the "
         "terms before the change showed the panel for 67 of the 90, and for 2 of the 60, "
         "both then relabelled as crisis to agree with earlier rows of the file (someone "
-        "bereaved by suicide; an urgent appointment).",
+        "bereaved by suicide; an urgent appointment). The `seventh-set` rows came from a "
+        "second red-team helper, in other voices (teenagers, older people, non-native English, "
+        "dialect, parents, medical questions after self-harm or an overdose): the terms before "
+        "the change showed the panel for 61 of its 100 crisis searches and for 5 of its 60 "
+        "ordinary ones, 4 of which are relabelled as crisis to agree with earlier rows "
+        "(training on suicide or self-harm; bereaved by suicide).",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",

@@ -175,6 +175,13 @@ def test_near_misses_of_the_families_do_not_match(text):
     assert not matches_crisis(text, _site_terms())
 
 
+def test_a_swap_of_two_letters_is_read_as_the_word_with_those_letters():
+    # "lfie" is one slip from "life" (a swap) and from "lie" (a letter too many): the swap
+    # is what a thumb does, and alphabetical order would have picked "lie".
+    terms = ["end|ending my life", "lie ... train|tracks"]
+    assert matches_crisis("i want to end my lfie", terms)
+
+
 def test_an_exception_covers_a_figure_of_speech_but_not_the_real_thing():
     exceptions = ["overdose|overdosing on news|netflix"]
     assert not matches_crisis("overdosing on news", ["overdose"], exceptions)

@@ -61,3 +61,11 @@ def test_a_swap_of_neighbouring_letters_is_one_typo():
     assert spelling.typo_budget("counceling") == 2
     assert spelling.english().knows("mourning") and spelling.english().knows("behaviour")
     assert not spelling.english().knows("anxeity")
+
+
+def test_a_number_stands_for_counts_of_ten_or_more_in_digits():
+    assert spans("took ... <number> tablets", "i took 30 tablets")
+    assert spans("took ... <number> tablets", "took like 100 tablets last night")
+    assert not spans("took ... <number> tablets", "i took 2 tablets")
+    assert not spans("took ... <number> tablets", "i took some tablets")
+    assert spans("<number> kms", "10 kms") and not spans("<number> kms", "5 kms")

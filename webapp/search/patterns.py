@@ -11,6 +11,8 @@ A pattern is words separated by spaces, matched as whole words:
   "not" or "cant");
 - `...` stands for up to three other words in between ("wish ... dead" meets "wish I was
   dead");
+- `<number>` stands for a number of ten or more written in digits ("took <number> tablets"
+  meets "took 30 tablets", not "took 2 tablets");
 - `^` before the first word: only at the start of the search; `$` after the last: only at
   its end ("^kms$" is "kms" alone).
 
@@ -32,6 +34,11 @@ GAP = "..."
 MAX_GAP = 3  # words a `...` may stand for
 _ENDINGS = "(?:s|es|ed|ing|er|ers)"
 _SLACK = 5  # letters the endings may add to each word of a pattern
+# `<number>` stands for a count of ten or more in digits: "took <number> tablets" is an
+# overdose, "took 2 tablets" a dose.
+NUMBER = "<number>"
+_NUMBER_REGEX = "[1-9][0-9]{1,3}"
+_NUMBER_STARTS = tuple(f"{a}{b}" for a in "123456789" for b in "0123456789")
 
 
 def normalise(text: str) -> list[str]:
@@ -143,7 +150,7 @@ def _compile(text: str) -> Pattern:
                 raise PatternError(f"'{GAP}' must stand between two words")
             groups.append([])
             continue
-        alternatives = [normalise(part) for part in item.split("|")]
+        alternatives = [[NUMBER] if part == NUMBER else normalise(part) for part in item.split("|")]
         if not all(alternatives):
             raise PatternError(f"'{item}' has an empty choice or no letters")
         groups[-1].append(alternatives)
@@ -157,8 +164,11 @@ def _compile(text: str) -> Pattern:
         for alternatives in slots:
             parts.append("(?:" + "|".join(_words_regex(words) for words in alternatives) + ")")
             longest += max(sum(len(w) + _SLACK for w in words) for words in alternatives)
-            literal.update(w for words in alternatives for w in words)
-        starts = frozenset("".join(words)[:2] for words in slots[0])
+            literal.update(w for words in alternatives for w in words if w != NUMBER)
+        starts = frozenset(
+            start for words in slots[0]
+            for start in (_NUMBER_STARTS if words[0] == NUMBER else ["".join(words)[:2]])
+        )  # fmt: skip
         segments.append(_Segment(re.compile("".join(parts)), longest, starts))
     return Pattern(text, tuple(segments), frozenset(literal), at_start, at_end)
 
@@ -166,7 +176,9 @@ def _compile(text: str) -> Pattern:
 def _words_regex(words: list[str]) -> str:
     parts = []
     for word in words:
-        if word.endswith("e"):  # overdose -> overdosing, overdosed
+        if word == NUMBER:
+            parts.append(_NUMBER_REGEX)
+        elif word.endswith("e"):  # overdose -> overdosing, overdosed
             parts.append(re.escape(word[:-1]) + "(?:e|es|ed|er|ers|ing)")
         else:  # hurt -> hurting; cut -> cutting
             parts.append(re.escape(word) + f"{re.escape(word[-1])}?{_ENDINGS}?")

@@ -54,8 +54,9 @@ def nearest(
 ) -> str | None:
     """Return the candidate nearest the word within its typo budget (or `budget`), or None.
 
-    With `confident`, two candidates equally near are no answer; without it, the first in
-    alphabetical order is.
+    With `confident`, two candidates equally near are no answer; without it, the likeliest
+    slip wins: the same letters swapped ("lfie": "life", not "lie"), then a word of the same
+    length, then the first in alphabetical order.
     """
     budget = typo_budget(word) if budget is None else budget
     if not budget:
@@ -74,7 +75,8 @@ def nearest(
             best.append(candidate)
     if len(best) > 1 and confident:
         return None
-    return min(best) if best else None
+    letters = sorted(word)
+    return min(best, key=lambda c: (sorted(c) != letters, len(c) != len(word), c), default=None)
 
 
 # British spellings the American word list lacks, tried as their American forms.
