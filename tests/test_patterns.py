@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from webapp.search.patterns import PatternError, compile_pattern, normalise, problems
+from webapp.config import PROJECT_ROOT, load_site_settings
+from webapp.search import spelling
+from webapp.search.patterns import PatternError, compile_pattern, normalise, pattern_set, problems
 
 
 def spans(pattern: str, text: str) -> list[tuple[int, int]]:
@@ -69,3 +73,29 @@ def test_a_number_stands_for_counts_of_ten_or_more_in_digits():
     assert not spans("took ... <number> tablets", "i took 2 tablets")
     assert not spans("took ... <number> tablets", "i took some tablets")
     assert spans("<number> kms", "10 kms") and not spans("<number> kms", "5 kms")
+
+
+def test_the_nearest_pattern_word_is_the_same_found_the_quick_way_or_by_trying_every_word():
+    # Pattern words come as a frozenset, searched by length and letters first; a list is
+    # compared with every word. Both must give the same answer for any slip.
+    known = pattern_set(load_site_settings(PROJECT_ROOT / "content")["crisis"]["terms"]).words
+    words, letters = sorted(known), "abcdefghijklmnopqrstuvwxyzéñж"
+    rnd = random.Random(7)
+    for _ in range(2000):
+        word = list(rnd.choice(words))
+        for _ in range(rnd.randint(0, 3)):
+            at, edit = rnd.randrange(len(word)), rnd.randrange(4)
+            if edit == 0:
+                word[at] = rnd.choice(letters)
+            elif edit == 1:
+                word.insert(at, rnd.choice(letters))
+            elif edit == 2 and len(word) > 1:
+                del word[at]
+            elif at + 1 < len(word):
+                word[at], word[at + 1] = word[at + 1], word[at]
+        typed = "".join(word)
+        for budget in (1, 2):
+            for confident in (True, False):
+                assert spelling.nearest(typed, known, budget, confident) == spelling.nearest(
+                    typed, list(known), budget, confident
+                ), typed

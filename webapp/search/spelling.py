@@ -16,6 +16,7 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable
+from functools import lru_cache
 
 # Meilisearch's budget: no typo in words under five letters, one from five, two from nine.
 ONE_TYPO_FROM = 5
@@ -61,6 +62,19 @@ def nearest(
     budget = typo_budget(word) if budget is None else budget
     if not budget:
         return None
+    if isinstance(candidates, frozenset):
+        # A fixed set (pattern words): look only at words whose length is within the budget,
+        # and whose first letter is the same when that is kept: a long search of unknown
+        # words would otherwise compare each with every pattern word.
+        # Each letter one word has and the other lacks takes an edit, so a candidate with
+        # more such letters than the budget is skipped before measuring its distance.
+        by_length = _by_length(candidates)
+        first = word[:1] if len(word) < TWO_TYPOS_FROM else None
+        mine = _letters(word)
+        candidates = [c for size in range(len(word) - budget, len(word) + budget + 1)
+                      for c, theirs in by_length.get((size, first), ())
+                      if (mine & ~theirs).bit_count() <= budget
+                      and (theirs & ~mine).bit_count() <= budget]  # fmt: skip
     best: list[str] = []
     best_distance = budget + 1
     for candidate in candidates:
@@ -77,6 +91,25 @@ def nearest(
         return None
     letters = sorted(word)
     return min(best, key=lambda c: (sorted(c) != letters, len(c) != len(word), c), default=None)
+
+
+@lru_cache(maxsize=16)
+def _by_length(words: frozenset[str]) -> dict[tuple[int, str | None], tuple]:
+    """Group words, each with its `_letters`, by (length, first letter) and (length, None)."""
+    groups: dict[tuple[int, str | None], list[tuple[str, int]]] = {}
+    for word in sorted(words):
+        entry = (word, _letters(word))
+        groups.setdefault((len(word), word[:1]), []).append(entry)
+        groups.setdefault((len(word), None), []).append(entry)
+    return {key: tuple(found) for key, found in groups.items()}
+
+
+def _letters(word: str) -> int:
+    """Return the set of a word's characters as bits (of their code points, folded to 64)."""
+    bits = 0
+    for ch in word:
+        bits |= 1 << (ord(ch) % 64)
+    return bits
 
 
 # British spellings the American word list lacks, tried as their American forms.
