@@ -369,8 +369,8 @@ def main() -> None:
         "new to this file, noted so); the terms then showed the panel for 84 of the 93 and for "
         "2 of the 49. The `fifth-set` rows (28 November) were written as visitors type, before "
         "the terms were changed for them: the terms before showed the panel for 58 of its 91 "
-        "crisis phrasings (they missed danger from someone else, such as \"my partner hits me\", "
-        "and plans such as \"going to take all my pills\"); its 30 ordinary probes were "
+        'crisis phrasings (they missed danger from someone else, such as "my partner hits me", '
+        'and plans such as "going to take all my pills"); its 30 ordinary probes were '
         "written after the change. The `sixth-set` rows came from a red-team helper the same "
         "day, who wrote 90 crisis and 60 ordinary searches before reading the terms: the "
         "terms before the change showed the panel for 67 of the 90, and for 2 of the 60, "
