@@ -37,6 +37,15 @@ forwarder_headers = ""
 # own bare 414, which a front proxy should replace with a page of its own (docs/security.md).
 limit_request_line = 2600
 
+
+def post_worker_init(worker):
+    """Open and warm the index before this worker takes its first request, so that the
+    first visitors after a restart or a deploy do not wait for it."""
+    from webapp.web import live
+
+    live.warm_up(worker.wsgi)
+
+
 logger_class = "webapp.web.privacy.ServerLog"
 accesslog = os.environ.get("ACCESS_LOG", "-")
 errorlog = "-"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import subprocess
+import sys
 import threading
 import time
 import weakref
@@ -16,7 +18,10 @@ from webapp.generation.folder import current_generation
 from webapp.search.engine import SearchIndex
 from webapp.web.live import current_snapshot
 
-from .conftest import make_app
+from .conftest import ROOT, make_app
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from serving import GUNICORN
 
 
 @pytest.fixture
@@ -162,3 +167,27 @@ def test_a_replaced_generation_leaves_memory_when_its_last_request_ends(
         time.sleep(0.01)
     assert client.get("/articles/living-with-grief").status_code == 200
     assert replaced() is None
+
+
+def test_a_production_worker_opens_and_warms_the_index_before_its_first_visitor(
+    content_dir, index_dir, tmp_path
+):
+    # The first visitors after a restart or a deploy should not wait for the index to open:
+    # gunicorn.conf.py has each worker open it as it starts, before it takes requests. No
+    # request is made here, so the index is open only if the worker opened it by itself.
+    log = tmp_path / "server.log"
+    env = {**os.environ, "WEB_CONCURRENCY": "1", "BIND": "127.0.0.1:0",
+           "FLASK_CONTENT_DIR": str(content_dir), "FLASK_INDEX_DIR": str(index_dir)}  # fmt: skip
+    generation = current_generation(index_dir)
+    with log.open("wb") as output:
+        server = subprocess.Popen([*GUNICORN, "wsgi:app"], cwd=ROOT, env=env, stdout=output,
+                                  stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while f"serving index generation {generation}" not in log.read_text(errors="replace"):
+            assert server.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -79,6 +79,35 @@ class LiveIndex:
                 self._users[id(snapshot)] = count
             self._close_unused()
 
+    def warm_up(self) -> None:
+        """Open and warm the live generation now, before this process takes requests: a
+        server's worker does this as it starts, so its first visitors after a restart or a
+        deploy wait neither for the index to open nor for its cold caches. If it cannot be
+        opened, requests try again and say what is wrong, as without this."""
+        with self._lock:
+            if self._snapshot is not None:
+                return
+        try:
+            snapshot = load_snapshot(self.index_dir)
+        except IndexProblem as problem:
+            log.error("cannot open the index at start-up; will try again on the first "
+                      "request: %s", problem)  # fmt: skip
+            return
+        try:
+            snapshot.warm()
+        except Exception:
+            # A damaged generation is found again, and reported, by the first request.
+            snapshot.close()
+            log.exception("cannot search the index at start-up; will try again on the first "
+                          "request")  # fmt: skip
+            return
+        with self._lock:
+            if self._snapshot is None:
+                self._serve(snapshot)
+                self._failed = self._unavailable = None
+            else:
+                snapshot.close()
+
     def _refresh(self) -> Snapshot:
         if self._snapshot is None or self.check_interval <= 0:
             # Nothing to serve yet, or told to check on every request: check here and now.
@@ -204,6 +233,11 @@ def init_app(app: Flask) -> None:
         Path(app.config["INDEX_DIR"]), float(app.config["INDEX_CHECK_INTERVAL"])
     )
     app.teardown_appcontext(_release_snapshot)
+
+
+def warm_up(app: Flask) -> None:
+    """Open and warm the app's live index before it takes requests (see LiveIndex.warm_up)."""
+    app.extensions["live_index"].warm_up()
 
 
 def current_snapshot() -> Snapshot:
