@@ -50,6 +50,14 @@ def test_filler_words_never_block_a_result(found):
     )
 
 
+def test_no_counts_only_where_it_is_said(found):
+    # "Saying no without guilt" has "no" in its title; "no one listens to me" is not about it.
+    assert found("no one listens to me")[0] != "saying-no-without-guilt"
+    assert "saying-no-without-guilt" not in found("no energy at all")[:3]
+    assert found("learning to tell people no")[0] == "saying-no-without-guilt"
+    assert found("no")[0] == "saying-no-without-guilt"
+
+
 def test_question_words_do_not_win_title_weight(found):
     # "How long does therapy last?" has "how" in its title; these questions are not about it.
     assert found("how to say no to people")[0] == "saying-no-without-guilt"

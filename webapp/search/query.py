@@ -94,6 +94,16 @@ def _keep(ch: str) -> str:
     return "" if category == "Cf" else " "  # zero-width joiners sit inside words
 
 
+# "No" carries meaning shortly after a word of saying ("saying no", "how to tell people no")
+# or on its own; elsewhere it is filler ("no matter how much i rest", "no one listens"), and
+# it matched the title "Saying no without guilt" in searches about something else entirely.
+_SAYING = frozenset({"say", "saying", "said", "says", "tell", "telling", "told"})
+
+
+def _idle_no(word: str, before: tuple[str, ...]) -> bool:
+    return word == "no" and not _SAYING.intersection(before)
+
+
 def parse(text: object, analyzer: Analyzer, max_length: int = 200) -> ParsedQuery:
     """Split visitor text into words and balanced-quote phrases; nothing in it is syntax."""
     cleaned = clean(text, max_length)
@@ -104,11 +114,13 @@ def parse(text: object, analyzer: Analyzer, max_length: int = 200) -> ParsedQuer
     budget = MAX_TERMS
     for index, part in enumerate(parts):
         words = tuple(w.lower() for w in QUERY_WORD.findall(part))
-        for group in [words] if index % 2 and words else [(w,) for w in words]:
+        quoted = bool(index % 2 and words)
+        for n, group in enumerate([words] if quoted else [(w,) for w in words]):
             if budget <= 0:
                 break
             terms = tuple(t.text for t in analyzer(" ".join(group), mode="query"))[:budget]
-            filler = len(group) == 1 and is_filler(group[0])
+            before = () if quoted else words[max(0, n - 3) : n]
+            filler = len(group) == 1 and (is_filler(group[0]) or _idle_no(group[0], before))
             units.append(Unit(group, terms, phrase=len(group) > 1, filler=filler))
             budget -= len(terms)
     last = units[-1] if units else None
