@@ -380,7 +380,12 @@ def main() -> None:
         "dialect, parents, medical questions after self-harm or an overdose): the terms before "
         "the change showed the panel for 61 of its 100 crisis searches and for 5 of its 60 "
         "ordinary ones, 4 of which are relabelled as crisis to agree with earlier rows "
-        "(training on suicide or self-harm; bereaved by suicide).",
+        "(training on suicide or self-harm; bereaved by suicide). The `eighth-set` rows came "
+        "from a third red-team helper (short fragments, euphemisms, curiosity about methods, "
+        "the future running out, psychosis, eating disorders and substances, nowhere safe to "
+        "sleep, just assaulted): 65 of its 100 crisis searches met before the change; of its "
+        "60 ordinary ones 5 showed the panel, 4 of them relabelled as crisis (training and "
+        "statistics naming suicide or self-harm, as earlier rows).",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
