@@ -385,7 +385,12 @@ def main() -> None:
         "the future running out, psychosis, eating disorders and substances, nowhere safe to "
         "sleep, just assaulted): 65 of its 100 crisis searches met before the change; of its "
         "60 ordinary ones 5 showed the panel, 4 of them relabelled as crisis (training and "
-        "statistics naming suicide or self-harm, as earlier rows).",
+        "statistics naming suicide or self-harm, as earlier rows). The `ninth-set` rows came "
+        "from a fourth helper (acting now, new parents, older men and farmers, students, debt "
+        "and threats, chronic pain, pleas to the practice, words to someone who died): 54 of "
+        "its 100 crisis searches met before the change, and 2 of its 60 ordinary ones showed "
+        "the panel (training and volunteering naming suicide or Samaritans, relabelled as "
+        "earlier rows).",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",

@@ -182,6 +182,12 @@ def test_a_swap_of_two_letters_is_read_as_the_word_with_those_letters():
     assert matches_crisis("i want to end my lfie", terms)
 
 
+def test_a_slip_onto_a_neighbouring_key_is_read_as_the_word_meant():
+    # "cooe" is one letter from "cope" and from "come": o and p are neighbours on a keyboard.
+    terms = ["cant|cannot cope", "want to come too$"]
+    assert matches_crisis("i cant cooe", terms)
+
+
 def test_an_exception_covers_a_figure_of_speech_but_not_the_real_thing():
     exceptions = ["overdose|overdosing on news|netflix"]
     assert not matches_crisis("overdosing on news", ["overdose"], exceptions)

@@ -99,3 +99,9 @@ def test_the_nearest_pattern_word_is_the_same_found_the_quick_way_or_by_trying_e
                 assert spelling.nearest(typed, known, budget, confident) == spelling.nearest(
                     typed, list(known), budget, confident
                 ), typed
+
+
+def test_a_dropped_g_is_an_ending_of_words_of_three_letters_or_more():
+    assert spans("self harm", "self harmin again") and spans("cut", "cuttin")
+    assert spans("overdose", "overdosin")
+    assert not spans("i wont", "in wont")  # "i" never meets "in"

@@ -3,7 +3,8 @@ what a visitor types. No Whoosh, no Flask.
 
 A pattern is words separated by spaces, matched as whole words:
 
-- each word also matches its common endings ("harm" meets "harming", "harmed");
+- each word also matches its common endings ("harm" meets "harming", "harmed", and from
+  three letters "harmin");
 - case, accents, curly apostrophes, punctuation and hyphens never matter, and neither do
   the spaces inside a pattern ("self harm", "self-harm" and "selfharm" all meet);
 - `a|b|c` matches any one of the words; words joined by a hyphen are one choice
@@ -33,6 +34,10 @@ _NOT_WORD = re.compile(r"[\W_]+")
 GAP = "..."
 MAX_GAP = 3  # words a `...` may stand for
 _ENDINGS = "(?:s|es|ed|ing|er|ers)"
+# "-in'" for "-ing", as typed in a hurry ("self harmin", "cuttin"): only for words of three
+# letters or more, since "i" would otherwise meet "in".
+_ENDINGS_DROPPED_G = "(?:s|es|ed|ing|in|er|ers)"
+_DROPPED_G_FROM = 3
 _SLACK = 5  # letters the endings may add to each word of a pattern
 # `<number>` stands for a count of ten or more in digits: "took <number> tablets" is an
 # overdose, "took 2 tablets" a dose.
@@ -179,9 +184,11 @@ def _words_regex(words: list[str]) -> str:
         if word == NUMBER:
             parts.append(_NUMBER_REGEX)
         elif word.endswith("e"):  # overdose -> overdosing, overdosed
-            parts.append(re.escape(word[:-1]) + "(?:e|es|ed|er|ers|ing)")
+            dropped_g = "|in" if len(word) >= _DROPPED_G_FROM else ""
+            parts.append(re.escape(word[:-1]) + f"(?:e|es|ed|er|ers|ing{dropped_g})")
         else:  # hurt -> hurting; cut -> cutting
-            parts.append(re.escape(word) + f"{re.escape(word[-1])}?{_ENDINGS}?")
+            endings = _ENDINGS_DROPPED_G if len(word) >= _DROPPED_G_FROM else _ENDINGS
+            parts.append(re.escape(word) + f"{re.escape(word[-1])}?{endings}?")
     return "".join(parts)
 
 

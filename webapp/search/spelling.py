@@ -57,7 +57,8 @@ def nearest(
 
     With `confident`, two candidates equally near are no answer; without it, the likeliest
     slip wins: the same letters swapped ("lfie": "life", not "lie"), then a word of the same
-    length, then the first in alphabetical order.
+    length, then a key's neighbour ("cooe": "cope", not "come"), then the first in
+    alphabetical order.
     """
     budget = typo_budget(word) if budget is None else budget
     if not budget:
@@ -90,7 +91,11 @@ def nearest(
     if len(best) > 1 and confident:
         return None
     letters = sorted(word)
-    return min(best, key=lambda c: (sorted(c) != letters, len(c) != len(word), c), default=None)
+    return min(
+        best,
+        key=lambda c: (sorted(c) != letters, len(c) != len(word), _far_keys(word, c), c),
+        default=None,
+    )
 
 
 @lru_cache(maxsize=16)
@@ -110,6 +115,29 @@ def _letters(word: str) -> int:
     for ch in word:
         bits |= 1 << (ord(ch) % 64)
     return bits
+
+
+_KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_NEIGHBOURS = {
+    key: {
+        other
+        for r, line in enumerate(_KEYBOARD_ROWS)
+        for c, other in enumerate(line)
+        if abs(r - row) <= 1 and abs(c - col) <= 1 and other != key
+    }
+    for row, keys in enumerate(_KEYBOARD_ROWS)
+    for col, key in enumerate(keys)
+}
+
+
+def _far_keys(typed: str, meant: str) -> int:
+    """Count the letters of two words of one length that differ and are not neighbours on
+    a keyboard: "cooe" is "cope" (o beside p) more likely than "come"."""
+    if len(typed) != len(meant):
+        return 0
+    return sum(
+        a != b and b not in _NEIGHBOURS.get(a, ()) for a, b in zip(typed, meant, strict=True)
+    )
 
 
 # British spellings the American word list lacks, tried as their American forms.
