@@ -390,7 +390,9 @@ def main() -> None:
         "and threats, chronic pain, pleas to the practice, words to someone who died): 54 of "
         "its 100 crisis searches met before the change, and 2 of its 60 ordinary ones showed "
         "the panel (training and volunteering naming suicide or Samaritans, relabelled as "
-        "earlier rows).",
+        "earlier rows). The `tenth-set` rows came from a fifth helper asked for the most "
+        "common, plain phrasings (20 in each family): 102 of its 120 met before the change, "
+        "and none of its 80 ordinary searches showed the panel.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
