@@ -41,7 +41,11 @@ CRISIS = ROOT / "tests" / "search" / "crisis.tsv"
 RELATED = ROOT / "tests" / "related" / "judgments.tsv"
 PAGE = ROOT / "docs" / "search-quality.md"
 KINDS = ("keyword", "question", "everyday", "filler", "typo", "spelling", "phrase", "none")
-RESULT_LINK = re.compile(r'<li class="result">\s*<h3><a href="/articles/([^"]+)"')
+# A result links to an article (its slug) or to one of the practice's pages ("page:fees").
+RESULT_LINK = re.compile(
+    r'<li class="result(?: result-page)?">\s*(?:<p class="kind">[^<]*</p>\s*)?'
+    r'<h3><a href="/(articles/)?([^"]+)"'
+)
 RECORDED = re.compile(r"Recorded floor: P@1 (\d\.\d+), S@3 (\d\.\d+)")
 RECORDED_RELATED = re.compile(r"Recorded related floor: precision (\d\.\d+), nDCG@4 (\d\.\d+)")
 
@@ -118,10 +122,14 @@ def site_search(content_dir: Path, index_dir: Path) -> Callable[[str], list[str]
     client = app.test_client()
 
     def search(text: str) -> list[str]:
-        page = client.get("/search", query_string={"q": text}).get_data(as_text=True)
-        return RESULT_LINK.findall(page)
+        return result_names(client.get("/search", query_string={"q": text}).get_data(as_text=True))
 
     return search
+
+
+def result_names(html: str) -> list[str]:
+    """Return what a search page lists, in order: article slugs and "page:" names."""
+    return [name if article else f"page:{name}" for article, name in RESULT_LINK.findall(html)]
 
 
 def fts5_search(content_dir: Path) -> Callable[[str], list[str]]:
@@ -344,10 +352,11 @@ def main() -> None:
         "Written by `make quality` (`scripts/quality.py`). The site's own `/search` page",
         "against SQLite FTS5 (porter stemming, title weighted 3, any word matching) over the",
         f"same sample articles, for the {len(rows)} queries of `tests/search/judgments.tsv`,",
-        "written from the articles before looking at any results. P@1: the first result is",
-        "a right article; S@3: one of the first three is; MRR@10: mean reciprocal rank of the",
-        "first right article; empty: queries with a right article that got no result at all;",
-        "false positives: queries no article answers that still got results.",
+        "written from the articles (and, for the last 71, the practice's pages) before looking",
+        "at any results. The site's results include its pages; FTS5 holds the articles only.",
+        "P@1: the first result is a right one; S@3: one of the first three is; MRR@10: mean",
+        "reciprocal rank of the first right one; empty: queries with a right answer that got no",
+        "result at all; false positives: queries nothing answers that still got results.",
         "",
         "| kind | queries | P@1 | S@3 | MRR@10 | empty | false positives "
         "| FTS5 P@1 | FTS5 S@3 | FTS5 MRR@10 | FTS5 empty | FTS5 false positives |",

@@ -23,7 +23,7 @@ def found(client):
 
     def search(text: str, **params: str) -> list[str]:
         html = client.get("/search", query_string={"q": text, **params}).get_data(True)
-        return quality.RESULT_LINK.findall(html)
+        return quality.result_names(html)
 
     return search
 
@@ -121,13 +121,13 @@ def test_a_short_name_is_not_taken_for_a_misspelt_everyday_word(found):
 
 def test_editing_synonyms_needs_no_rebuild(content_dir, index_dir):
     client = make_app(content_dir, index_dir).test_client()
-    before = quality.RESULT_LINK.findall(page(client, "zonked"))
+    before = quality.result_names(page(client, "zonked"))
     assert before == []
     synonyms = content_dir / "synonyms.yml"
     synonyms.write_text(
         synonyms.read_text(encoding="utf-8") + "\nsleep:\n  - zonked\n", encoding="utf-8"
     )
-    assert quality.RESULT_LINK.findall(page(client, "zonked"))[0] == "sleep-and-mental-health"
+    assert quality.result_names(page(client, "zonked"))[0] == "sleep-and-mental-health"
 
 
 def test_a_broken_synonyms_file_is_named_by_content_check_and_search_keeps_working(
@@ -224,4 +224,4 @@ def test_a_synonym_line_that_is_not_text_is_named_and_search_keeps_working(conte
     assert "synonyms.yml: sleep: pattern {'awake': 'night'} is not text" in output
     client = app.test_client()
     assert client.get("/search?q=insomniac").status_code == 200
-    assert quality.RESULT_LINK.findall(page(client, "insomniac"))[0] == "sleep-and-mental-health"
+    assert quality.result_names(page(client, "insomniac"))[0] == "sleep-and-mental-health"
