@@ -401,7 +401,10 @@ def main() -> None:
         "the panel (training and volunteering naming suicide or Samaritans, relabelled as "
         "earlier rows). The `tenth-set` rows came from a fifth helper asked for the most "
         "common, plain phrasings (20 in each family): 102 of its 120 met before the change, "
-        "and none of its 80 ordinary searches showed the panel.",
+        "and none of its 80 ordinary searches showed the panel. The `eleventh-set` rows are "
+        "ordinary searches from a helper probing for false alarms after all these changes: "
+        "3 of its 200 showed the panel (one, 'hit rock bottom with my fitness', is fixed; "
+        "'nervous breakdown meaning' is left out as ambiguous).",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
