@@ -33,10 +33,10 @@ _APOSTROPHES = str.maketrans(dict.fromkeys("\u2018\u2019\u201b\u02bc\u2032\u0060
 _NOT_WORD = re.compile(r"[\W_]+")
 GAP = "..."
 MAX_GAP = 3  # words a `...` may stand for
-_ENDINGS = "(?:s|es|ed|ing|er|ers)"
+_ENDINGS = "s|es|ed|ing|er|ers"
 # "-in'" for "-ing", as typed in a hurry ("self harmin", "cuttin"): only for words of three
 # letters or more, since "i" would otherwise meet "in".
-_ENDINGS_DROPPED_G = "(?:s|es|ed|ing|in|er|ers)"
+_DROPPED_G = "in"
 _DROPPED_G_FROM = 3
 _SLACK = 5  # letters the endings may add to each word of a pattern
 # `<number>` stands for a count of ten or more in digits: "took <number> tablets" is an
@@ -183,12 +183,12 @@ def _words_regex(words: list[str]) -> str:
     for word in words:
         if word == NUMBER:
             parts.append(_NUMBER_REGEX)
-        elif word.endswith("e"):  # overdose -> overdosing, overdosed
-            dropped_g = "|in" if len(word) >= _DROPPED_G_FROM else ""
-            parts.append(re.escape(word[:-1]) + f"(?:e|es|ed|er|ers|ing{dropped_g})")
+            continue
+        endings = _ENDINGS + (f"|{_DROPPED_G}" if len(word) >= _DROPPED_G_FROM else "")
+        if word.endswith("e"):  # overdose -> overdosing, overdosed
+            parts.append(re.escape(word[:-1]) + f"(?:e|{endings})")
         else:  # hurt -> hurting; cut -> cutting
-            endings = _ENDINGS_DROPPED_G if len(word) >= _DROPPED_G_FROM else _ENDINGS
-            parts.append(re.escape(word) + f"{re.escape(word[-1])}?{endings}?")
+            parts.append(re.escape(word) + f"{re.escape(word[-1])}?(?:{endings})?")
     return "".join(parts)
 
 

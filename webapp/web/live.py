@@ -87,19 +87,8 @@ class LiveIndex:
         with self._lock:
             if self._snapshot is not None:
                 return
-        try:
-            snapshot = load_snapshot(self.index_dir)
-        except IndexProblem as problem:
-            log.error("cannot open the index at start-up; will try again on the first "
-                      "request: %s", problem)  # fmt: skip
-            return
-        try:
-            snapshot.warm()
-        except Exception:
-            # A damaged generation is found again, and reported, by the first request.
-            snapshot.close()
-            log.exception("cannot search the index at start-up; will try again on the first "
-                          "request")  # fmt: skip
+        snapshot = self._opened_and_warmed(None, None, "will try again on the first request")
+        if snapshot is None:
             return
         with self._lock:
             if self._snapshot is None:
@@ -140,25 +129,34 @@ class LiveIndex:
                     generation, time.monotonic()
                 ):
                     continue
-            try:
-                snapshot = load_snapshot(self.index_dir, generation)
-            except IndexProblem as problem:
+            snapshot = self._opened_and_warmed(generation, self._serving(), "still serving the old")
+            if snapshot is None:
                 with self._lock:
                     self._failed = (generation, time.monotonic())
-                log.error("cannot open the new index, still serving the old: %s", problem)
-                continue
-            try:
-                snapshot.warm(previous=self._serving())
-            except Exception:
-                # This thread must outlive whatever a damaged generation does to a search.
-                snapshot.close()
-                with self._lock:
-                    self._failed = (generation, time.monotonic())
-                log.exception("cannot search the new index %s, still serving the old", generation)
                 continue
             with self._lock:
                 self._failed = None
                 self._serve(snapshot)
+
+    def _opened_and_warmed(
+        self, generation: str | None, previous: Snapshot | None, meanwhile: str
+    ) -> Snapshot | None:
+        """Open a generation (the live one for None) and warm it with what was searched on
+        `previous`; if either fails, log why and what happens `meanwhile`, and return None."""
+        try:
+            snapshot = load_snapshot(self.index_dir, generation)
+        except IndexProblem as problem:
+            log.error("cannot open the new index, %s: %s", meanwhile, problem)
+            return None
+        try:
+            snapshot.warm(previous=previous)
+        except Exception:
+            # The watch thread must outlive whatever a damaged generation does to a search.
+            snapshot.close()
+            log.exception("cannot search the new index %s, %s", snapshot.manifest.generation,
+                          meanwhile)  # fmt: skip
+            return None
+        return snapshot
 
     def _serving(self) -> Snapshot | None:
         # Returned, never kept in a local of the watch loop: that would hold a replaced
