@@ -34,7 +34,7 @@ from webapp.building import pipeline
 from webapp.config import load_site_settings
 from webapp.generation.snapshot import load_snapshot
 from webapp.search import tuning
-from webapp.search.crisis import matches_crisis
+from webapp.search.crisis import all_terms, matches_crisis
 
 JUDGMENTS = ROOT / "tests" / "search" / "judgments.tsv"
 CRISIS = ROOT / "tests" / "search" / "crisis.tsv"
@@ -169,7 +169,7 @@ def evaluate(search: Callable[[str], list[str]], rows: list[Judgment]) -> dict[s
 def crisis_figures(content_dir: Path) -> tuple[int, int, int, int]:
     """Return (crisis phrasings, those that show the panel, ordinary queries, false alarms)."""
     crisis = load_site_settings(content_dir)["crisis"]
-    terms, exceptions = crisis["terms"], crisis["not_when"]
+    terms, exceptions = all_terms(crisis), crisis["not_when"]
     with CRISIS.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     said = [r["query"] for r in rows if r["crisis"] == "yes"]

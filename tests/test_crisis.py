@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from webapp.config import PROJECT_ROOT, load_site_settings
-from webapp.search.crisis import matches_crisis
+from webapp.search.crisis import all_terms, matches_crisis, settings_problems, support_articles
 from webapp.search.patterns import normalise
 
 from .conftest import drop_links_to
@@ -132,7 +132,7 @@ def _crisis_rows() -> list[dict[str, str]]:
 
 
 def _site_terms() -> list[str]:
-    return load_site_settings(PROJECT_ROOT / "content")["crisis"]["terms"]
+    return all_terms(load_site_settings(PROJECT_ROOT / "content")["crisis"])
 
 
 def _site_exceptions() -> list[str]:
@@ -197,20 +197,72 @@ def test_an_exception_covers_a_figure_of_speech_but_not_the_real_thing():
                           exceptions)  # fmt: skip
 
 
+FAMILIES = {
+    "terms": ["want ... die"],
+    "articles": ["low-mood", "counselling"],
+    "not_when": [],
+    "families": [
+        {"about": "danger at home", "terms": ["he|she hits me"], "articles": ["abuse", "trauma"]},
+        {"about": "assault", "terms": ["was attacked"], "articles": ["trauma", "abuse"]},
+    ],
+}
+
+
+def test_a_family_of_crisis_searches_leads_with_its_own_articles():
+    assert support_articles("he hits me", FAMILIES) == ["abuse", "trauma"]
+    assert support_articles("i was attacked", FAMILIES) == ["trauma", "abuse"]
+    assert support_articles("i want to die", FAMILIES) == ["low-mood", "counselling"]
+    assert support_articles("how to sleep better", FAMILIES) is None
+
+
+def test_a_search_in_a_family_and_in_the_general_terms_leads_with_both_family_first():
+    assert support_articles("she hits me and i want to die", FAMILIES) == [
+        "abuse", "trauma", "low-mood", "counselling"
+    ]  # fmt: skip
+    # Two families: each one's articles once, in the order the families are listed.
+    assert support_articles("he hits me and i was attacked", FAMILIES) == ["abuse", "trauma"]
+
+
+def test_the_site_s_families_lead_with_published_articles_and_show_the_panel():
+    crisis = load_site_settings(PROJECT_ROOT / "content")["crisis"]
+    assert settings_problems(crisis) == []
+    assert support_articles("my partner hits me", crisis)[0] == (
+        "recognising-an-unhealthy-relationship"
+    )
+
+
+@pytest.mark.parametrize(
+    ("families", "problem"),
+    [("danger", "crisis.families: must be a list of families"),
+     (["danger"], "crisis.families, entry 1: must have 'about', 'articles' and 'terms'"),
+     ([{"about": "danger", "terms": ["hits me"]}],
+      "crisis.families, entry 1 ('danger'): articles: must be a list of article slugs"),
+     ([{"about": "danger", "articles": ["abuse"], "terms": "hits me"}],
+      "crisis.families, entry 1 ('danger'): terms: must be a list of word patterns"),
+     ([{"articles": ["abuse"], "terms": ["hits me$ now"]}],
+      "crisis.families, entry 1: terms: pattern 'hits me$ now'")],
+)  # fmt: skip
+def test_content_check_names_a_family_it_cannot_use(families, problem):
+    found = settings_problems({"terms": [], "not_when": [], "families": families})
+    assert any(p.startswith(problem) for p in found), found
+
+
 @pytest.mark.parametrize("command", ["update", "rebuild"])
+@pytest.mark.parametrize(
+    ("slug", "field"),
+    [("self-compassion-in-practice", "crisis.articles"),
+     ("recognising-an-unhealthy-relationship", "crisis.families, entry 1, articles")],
+)  # fmt: skip
 def test_a_build_refuses_to_unpublish_an_article_the_crisis_panel_leads_with(
-    runner, client, content_dir, command
+    runner, client, content_dir, command, slug, field
 ):
     # site.yml names the articles crisis searches show first: making one a draft (its links
     # removed, so nothing else is wrong) would quietly drop support from those searches.
-    drop_links_to(content_dir, "self-compassion-in-practice")
-    path = content_dir / "articles" / "self-compassion-in-practice.md"
+    drop_links_to(content_dir, slug)
+    path = content_dir / "articles" / f"{slug}.md"
     path.write_text(path.read_text().replace("---\n", "---\ndraft: true\n", 1))
     result = runner.invoke(args=["index", command])
     assert result.exit_code != 0
-    assert (
-        "site.yml: crisis.articles: no published article 'self-compassion-in-practice'"
-        in result.output
-    )
+    assert f"site.yml: {field}: no published article '{slug}'" in result.output
     assert "old one is still serving" in result.output
-    assert client.get("/articles/self-compassion-in-practice").status_code == 200
+    assert client.get(f"/articles/{slug}").status_code == 200

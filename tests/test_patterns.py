@@ -8,6 +8,7 @@ import pytest
 
 from webapp.config import PROJECT_ROOT, load_site_settings
 from webapp.search import spelling
+from webapp.search.crisis import all_terms
 from webapp.search.patterns import PatternError, compile_pattern, normalise, pattern_set, problems
 
 
@@ -78,7 +79,7 @@ def test_a_number_stands_for_counts_of_ten_or_more_in_digits():
 def test_the_nearest_pattern_word_is_the_same_found_the_quick_way_or_by_trying_every_word():
     # Pattern words come as a frozenset, searched by length and letters first; a list is
     # compared with every word. Both must give the same answer for any slip.
-    known = pattern_set(load_site_settings(PROJECT_ROOT / "content")["crisis"]["terms"]).words
+    known = pattern_set(all_terms(load_site_settings(PROJECT_ROOT / "content")["crisis"])).words
     words, letters = sorted(known), "abcdefghijklmnopqrstuvwxyzéñж"
     rnd = random.Random(7)
     for _ in range(2000):

@@ -151,6 +151,25 @@ def test_a_crisis_said_at_the_end_of_a_long_search_still_shows_support(client):
     assert 'class="crisis"' in get(client, query).get_data(as_text=True)
 
 
+def _result_slugs(html: str) -> list[str]:
+    return re.findall(r'<li class="result[^"]*">.*?<a href="/articles/([^"]+)"', html, re.S)
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [("my husband hits me", "recognising-an-unhealthy-relationship"),
+     ("domestic violence help", "recognising-an-unhealthy-relationship"),
+     ("i was raped last night", "understanding-trauma-responses"),
+     ("i want to kill myself", "when-low-mood-becomes-depression")],
+)  # fmt: skip
+def test_a_crisis_search_leads_with_the_support_its_kind_of_crisis_needs(client, query, first):
+    # Someone in danger from a partner needs the article with the domestic abuse helpline
+    # first, not the one on low mood the other crisis searches lead with.
+    html = get(client, query).get_data(as_text=True)
+    assert 'class="crisis"' in html
+    assert _result_slugs(html)[0] == first
+
+
 @pytest.mark.parametrize("query", ORDINARY)
 def test_ordinary_queries_do_not_show_the_crisis_panel(client, query):
     assert 'class="crisis"' not in get(client, query).get_data(as_text=True)

@@ -22,7 +22,7 @@ from webapp.config import SettingsError, load_site_settings
 from webapp.generation.folder import IndexProblem, current_generation
 from webapp.generation.snapshot import load_snapshot
 from webapp.model import Advice, Library
-from webapp.search import patterns, synonyms
+from webapp.search import crisis, synonyms
 from webapp.web import theme
 from webapp.web.app import site_app
 
@@ -257,10 +257,7 @@ def _content_problems(content_dir: Path, index_dir: Path) -> tuple[Library, list
     except SettingsError as error:
         return library, [*problems, str(error)]
     problems += theme.problems(settings, content_dir)
-    crisis = settings["crisis"]
-    for field in ("terms", "not_when"):
-        found = patterns.problems(crisis.get(field) or [])
-        problems += [f"site.yml: crisis.{field}: {problem}" for problem in found]
+    problems += [f"site.yml: {found}" for found in crisis.settings_problems(settings["crisis"])]
     return library, problems
 
 

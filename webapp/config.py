@@ -68,6 +68,7 @@ SITE_DEFAULTS: dict[str, Any] = {
         "articles": [],
         "not_when": [],
         "terms": [],
+        "families": [],
     },
     "related_intro": "Other articles on similar themes.",
     "review_interval_years": 3,

@@ -35,6 +35,7 @@ from webapp.generation.folder import (
 )
 from webapp.model import Article, Library, Problem
 from webapp.search import indexing, synonyms
+from webapp.search.crisis import support_article_fields
 from webapp.search.related import RelatedInput, compute_related, related_input, related_lists
 
 log = logging.getLogger(__name__)
@@ -222,9 +223,9 @@ def crisis_article_problems(content_dir: Path, public: Container[str]) -> list[P
     except SettingsError:
         return []
     return [
-        Problem(SITE_SETTINGS_FILE, "crisis.articles",
+        Problem(SITE_SETTINGS_FILE, field,
                 f"no published article '{slug}': publish it, or name another", skipped=False)
-        for slug in crisis.get("articles") or []
+        for field, slug in support_article_fields(crisis)
         if slug not in public
     ]  # fmt: skip
 

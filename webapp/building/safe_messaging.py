@@ -19,6 +19,7 @@ import yaml
 from webapp.building.source_lines import Sources
 from webapp.files import ContentError, YAMLRefused, load_yaml, read_file
 from webapp.model import Advice, Article, Library, body_links, topic_for
+from webapp.search.crisis import support_article_fields
 from webapp.search.patterns import GAP, MAX_GAP, Pattern, PatternError, compile_pattern, normalise
 
 FILE = "safe-messaging.yml"
@@ -219,7 +220,7 @@ class Support:
             a.slug for a in library.articles.values()
             if guide.support_tags & {t.slug for t in a.topics}
         )  # fmt: skip
-        listed = [slug for slug in site["crisis"].get("articles") or [] if isinstance(slug, str)]
+        listed = [slug for _, slug in support_article_fields(site["crisis"])]
         self.listed = [*listed, *tagged]  # the practice's own choice first
         self.articles = set(self.listed)
 

@@ -11,13 +11,14 @@ shows the panel too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from typing import Any
 
 from webapp.search import spelling
-from webapp.search.patterns import normalise, pattern_set, repaired
+from webapp.search.patterns import normalise, pattern_set, problems, repaired
 
-__all__ = ["matches_crisis", "normalise"]
+__all__ = ["all_terms", "matches_crisis", "normalise", "support_articles"]
 
 
 def matches_crisis(query: str, terms: Iterable[str], exceptions: Iterable[str] = ()) -> bool:
@@ -36,6 +37,78 @@ def matches_crisis(query: str, terms: Iterable[str], exceptions: Iterable[str] =
         for pattern in found.patterns
         for first, last in pattern.spans(words)
     )
+
+
+def all_terms(crisis: Mapping[str, Any]) -> list[str]:
+    """Return every pattern that shows the panel: `crisis.terms` and each family's terms."""
+    terms = _strings(crisis.get("terms"))
+    for family in _families(crisis):
+        terms += _strings(family.get("terms"))
+    return terms
+
+
+def support_articles(query: str, crisis: Mapping[str, Any]) -> list[str] | None:
+    """Return the slugs of the articles a crisis search leads with, or None if the query
+    is no crisis search (site settings' `crisis`).
+
+    A family (`crisis.families`) is a kind of crisis better served by articles of its own:
+    someone in danger from a partner needs the article on abusive relationships and its
+    helpline more than the one on low mood. A search that matches a family's terms leads
+    with that family's articles, then with `crisis.articles` only if it matches
+    `crisis.terms` too ("he hits me and i want to die").
+    """
+    exceptions = crisis.get("not_when") or []
+    if not matches_crisis(query, all_terms(crisis), exceptions):
+        return None
+    lead = [slug for family in _families(crisis)
+            if matches_crisis(query, _strings(family.get("terms")), exceptions)
+            for slug in _strings(family.get("articles"))]  # fmt: skip
+    if not lead or matches_crisis(query, _strings(crisis.get("terms")), exceptions):
+        lead += _strings(crisis.get("articles"))
+    return list(dict.fromkeys(lead))
+
+
+def settings_problems(crisis: Mapping[str, Any]) -> list[str]:
+    """Return what is wrong with the crisis settings' patterns and families, each naming
+    the field (site.yml), for `content check`."""
+    found = []
+    for field in ("terms", "not_when"):
+        found += [f"crisis.{field}: {problem}" for problem in problems(crisis.get(field) or [])]
+    families = crisis.get("families") or []
+    if not isinstance(families, list):
+        return [*found, "crisis.families: must be a list of families, each with 'about', "
+                        "'articles' and 'terms'"]  # fmt: skip
+    for number, family in enumerate(families, start=1):
+        where = f"crisis.families, entry {number}"
+        if not isinstance(family, Mapping):
+            found.append(f"{where}: must have 'about', 'articles' and 'terms'")
+            continue
+        where += f" ({family.get('about')!r})" if family.get("about") else ""
+        for field, what in (("articles", "article slugs"), ("terms", "word patterns")):
+            listed = family.get(field)
+            if not isinstance(listed, list) or not listed or len(_strings(listed)) < len(listed):
+                found.append(f"{where}: {field}: must be a list of {what}")
+        found += [f"{where}: terms: {problem}" for problem in problems(family.get("terms") or [])]
+    return found
+
+
+def support_article_fields(crisis: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Return (field, slug) for every article a crisis search may lead with, the field as
+    `content check` names it."""
+    found = [("crisis.articles", slug) for slug in _strings(crisis.get("articles"))]
+    for number, family in enumerate(_families(crisis), start=1):
+        field = f"crisis.families, entry {number}, articles"
+        found += [(field, slug) for slug in _strings(family.get("articles"))]
+    return found
+
+
+def _families(crisis: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    found = crisis.get("families")
+    return [f for f in found if isinstance(f, Mapping)] if isinstance(found, list) else []
+
+
+def _strings(found: object) -> list[str]:
+    return [s for s in found if isinstance(s, str)] if isinstance(found, list) else []
 
 
 # Per search and per word typed: the same words come again as a visitor types, and each

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, request
 
-from webapp.search.crisis import matches_crisis
+from webapp.search.crisis import support_articles
 from webapp.search.query import clean
 from webapp.search.synonyms import Synonyms, SynonymsFile
 from webapp.web.htmx import render
@@ -35,9 +35,8 @@ def search():
     text = request.args.get("q", "")[: max_length * 4]  # cheap first cut before any work
     crisis_settings = current_app.extensions["site_settings"]["crisis"]
     # All of it is read for a crisis, not only the part searched: it may come last.
-    crisis = matches_crisis(
-        clean(text, len(text)), crisis_settings["terms"], crisis_settings["not_when"]
-    )
+    support = support_articles(clean(text, len(text)), crisis_settings)
+    crisis = support is not None
     # `exact` is the "Search instead for …" link: the words as typed, uncorrected.
     exact = request.args.get("exact") == "1"
     results = current_snapshot().search.search(
@@ -48,7 +47,7 @@ def search():
         synonyms=site_synonyms(),
         # Someone in crisis is never told they may have meant something else.
         correct=not (crisis or exact),
-        lead=_support_articles(crisis_settings) if crisis else (),
+        lead=support or (),
     )
     response = render(
         "search.html",
@@ -61,8 +60,3 @@ def search():
     # What someone searched for is private: keep it out of shared caches and the disk cache.
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _support_articles(crisis_settings: dict) -> list[str]:
-    slugs = crisis_settings.get("articles")
-    return [s for s in slugs if isinstance(s, str)] if isinstance(slugs, list) else []
