@@ -121,9 +121,11 @@ def write_generated_article(folder, number: int, seed: int) -> str:
     themes = rng.sample(THEMES, 2)
     words = [rng.choice(rng.choice(themes).split()) for _ in range(rng.randint(30, 120))]
     slug = f"generated-{number}"
+    # A link whose words are left out of the body's counts (see `Article.own_text`).
+    link = f"[{' '.join(rng.sample(rng.choice(themes).split(), 2))}](/articles/generated-0)"
     (folder / f"{slug}.md").write_text(
         f"---\ntitle: Generated {number}\nsummary: A generated sample.\ndate: 2026-01-01\n"
-        f"---\n{' '.join(words)}.\n",
+        f"---\n{' '.join(words)} {link}.\n",
         encoding="utf-8",
     )
     return slug

@@ -26,7 +26,7 @@ def article(slug, title, body, summary="A short summary.", topics=(), date="2026
         title=title,
         summary=summary,
         date=dt.date.fromisoformat(date),
-        body_html="",
+        body_html=kw.pop("body_html", ""),
         body_text=body,
         source=f"content/articles/{slug}.md",
         topics=tuple(topic_for(t) for t in topics),
@@ -408,6 +408,44 @@ def test_snippet_keeps_headings_and_list_items_apart_from_what_follows(tmp_path)
     )
     snippet = first_snippet(tmp_path / "ix", article("panic", "Panic", body), "alarm walk")
     assert "Why it happens. Panic is an <mark>alarm</mark>. Slow breathing. A short " in snippet
+
+
+def linking_article(slug: str, markdown: str, title: str = "Kites") -> Article:
+    """Return an article whose body is rendered from Markdown, as the reader does."""
+    html, _ = rendering.render_markdown(markdown)
+    body = rendering.html_to_text(html)
+    spans = rendering.article_link_spans(html, body)
+    return article(slug, title, body, body_html=html, link_spans=spans)
+
+
+def test_the_words_of_a_link_to_another_article_are_placed_exactly():
+    html, _ = rendering.render_markdown(
+        "Windy days. See [marmalade *sandwiches*](/articles/marmalade) and "
+        "[the other site](https://example.org).\n\n- [Tea & toast](/articles/toast)"
+    )
+    body = rendering.html_to_text(html)
+    spans = rendering.article_link_spans(html, body)
+    assert [body[start:end] for start, end in spans] == ["marmalade sandwiches", "Tea & toast"]
+    # Text that holds the marks itself is never placed wrongly: nothing is placed.
+    odd = html.replace("Windy", "Windy \ue000")
+    assert rendering.article_link_spans(odd, rendering.html_to_text(odd)) == ()
+
+
+def test_an_article_is_no_result_for_the_words_of_its_link_to_another(tmp_path):
+    # "See [marmalade sandwiches](...)" names the other article; a search for marmalade
+    # wants that article, not every article that links to it.
+    linking = linking_article(
+        "kites", "Kites fly on windy days. See [marmalade sandwiches](/articles/marmalade)."
+    )
+    linked = article("marmalade", "Marmalade sandwiches", "Bread, butter and marmalade.")
+    indexing.build_index(tmp_path / "ix", [linking, linked])
+    opened = engine.SearchIndex(tmp_path / "ix")
+    try:
+        assert slugs(opened.search("marmalade sandwiches")) == ["marmalade"]
+        # The result's lines still show the link's words where the article has them.
+        assert "marmalade sandwiches" in opened.search("windy days").hits[0].snippet_html
+    finally:
+        opened.close()
 
 
 def test_snippet_cut_after_a_whole_sentence_says_so_with_a_space(tmp_path):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -136,6 +137,15 @@ class Article:
     toc: tuple[Heading, ...] = ()
     reading_minutes: int = 1
     unknown_fields: tuple[str, ...] = ()
+    # Where body_text holds the words of links to other articles, as (start, end) offsets.
+    link_spans: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def own_text(self) -> str:
+        """Return body_text without the words of its links to other articles (blanked, so
+        every other word keeps its place): they name the other article, not this one's
+        subject. Search indexes this, and related articles score it."""
+        return without_spans(self.body_text, self.link_spans)
 
     @property
     def sections(self) -> tuple[Heading, ...]:
@@ -205,6 +215,15 @@ class Library:
 def body_links(article: Article) -> tuple[str, ...]:
     """Return the slugs of the articles the article's body links to, in order, once each."""
     return tuple(dict.fromkeys(INTERNAL_LINK.findall(article.body_html)))
+
+
+def without_spans(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """Return the text with each (start, end) span replaced by as many spaces."""
+    pieces, at = [], 0
+    for start, end in spans:
+        pieces += [text[at:start], " " * (end - start)]
+        at = end
+    return "".join(pieces) + text[at:] if pieces else text
 
 
 def topic_for(name: str) -> Topic:

@@ -35,7 +35,7 @@ from webapp.authoring.front_matter import (
     resources_field,
     topics_field,
 )
-from webapp.authoring.rendering import html_to_text, render_markdown
+from webapp.authoring.rendering import article_link_spans, html_to_text, render_markdown
 from webapp.files import ContentError, excerpt, load_yaml, quoted, read_file
 from webapp.model import SLUG_PATTERN, Article, Author, Library, Problem
 
@@ -291,6 +291,7 @@ def read_article(path: Path, content_dir: Path) -> Article:
         resources=resources_field(meta),
         body_html=body_html,
         body_text=body_text,
+        link_spans=article_link_spans(body_html, body_text),
         toc=toc,
         reading_minutes=max(1, math.ceil(words / WORDS_PER_MINUTE)),
         source=display_path(path, content_dir),

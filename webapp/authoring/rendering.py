@@ -255,6 +255,36 @@ def html_to_text(fragment: str) -> str:
 _PERMALINK = re.compile(r'<a [^>]*class="headerlink"[^>]*>.*?</a>')
 
 
+def article_link_spans(body_html: str, body_text: str) -> tuple[tuple[int, int], ...]:
+    """Return where `body_text` (the body's `html_to_text`) holds the text of links to
+    other articles, as (start, end) offsets; none if they cannot be placed exactly.
+
+    A link's words are mostly the other article's title ("see [sleep and mental
+    health](/articles/sleep-and-mental-health)"): counted as this article's own words, they
+    made it a search result for the other's title and a close match for the other article.
+    """
+    if _ARTICLE_LINK_START not in body_html:
+        return ()
+    marked = html_to_text(_ARTICLE_LINK.sub(rf"\1{_LINK_OPEN}\2{_LINK_CLOSE}\3", body_html))
+    pieces, spans, at = [], [], 0
+    for number, part in enumerate(marked.split(_LINK_OPEN)):
+        inner, closed, after = part.partition(_LINK_CLOSE) if number else ("", "", part)
+        if number and not closed:
+            return ()
+        pieces += [inner, after]
+        if inner:
+            spans.append((at, at + len(inner)))
+        at += len(inner) + len(after)
+    # The marks may change where html_to_text adds a full stop: then place nothing.
+    return tuple(spans) if "".join(pieces) == body_text else ()
+
+
+_ARTICLE_LINK_START = '<a href="/articles/'
+_ARTICLE_LINK = re.compile(r'(<a href="/articles/[^"]*"[^>]*>)(.*?)(</a>)', re.DOTALL)
+# Private use characters; should the text itself hold one, the check above fails.
+_LINK_OPEN, _LINK_CLOSE = "\ue000", "\ue001"
+
+
 _UNPUNCTUATED_BLOCK_END = re.compile(r"</(?:h[1-6]|li|dt|dd|th|td)>")
 
 

@@ -19,7 +19,8 @@ from webapp.generation import store
 # refused by name and rebuilt. 13: the packages of the layered layout. 14: articles pickled
 # one by one in their chunk files, after a table, so serving reads one article on demand.
 # 15: that table holds a digest of each article, not a CRC, so pre-rendering sees edits.
-FORMAT = 15
+# 16: bodies are indexed without the words of their links to other articles.
+FORMAT = 16
 
 
 # 5: "Did you mean" and completions read whoosh/vocabulary.bin, no longer a `words` field.

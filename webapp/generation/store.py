@@ -128,7 +128,7 @@ def _load_chunk(path: Path, names: Iterable[str] | None = None) -> dict[str, Art
 def served(article: Article) -> Article:
     """Return the article as serving holds it in memory: what lists and panels show, without
     the body, its plain text, table of contents and resources (`ArticleFiles` reads those)."""
-    return replace(article, body_html="", body_text="", toc=(), resources=())
+    return replace(article, body_html="", body_text="", link_spans=(), toc=(), resources=())
 
 
 class ArticleFiles:
@@ -167,7 +167,7 @@ class ArticleFiles:
         if len(blob) != length or _digest(blob) != digest:
             raise ValueError(f"chunk {number:02}: bytes {offset}+{length} are not those written")
         article = pickle.loads(blob)  # noqa: S301 - our own file, and its digest matched
-        return replace(article, body_text="")
+        return replace(article, body_text="", link_spans=())
 
     def digest(self, slug: str) -> bytes | None:
         """Return a digest of the public article with this slug as stored, whole (equal

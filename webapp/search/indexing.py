@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from pathlib import Path
 
-from whoosh.fields import ID, TEXT, Schema
+from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.formats import Characters, Positions
 
-from webapp.model import Article, Page
+from webapp.model import Article, Page, without_spans
 from webapp.search import analysis, segment_files, tuning, vocabulary
 
 TAG_SEPARATOR = "\n"  # tag names are one line each (content.topic_for collapses whitespace)
@@ -71,7 +71,10 @@ def make_schema() -> Schema:
         title=FastText(analyzer=analyzer, stored=True, field_boost=tuning.TITLE_BOOST),
         summary=FastText(analyzer=analyzer, stored=True),
         # Character positions let highlighting find matches without re-analysing the body.
+        # Indexed without the words of links to other articles (`Article.own_text`), stored
+        # whole for the result's lines; blanked, those words keep every other in its place.
         body=FastText(analyzer=analyzer, stored=True, chars=True),
+        link_spans=STORED,  # where the stored body has them: an update uncounts its words
         tags=FastText(analyzer=analyzer, stored=True, field_boost=tuning.TAGS_BOOST),
         # The section headings: a section about a word weighs more than a passing mention.
         headings=FastText(analyzer=analyzer, field_boost=tuning.HEADINGS_BOOST),
@@ -85,11 +88,16 @@ def _document(article: Article) -> dict[str, str]:
         return unicodedata.normalize("NFC", value)
 
     tags = TAG_SEPARATOR.join(t.name for t in article.topics)
+    body = text(article.body_text)
+    # NFC seldom changes a body; when it does, the offsets no longer fit it.
+    spans = article.link_spans if body == article.body_text else ()
     return {
         "slug": article.slug,
         "title": text(article.title),
         "summary": text(article.summary),
-        "body": text(article.body_text),
+        "body": without_spans(body, spans),
+        "_stored_body": body,
+        "link_spans": spans,
         "tags": text(tags),
         "headings": text("\n".join(heading.title for heading in article.toc)),
         "date": article.date.isoformat(),
@@ -115,7 +123,9 @@ def _words(fields: Mapping[str, str]) -> str:
     """Return the text whose words go in the vocabulary, from a document or its stored fields."""
     # Newlines keep the parts' words apart and, in NFC, never compose with a neighbour, so
     # this is the same text whether the parts were normalised apart or together.
-    return "\n".join(fields[name] for name in ("title", "summary", "tags", "body"))
+    # The body as shown (stored): its links' words are words of the site all the same.
+    body = fields.get("_stored_body", fields["body"])
+    return "\n".join([*(fields[name] for name in ("title", "summary", "tags")), body])
 
 
 def build_index(
@@ -225,7 +235,7 @@ def update_index(directory: Path, changed: Iterable[Article], removed: Iterable[
             for docnum in searcher.document_numbers(slug=slug):
                 stored = searcher.stored_fields(docnum)
                 gone.append(_words(stored))
-                gone_bodies.append(stored["body"])
+                gone_bodies.append(without_spans(stored["body"], stored.get("link_spans", ())))
             writer.delete_by_term("slug", slug)
         for article in latest.values():
             if not article.draft:

@@ -38,7 +38,7 @@ class RelatedInput:
 def related_input(article: Article, with_text: bool = True) -> RelatedInput:
     """Return an article's RelatedInput, with or without its text."""
     # The title is repeated so its words weigh more among the key terms.
-    text = "\n".join([article.title] * tuning.TITLE_REPEATS + [article.summary, article.body_text])
+    text = "\n".join([article.title] * tuning.TITLE_REPEATS + [article.summary, article.own_text])
     topics = tuple((t.slug, t.name) for t in article.topics)
     return RelatedInput(text if with_text else "", topics,
                         article.date.toordinal(), body_links(article))  # fmt: skip

@@ -80,5 +80,5 @@ SHARED_TOPICS = 2
 BACKLINK_BONUS = 0.1  # the other article links to this one
 # The cut-off: a candidate the author did not link must score this much (chosen from the
 # judgments: see docs/search-quality.md, whose table sweeps it).
-MIN_SCORE = 0.5
+MIN_SCORE = 0.55
 MIN_SPECIFICITY = 0.5  # a shared topic this specific is reason enough to name it
