@@ -14,10 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from webapp.building import pipeline
+from webapp.config import load_site_settings
+from webapp.search.crisis import all_terms
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import bench  # noqa: E402 - scripts/ is put on sys.path first
+import benchcorpus  # noqa: E402 - scripts/ is put on sys.path first
 import benchreport  # noqa: E402 - scripts/ is put on sys.path first
 
 
@@ -41,6 +46,16 @@ def test_whole_commands_are_timed_with_their_phases(tmp_path):
     assert 0 < update["core"] < update["wall"]
     assert list(update["phases"]) == ["reading", "indexing", "related articles", "storing"]
     assert abs(sum(update["phases"].values()) - update["core"]) < 0.01 + 0.005 * 4
+
+
+def test_the_benchmark_corpus_builds_and_shows_the_panel_for_the_same_searches(tmp_path):
+    # Its site settings come from the sample's, whose support articles it does not have.
+    content_dir = tmp_path / "content"
+    benchcorpus.write_corpus(content_dir, 12)
+    pipeline.rebuild(content_dir, tmp_path / "index")
+    sample = load_site_settings(ROOT / "content")["crisis"]
+    corpus = load_site_settings(content_dir)["crisis"]
+    assert sorted(all_terms(corpus)) == sorted(all_terms(sample))
 
 
 def results(peer_total: float | None) -> dict:
