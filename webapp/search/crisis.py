@@ -18,7 +18,14 @@ from typing import Any
 from webapp.search import spelling
 from webapp.search.patterns import normalise, pattern_set, problems, repaired
 
-__all__ = ["all_terms", "matches_crisis", "normalise", "support_articles"]
+__all__ = [
+    "all_terms",
+    "matches_crisis",
+    "normalise",
+    "settings_problems",
+    "support_article_fields",
+    "support_articles",
+]
 
 
 def matches_crisis(query: str, terms: Iterable[str], exceptions: Iterable[str] = ()) -> bool:
