@@ -170,6 +170,31 @@ def test_a_crisis_search_leads_with_the_support_its_kind_of_crisis_needs(client,
     assert _result_slugs(html)[0] == first
 
 
+def _missing_note(html: str) -> str | None:
+    found = re.search(r'<p class="missing">(.*?)</p>', html, re.S)
+    return found.group(1) if found else None
+
+
+def test_results_that_match_only_some_words_say_which_words_nothing_mentions(client):
+    # "bipolar symptoms" lists an article for "symptoms" alone: a visitor should know that
+    # nothing here is about bipolar disorder, not guess it from the results.
+    html = get(client, "bipolar symptoms").get_data(as_text=True)
+    assert _result_slugs(html)
+    assert _missing_note(html) == (
+        "Nothing on this site mentions “bipolar”: these results match your other words."
+    )
+    assert _missing_note(get(client, "adhd or bipolar sleep").get_data(as_text=True)) == (
+        "Nothing on this site mentions “adhd” or “bipolar”: these results match your other words."
+    )
+    # Words the site has, filler, a word still being typed and everyday words the synonyms
+    # join to the articles' words are never named.
+    for query in ["grief", "ok so how do i sleep better", "sleep bipo", "lost my mum"]:
+        assert _missing_note(get(client, query).get_data(as_text=True)) is None, query
+    # With no results at all the page says so, and under the crisis panel nothing is named.
+    assert _missing_note(get(client, "bipolar").get_data(as_text=True)) is None
+    assert _missing_note(get(client, "adhd and i want to die").get_data(as_text=True)) is None
+
+
 @pytest.mark.parametrize("query", ORDINARY)
 def test_ordinary_queries_do_not_show_the_crisis_panel(client, query):
     assert 'class="crisis"' not in get(client, query).get_data(as_text=True)

@@ -49,3 +49,15 @@ def test_a_crisis_phrasing_shows_support_first(watched, live_server, javascript)
     expect(results.locator(".crisis").get_by_role("link", name="116 123")).to_be_visible()
     expect(results.locator(".result h3 a").first).to_have_text("When low mood becomes depression")
     expect(results.locator(".corrected")).to_have_count(0)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_results_for_some_of_the_words_say_which_words_nothing_mentions(
+    watched, live_server, javascript
+):
+    page, _ = watched(java_script_enabled=javascript)
+    results = type_search(page, live_server, "bipolar symptoms", javascript)
+    expect(results.locator(".missing")).to_have_text(
+        "Nothing on this site mentions “bipolar”: these results match your other words."
+    )
+    expect(results.locator(".result").first).to_be_visible()

@@ -260,7 +260,8 @@ _FILLER_WORDS = """a about after again all also am an and any anyone anything ar
     up us very want wanna wants was way ways we well were what whats when where which while
     who whom whose why will with would yet you youre your yours cant cannot wont didnt
     doesnt isnt arent wasnt havent couldnt shouldnt wouldnt feel feeling feels felt know
-    think going gonna"""
+    think going gonna ok okay hi hello hey um erm anyway anyways thanks basically actually
+    literally honestly totally"""
 
 
 FILLER = frozenset(_FILLER_WORDS.split()) | STOP_WORDS

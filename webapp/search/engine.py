@@ -48,6 +48,8 @@ class SearchResults:
     pages: int
     suggestion: str | None  # "Did you mean": a guess not sure enough to act on
     corrected: str | None = None  # what was searched instead of a misspelt query
+    # Words of the search that nothing indexed holds, when the hits match the others.
+    missing: tuple[str, ...] = ()
 
 
 # How many of the most frequent words `SearchIndex.warm` searches, each also as typed.
@@ -129,7 +131,23 @@ class SearchIndex:
             hits = [hit for hit in page_results]  # list() would ask Whoosh for a length
             snippets = body_snippets(self._ranker, groups, hits)
             found = [self._hit(hit, snippets[hit.docnum]) for hit in hits]
-            return SearchResults(parsed.shown, found, total, page, pages, suggestion, corrected)
+            missing = self._missing(searched) if found else ()
+            return SearchResults(parsed.shown, found, total, page, pages, suggestion, corrected,
+                                 missing)  # fmt: skip
+
+    def _missing(self, parsed: query.ParsedQuery) -> tuple[str, ...]:
+        """Return the words of meaning units that nothing indexed holds (none being typed,
+        none the synonyms joined to the articles' words), so the results can say that
+        they match the other words: "bipolar symptoms" finds "symptoms" alone."""
+        reader = self._searcher.reader()
+        last = len(parsed.units) - 1
+        return tuple(
+            " ".join(unit.words)
+            for i, unit in enumerate(parsed.units)
+            if not (unit.filler or unit.alternatives or not unit.terms)
+            and not (parsed.prefix and i == last)
+            and not any((field, term) in reader for term in unit.terms for field in query.FIELDS)
+        )
 
     def _corrections(
         self, parsed: query.ParsedQuery
