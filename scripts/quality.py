@@ -417,7 +417,18 @@ def main() -> None:
         "showed the panel ('gun shy about dating again' is fixed). Three of its crisis rows "
         "are relabelled ordinary: 'breaking down' (ambiguous alone), 'cant stop crying' (as "
         "the seventh-set row 'my dog died and i cant stop crying') and 'worried about my son' "
-        "(names no danger).",
+        "(names no danger). The `fourteenth-set` rows came from an eighth helper asked for the "
+        "next most likely phrasings after the obvious ones: 106 of its 160 crisis searches met "
+        "before the change (98 of the 152 new to this file; not coping 6 of 20, urgent help 11 "
+        "of 20), and 4 of its 100 ordinary ones showed the panel, 2 of them relabelled as crisis "
+        "(revision notes and statistics naming an overdose, as earlier rows). The "
+        "`fifteenth-set` rows came from a ninth helper writing in named visitors' voices (a "
+        "teenager at 2am, a widower, a new mum, a Polish speaker, someone drunk, a worried "
+        "parent): 128 of its 160 met before the change (81 of the 113 new to this file), and 2 "
+        "of its 100 ordinary ones showed the panel ('can you overdose on vitamin d' is relabelled "
+        "as crisis, as the caffeine row; 'what is a nervous breakdown' is now excused). Its last "
+        "rows are probes written after the change, among them 'he beats me at night': an "
+        "exception meant for 'he beats me at chess' had excused it.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
