@@ -170,6 +170,17 @@ def test_a_crisis_search_leads_with_the_support_its_kind_of_crisis_needs(client,
     assert _result_slugs(html)[0] == first
 
 
+def test_a_crisis_search_counts_its_results_the_same_on_every_page(client):
+    # The support articles lead every page's count once, whether or not they are among the
+    # hits ranked for that page ("help" is in every article; it once said 20, then 18).
+    counts = set()
+    for page in (1, 2):
+        html = client.get("/search", query_string={"q": "help", "page": page}).get_data(True)
+        assert 'class="crisis"' in html
+        counts.add(re.search(r'<h2 class="result-count">([^<]+)</h2>', html)[1])
+    assert len(counts) == 1, counts
+
+
 def _missing_note(html: str) -> str | None:
     found = re.search(r'<p class="missing">(.*?)</p>', html, re.S)
     return found.group(1) if found else None

@@ -123,7 +123,8 @@ class SearchIndex:
                 suggestion = query.with_corrections(parsed, unsure, self._analyzer).shown
             led = set(leading)
             order = leading + [hit.docnum for hit in ranked if hit.docnum not in led]
-            total += len(leading) - sum(1 for hit in ranked if hit.docnum in led)
+            # Counted once, whether or not they are among the hits ranked for this page.
+            total += len(led - self._ranker.matching(groups, led))
             pages = math.ceil(total / page_size)
             page = min(wanted, pages) or 1
             shown = order[(page - 1) * page_size : page * page_size]

@@ -112,6 +112,11 @@ class Ranker:
         top_n = [(score, docnum) for docnum, score in best]
         return Results(self._searcher, wq.Or(groups), top_n), len(scores)
 
+    def matching(self, groups: list[wq.Query], docnums: Iterable[int]) -> set[int]:
+        """Return those of `docnums` that match any of the groups (as `rank` counts them)."""
+        tables = [self.evaluate(group) for group in groups]
+        return {d for d in docnums if any(d in table for table in tables)}
+
     def _nearness(self, pairs: list[tuple[str, str]], docnums: list[int]) -> dict[int, float]:
         bonus: dict[int, float] = {}
         for first, second in pairs:
