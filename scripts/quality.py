@@ -428,7 +428,15 @@ def main() -> None:
         "of its 100 ordinary ones showed the panel ('can you overdose on vitamin d' is relabelled "
         "as crisis, as the caffeine row; 'what is a nervous breakdown' is now excused). Its last "
         "rows are probes written after the change, among them 'he beats me at night': an "
-        "exception meant for 'he beats me at chess' had excused it.",
+        "exception meant for 'he beats me at chess' had excused it. The `sixteenth-set` rows "
+        "came from a tenth helper who read the terms and probed each exception with crisis "
+        "searches it might wrongly excuse, and with ordinary searches chosen (from about 130 "
+        "tried) because they showed the panel: 112 of its 168 rows were wrong before the "
+        "change, among them 'going to hang myself up on a tree' and 'my coach hits me at "
+        "football' (no panel); 15 of its crisis rows still get none (most of them an intent "
+        "written after a figure of speech, such as 'i want to disappear off snapchat "
+        "forever'), and 3 of its ordinary rows still show the panel. Its ordinary rows are not "
+        "a sample of real searches: they were kept because they misfired.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",

@@ -201,10 +201,13 @@ def test_an_exception_covers_a_figure_of_speech_but_not_the_real_thing():
     ("text", "crisis"),
     [("my husband beats me in front of the kids", True), ("he beats me at night", True),
      ("my dad beats me at home", True), ("he beats me in the kitchen", True),
-     ("my brother beats me at chess", False), ("she hits me at tennis", False)],
+     ("my brother beats me at chess", False), ("my sister beats me at uno", False),
+     ("my coach hits me at football", True), ("my boyfriend hits me in arguments", True)],
 )  # fmt: skip
 def test_only_a_game_named_excuses_being_beaten(text, crisis):
-    # The exception for "he beats me at chess" once excused "he beats me at night" too.
+    # The exception for "he beats me at chess" once excused "he beats me at night" too; and
+    # "hits me at <game>" is not excused at all: a coach who hits a child at football is not
+    # a figure of speech.
     settings = load_site_settings(PROJECT_ROOT / "content")["crisis"]
     assert (support_articles(text, settings) is not None) is crisis
 
