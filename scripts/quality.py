@@ -436,7 +436,16 @@ def main() -> None:
         "football' (no panel); 15 of its crisis rows still get none (most of them an intent "
         "written after a figure of speech, such as 'i want to disappear off snapchat "
         "forever'), and 3 of its ordinary rows still show the panel. Its ordinary rows are not "
-        "a sample of real searches: they were kept because they misfired.",
+        "a sample of real searches: they were kept because they misfired. The "
+        "`seventeenth-set` rows came from an eleventh helper writing plain everyday and "
+        "regional speech at a bad moment: 122 of its 160 crisis searches met before the "
+        "change (92 of the 130 new to this file), and 2 of its 40 ordinary ones showed the "
+        "panel ('suicide prevention training for teachers' is relabelled as crisis, as "
+        "earlier rows). The `eighteenth-set` rows are 200 ordinary searches a twelfth helper "
+        "wrote as real visitors type them: 2 showed the panel ('at breaking point' and 'the end "
+        "of my tether' said of the kids' mess and the neighbours, now excused), and 1 of its 4 "
+        "borderline rows missed it ('my partner checks my phone and wont let me see "
+        "friends', now met).",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
