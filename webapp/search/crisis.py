@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from webapp.search import spelling
-from webapp.search.patterns import normalise, pattern_set, problems, repaired
+from webapp.search.patterns import PatternSet, normalise, pattern_set, problems, repaired
 
 __all__ = [
     "all_terms",
@@ -31,19 +31,27 @@ __all__ = [
 def matches_crisis(query: str, terms: Iterable[str], exceptions: Iterable[str] = ()) -> bool:
     """Say whether the query matches any crisis term, as whole words, other than where an
     exception pattern covers the match ("overdosing on news" is not an overdose)."""
-    if not isinstance(query, str):
-        return False
     found = pattern_set(terms)
-    if not found.patterns:
-        return False
-    words = repaired(normalise(query), found.words, _meant)
-    excused = [span for pattern in pattern_set(exceptions).patterns
-               for span in pattern.spans(words)]  # fmt: skip
-    return any(
-        not any(start <= first and last <= end for start, end in excused)
-        for pattern in found.patterns
-        for first, last in pattern.spans(words)
-    )
+    reading = _Reading(query, found.words, exceptions)
+    return reading.matches(found)
+
+
+class _Reading:
+    """A query read once for crisis terms: its words, with slips repaired against `known`
+    pattern words, and the spans exception patterns cover."""
+
+    def __init__(self, query: object, known: frozenset[str], exceptions: Iterable[str]):
+        self.words = repaired(normalise(query), known, _meant) if isinstance(query, str) else []
+        self.excused = [span for pattern in pattern_set(exceptions).patterns
+                        for span in pattern.spans(self.words)]  # fmt: skip
+
+    def matches(self, found: PatternSet) -> bool:
+        """Say whether any of the patterns matches where no exception covers it."""
+        return any(
+            not any(start <= first and last <= end for start, end in self.excused)
+            for pattern in found.patterns
+            for first, last in pattern.spans(self.words)
+        )
 
 
 def all_terms(crisis: Mapping[str, Any]) -> list[str]:
@@ -64,13 +72,15 @@ def support_articles(query: str, crisis: Mapping[str, Any]) -> list[str] | None:
     with that family's articles, then with `crisis.articles` only if it matches
     `crisis.terms` too ("he hits me and i want to die").
     """
-    exceptions = crisis.get("not_when") or []
-    if not matches_crisis(query, all_terms(crisis), exceptions):
+    every = pattern_set(all_terms(crisis))
+    # One reading for every check: slips are repaired against all the terms' words.
+    reading = _Reading(query, every.words, crisis.get("not_when") or [])
+    if not reading.matches(every):
         return None
     lead = [slug for family in _families(crisis)
-            if matches_crisis(query, _strings(family.get("terms")), exceptions)
+            if reading.matches(pattern_set(_strings(family.get("terms"))))
             for slug in _strings(family.get("articles"))]  # fmt: skip
-    if not lead or matches_crisis(query, _strings(crisis.get("terms")), exceptions):
+    if not lead or reading.matches(pattern_set(_strings(crisis.get("terms")))):
         lead += _strings(crisis.get("articles"))
     return list(dict.fromkeys(lead))
 

@@ -140,15 +140,19 @@ class SearchIndex:
         """Return the words of meaning units that nothing indexed holds (none being typed,
         none the synonyms joined to the articles' words), so the results can say that
         they match the other words: "bipolar symptoms" finds "symptoms" alone."""
-        reader = self._searcher.reader()
         last = len(parsed.units) - 1
         return tuple(
             " ".join(unit.words)
             for i, unit in enumerate(parsed.units)
             if not (unit.filler or unit.alternatives or not unit.terms)
             and not (parsed.prefix and i == last)
-            and not any((field, term) in reader for term in unit.terms for field in query.FIELDS)
+            and not self._indexed(unit.terms)
         )
+
+    def _indexed(self, terms: Iterable[str]) -> bool:
+        """Say whether any of these index terms is in any searched field."""
+        reader = self._searcher.reader()
+        return any((field, term) in reader for term in terms for field in query.FIELDS)
 
     def _corrections(
         self, parsed: query.ParsedQuery
@@ -157,7 +161,6 @@ class SearchIndex:
         as each unit's new words, by unit position."""
         sure: dict[int, tuple[str, ...]] = {}
         unsure: dict[int, tuple[str, ...]] = {}
-        reader = self._searcher.reader()
         last = len(parsed.units) - 1
         for i, unit in enumerate(parsed.units):
             if unit.filler or unit.alternatives:
@@ -167,8 +170,7 @@ class SearchIndex:
             words = list(unit.words)
             confident = True
             for n, word in enumerate(unit.words):
-                terms = [t.text for t in self._analyzer(word, mode="query")]
-                if any((field, term) in reader for term in terms for field in query.FIELDS):
+                if self._indexed(t.text for t in self._analyzer(word, mode="query")):
                     continue  # found as typed, perhaps in another spelling ("counseling")
                 found = query.correction(self._vocabulary, word)
                 if found:

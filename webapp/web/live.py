@@ -146,14 +146,14 @@ class LiveIndex:
         try:
             snapshot = load_snapshot(self.index_dir, generation)
         except IndexProblem as problem:
-            log.error("cannot open the new index, %s: %s", meanwhile, problem)
+            log.error("cannot open the index, %s: %s", meanwhile, problem)
             return None
         try:
             snapshot.warm(previous=previous)
         except Exception:
             # The watch thread must outlive whatever a damaged generation does to a search.
             snapshot.close()
-            log.exception("cannot search the new index %s, %s", snapshot.manifest.generation,
+            log.exception("cannot search the index %s, %s", snapshot.manifest.generation,
                           meanwhile)  # fmt: skip
             return None
         return snapshot
