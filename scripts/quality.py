@@ -353,10 +353,12 @@ def main() -> None:
         "against SQLite FTS5 (porter stemming, title weighted 3, any word matching) over the",
         f"same sample articles, for the {len(rows)} queries of `tests/search/judgments.tsv`,",
         "written from the articles (and, for the rows added since pages are searched, the",
-        "practice's pages) before looking at any results. The last 117 came from a helper who",
-        "read only the articles and pages (28 November); on them the site had P@1 0.89 and S@3",
-        "0.96 before the synonym lines written for their misses, the fairest guide to unseen",
-        "searches. The site's results include its pages; FTS5 holds the articles only.",
+        "practice's pages) before looking at any results. Two helpers who read only the",
+        "articles and pages wrote the last 226 (28 November): on the first 117 the site had",
+        "P@1 0.89 and S@3 0.96 before the synonym lines written for their misses; on the last",
+        "109 (aimed at how people in distress put things), 0.80 and 0.93 before, 0.93 and 0.98",
+        "after. The figures before are the fairest guide to unseen searches. The site's results",
+        "include its pages; FTS5 holds the articles only.",
         "P@1: the first result is a right one; S@3: one of the first three is; MRR@10: mean",
         "reciprocal rank of the first right one; empty: queries with a right answer that got no",
         "result at all; false positives: queries nothing answers that still got results.",
@@ -445,7 +447,23 @@ def main() -> None:
         "wrote as real visitors type them: 2 showed the panel ('at breaking point' and 'the end "
         "of my tether' said of the kids' mess and the neighbours, now excused), and 1 of its 4 "
         "borderline rows missed it ('my partner checks my phone and wont let me see "
-        "friends', now met).",
+        "friends', now met). The `nineteenth-set` rows came from a thirteenth helper typing "
+        "as on a phone in distress (slips, text-speak, missing spaces, fragments, long "
+        "messages that bury the danger): 141 of its 160 crisis searches met before the change "
+        "(108 of the 127 new to this file), and 4 of its 100 ordinary ones showed the panel, "
+        "all four naming suicide, Samaritans or a count of paracetamol (relabelled as crisis, "
+        "as earlier rows). The `twentieth-set` rows came from a fourteenth helper writing "
+        "indirectly and as questions, in voices less often heard (older men, farmers, "
+        "veterans, carers, new parents, migrants, people in debt or drinking): only 91 of its "
+        "160 crisis searches met before the change (83 of the 152 new to this file, 55%; "
+        "danger from others 9 of 20, suicide plans without the word 10 of 20), and 10 of its "
+        "100 ordinary ones showed the panel, 8 of them relabelled as crisis as earlier rows "
+        "(studying or volunteering naming suicide, self-harm, an overdose or Samaritans); 5 of "
+        "its crisis rows still miss ('if i go my wife gets my pension', 'made my mind up just "
+        "need to sort the paperwork first'). Its last rows are probes written after the "
+        "change: 2 of its ordinary rows ('i could kill him' of a snoring husband, 'want it "
+        "all to stop' of a buzzing phone) and 2 of those probes ('mixing medication with "
+        "alcohol risks', 'wants to hurt the babys feelings') still show the panel.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
