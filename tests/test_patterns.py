@@ -106,3 +106,18 @@ def test_a_dropped_g_is_an_ending_of_words_of_three_letters_or_more():
     assert spans("self harm", "self harmin again") and spans("cut", "cuttin")
     assert spans("overdose", "overdosin")
     assert not spans("i wont", "in wont")  # "i" never meets "in"
+
+
+def test_a_set_finds_every_span_its_patterns_find_one_by_one():
+    # A set tries each pattern only where its first words could start; that must never
+    # lose a match, or a crisis search would go without the panel.
+    crisis = load_site_settings(PROJECT_ROOT / "content")["crisis"]
+    texts = all_terms(crisis) + list(crisis["not_when"]) + ["i|im ... a", "<number> tablets"]
+    found = pattern_set(texts)
+    rows = (PROJECT_ROOT / "tests/search/crisis.tsv").read_text(encoding="utf-8").splitlines()
+    queries = [row.split("\t")[0] for row in rows[1:]]
+    queries += ["i a", "a", "i took 30 tablets", "x"]
+    for query in queries:
+        words = normalise(query)
+        one_by_one = sorted(span for p in found.patterns for span in p.spans(words))
+        assert sorted(found.spans(words)) == one_by_one, query

@@ -42,15 +42,13 @@ class _Reading:
 
     def __init__(self, query: object, known: frozenset[str], exceptions: Iterable[str]):
         self.words = repaired(normalise(query), known, _meant) if isinstance(query, str) else []
-        self.excused = [span for pattern in pattern_set(exceptions).patterns
-                        for span in pattern.spans(self.words)]  # fmt: skip
+        self.excused = list(pattern_set(exceptions).spans(self.words))
 
     def matches(self, found: PatternSet) -> bool:
         """Say whether any of the patterns matches where no exception covers it."""
         return any(
             not any(start <= first and last <= end for start, end in self.excused)
-            for pattern in found.patterns
-            for first, last in pattern.spans(self.words)
+            for first, last in found.spans(self.words)
         )
 
 

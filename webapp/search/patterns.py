@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 _APOSTROPHES = str.maketrans(dict.fromkeys("\u2018\u2019\u201b\u02bc\u2032\u0060\u00b4", "'"))
@@ -83,10 +84,11 @@ class Pattern:
     at_start: bool = False
     at_end: bool = False
 
-    def spans(self, words: list[str]) -> list[tuple[int, int]]:
-        """Return every (first word, after last word) span of `words` the pattern matches."""
+    def spans(self, words: list[str], starts: Iterable[int] | None = None) -> list[tuple[int, int]]:
+        """Return every (first word, after last word) span of `words` the pattern matches
+        (only those beginning at `starts`, if given)."""
         found = []
-        for start, end in _segment_spans(self.segments[0], words):
+        for start, end in _segment_spans(self.segments[0], words, starts=starts):
             if self.at_start and start:
                 continue
             for last in self._rest(words, 1, end):
@@ -103,12 +105,13 @@ class Pattern:
                 yield from self._rest(words, index + 1, end)
 
 
-def _segment_spans(segment: _Segment, words: list[str], first: int = 0):
+def _segment_spans(segment: _Segment, words: list[str], first: int = 0,
+                   starts: Iterable[int] | None = None):  # fmt: skip
     # Runs of whole words joined without their spaces are matched against the segment's words
     # joined the same way: "self harm" meets "selfharm" either way round, and a match can
     # only start and end on word boundaries.
-    for start in range(first, len(words)):
-        if not segment.may_start(words[start]):
+    for start in range(first, len(words)) if starts is None else starts:
+        if starts is None and not segment.may_start(words[start]):
             continue
         run = ""
         for end in range(start, len(words)):
@@ -198,6 +201,24 @@ class PatternSet:
 
     patterns: tuple[Pattern, ...]
     words: frozenset[str]
+    # Pattern positions by the first two letters a match can start with: a search runs
+    # only the patterns that could start at one of its words, not the hundreds of lines.
+    by_start: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def spans(self, words: list[str]) -> Iterator[tuple[int, int]]:
+        """Yield every (first word, after last word) span a pattern of the set matches,
+        trying each pattern only where its first words could start."""
+        starts: dict[int, list[int]] = defaultdict(list)
+        for position, word in enumerate(words):
+            if len(word) >= 2:
+                listed = self.by_start.get(word[:2], ())
+            else:
+                listed = {i for start, found in self.by_start.items()
+                          if start.startswith(word) for i in found}  # fmt: skip
+            for i in listed:
+                starts[i].append(position)
+        for i in sorted(starts):
+            yield from self.patterns[i].spans(words, starts[i])
 
 
 def pattern_set(texts: Iterable[object]) -> PatternSet:
@@ -214,7 +235,15 @@ def _pattern_set(texts: tuple[str, ...]) -> PatternSet:
             compiled.append(compile_pattern(text))
         except PatternError:
             continue
-    return PatternSet(tuple(compiled), frozenset().union(*(p.words for p in compiled)))
+    by_start: dict[str, list[int]] = defaultdict(list)
+    for i, pattern in enumerate(compiled):
+        for start in pattern.segments[0].starts:
+            by_start[start].append(i)
+    return PatternSet(
+        tuple(compiled),
+        frozenset().union(*(p.words for p in compiled)),
+        {start: tuple(listed) for start, listed in by_start.items()},
+    )
 
 
 def problems(texts: Iterable[object]) -> list[str]:
