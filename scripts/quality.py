@@ -353,12 +353,13 @@ def main() -> None:
         "against SQLite FTS5 (porter stemming, title weighted 3, any word matching) over the",
         f"same sample articles, for the {len(rows)} queries of `tests/search/judgments.tsv`,",
         "written from the articles (and, for the rows added since pages are searched, the",
-        "practice's pages) before looking at any results. Two helpers who read only the",
-        "articles and pages wrote the last 226 (28 November): on the first 117 the site had",
-        "P@1 0.89 and S@3 0.96 before the synonym lines written for their misses; on the last",
+        "practice's pages) before looking at any results. Three helpers who read only the",
+        "articles and pages wrote the last 333 (28 November): on the first 117 the site had",
+        "P@1 0.89 and S@3 0.96 before the synonym lines written for their misses; on the next",
         "109 (aimed at how people in distress put things), 0.80 and 0.93 before, 0.93 and 0.98",
-        "after. The figures before are the fairest guide to unseen searches. The site's results",
-        "include its pages; FTS5 holds the articles only.",
+        "after; on the last 107 (long rambling questions, vague words, several slips at once),",
+        "0.74 and 0.91 before, 0.89 and 0.96 after. The figures before are the fairest guide",
+        "to unseen searches. The site's results include its pages; FTS5 holds the articles only.",
         "P@1: the first result is a right one; S@3: one of the first three is; MRR@10: mean",
         "reciprocal rank of the first right one; empty: queries with a right answer that got no",
         "result at all; false positives: queries nothing answers that still got results.",
@@ -463,7 +464,22 @@ def main() -> None:
         "need to sort the paperwork first'). Its last rows are probes written after the "
         "change: 2 of its ordinary rows ('i could kill him' of a snoring husband, 'want it "
         "all to stop' of a buzzing phone) and 2 of those probes ('mixing medication with "
-        "alcohol risks', 'wants to hurt the babys feelings') still show the panel.",
+        "alcohol risks', 'wants to hurt the babys feelings') still show the panel. The "
+        "`twenty-first-set` rows came from a fifteenth helper asked for the ways people say it "
+        "without the obvious words (preparations, places, the body at 4am, what the other "
+        "person does, signs a parent or teacher noticed): 92 of its 160 crisis searches met "
+        "before the change (82 of the 150 new to this file, 55%; suicide 8 of 20, third party "
+        "9 of 20), and 5 of its 100 ordinary ones showed the panel ('self harm awareness "
+        "training' is relabelled as crisis, as earlier rows; 'why did virginia woolf walk "
+        "into the river' still shows it). Its last rows are probes of the new lines, written "
+        "after them. The `twenty-second-set` rows came from a sixteenth helper who read the "
+        "new lines and probed them: 66 realistic ordinary searches they wrongly met ('does "
+        "therapy reopen old wounds', 'is caffeine going to hurt my baby', 'my visa depends on "
+        "them'), 50 crisis searches they missed or that a new exception wrongly excused "
+        "('going to end things with a rope tonight' was excused as a break-up, 'he choked me "
+        "up against the wall' as a figure of speech), and 24 controls. All but one of its "
+        "rows now behave ('ive picked a date' still gets no panel); like the sixteenth set, "
+        "its ordinary rows were kept because they misfired, not as a sample.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
