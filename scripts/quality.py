@@ -353,13 +353,15 @@ def main() -> None:
         "against SQLite FTS5 (porter stemming, title weighted 3, any word matching) over the",
         f"same sample articles, for the {len(rows)} queries of `tests/search/judgments.tsv`,",
         "written from the articles (and, for the rows added since pages are searched, the",
-        "practice's pages) before looking at any results. Three helpers who read only the",
-        "articles and pages wrote the last 333 (28 November): on the first 117 the site had",
+        "practice's pages) before looking at any results. Four helpers who read only the",
+        "articles and pages wrote the last 423 (28 November): on the first 117 the site had",
         "P@1 0.89 and S@3 0.96 before the synonym lines written for their misses; on the next",
         "109 (aimed at how people in distress put things), 0.80 and 0.93 before, 0.93 and 0.98",
-        "after; on the last 107 (long rambling questions, vague words, several slips at once),",
-        "0.74 and 0.91 before, 0.89 and 0.96 after. The figures before are the fairest guide",
-        "to unseen searches. The site's results include its pages; FTS5 holds the articles only.",
+        "after; on the next 107 (long rambling questions, vague words, several slips at once),",
+        "0.74 and 0.91 before, 0.89 and 0.96 after; on the last 90 (worries about someone else,",
+        "and bodies and habits described instead of feelings), 0.73 and 0.85 before, 0.90 and",
+        "0.96 after. The figures before are the fairest guide to unseen searches. The site's",
+        "results include its pages; FTS5 holds the articles only.",
         "P@1: the first result is a right one; S@3: one of the first three is; MRR@10: mean",
         "reciprocal rank of the first right one; empty: queries with a right answer that got no",
         "result at all; false positives: queries nothing answers that still got results.",
@@ -479,7 +481,24 @@ def main() -> None:
         "('going to end things with a rope tonight' was excused as a break-up, 'he choked me "
         "up against the wall' as a figure of speech), and 24 controls. All but one of its "
         "rows now behave ('ive picked a date' still gets no panel); like the sixteenth set, "
-        "its ordinary rows were kept because they misfired, not as a sample.",
+        "its ordinary rows were kept because they misfired, not as a sample. The "
+        "`twenty-third-set` rows came from a seventeenth helper writing lives most sets forget "
+        "(voices, eating disorders, addiction and withdrawal, faith, forces and NHS staff, sex "
+        "work, trafficking, asylum, carers): 92 of its 160 crisis searches met before the "
+        "change (91 of the 159 new to this file, 57%; not coping, danger from others and "
+        "third party 9 of 20 each), and 2 of its 100 ordinary ones showed the panel, both "
+        "relabelled as crisis as earlier rows (bereaved by suicide; Samaritans volunteering). "
+        "Its last rows are probes of the new lines, written after them. The "
+        "`twenty-fourth-set` rows came from an eighteenth helper who red-teamed the lines of "
+        "the twenty-first set: 58 realistic ordinary searches they met wrongly ('how to stop "
+        "my heart racing', 'hay fever so bad i cant function', 'cant wait 12 weeks to tell "
+        "family were pregnant'), and 47 crisis searches with no panel, 25 of which had shown "
+        "it before that commit (lines narrowed or deleted against false alarms, and new "
+        "exceptions that excused 'my dad keeps saying hes going to end things because of the "
+        "debt' and 'about to buy paracetamol talk me out of it'). All now behave but 2 "
+        "ordinary rows ('he says to keep us a secret from his family', 'my little brother "
+        "comes into my room at night') and 1 crisis row ('i want my outside to match my "
+        "inside', left out as the words of gender dysphoria as much as of self-harm).",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
