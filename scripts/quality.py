@@ -498,7 +498,24 @@ def main() -> None:
         "debt' and 'about to buy paracetamol talk me out of it'). All now behave but 2 "
         "ordinary rows ('he says to keep us a secret from his family', 'my little brother "
         "comes into my room at night') and 1 crisis row ('i want my outside to match my "
-        "inside', left out as the words of gender dysphoria as much as of self-harm).",
+        "inside', left out as the words of gender dysphoria as much as of self-harm). The "
+        "`twenty-fifth-set` rows are 250 ordinary searches a nineteenth helper wrote as "
+        "visitors to a counselling practice type them, everyday drama ('this job is killing "
+        "me', 'dead tired') included: none showed the panel. The `twenty-sixth-set` rows came "
+        "from a twentieth helper who red-teamed the lines of the twenty-third set: 66 "
+        "ordinary searches they met ('today is the day i start my diet', 'toddler having a "
+        "meltdown for hours', 'will 50mg sertraline be enough') and 50 crisis ones they "
+        "missed or excused ('can i take all my pills with vodka tonight' excused by an "
+        "exception for a medicines question, 'ive had enough of living in pain' by one for "
+        "where people live); all now behave but 3 ordinary rows and 1 crisis row ('this time "
+        "it has to work'). The `twenty-seventh-set` rows came from a twenty-first helper "
+        "asked for the most likely short searches in each family, the head rather than the "
+        "tail: 143 of its 160 met before the change (53 of the 69 new to this file, 77%; "
+        "urgent help 12 of 20: 'i need help', 'crisis', 'helpline', 'who can i call'), and "
+        "none of its 40 ordinary ones showed the panel. Four of its crisis rows are "
+        "relabelled ordinary, as earlier rows: 'breaking down', 'losing my mind', 'need to "
+        "talk to someone' and 'need someone to talk to' (alone they name no danger; with "
+        "'now' or 'tonight' they show the panel).",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",

@@ -160,6 +160,7 @@ def _result_slugs(html: str) -> list[str]:
     [("my husband hits me", "recognising-an-unhealthy-relationship"),
      ("domestic violence help", "recognising-an-unhealthy-relationship"),
      ("i was raped last night", "understanding-trauma-responses"),
+     ("panic attack right now cant breathe", "panic-attacks-what-helps"),
      ("i want to kill myself", "when-low-mood-becomes-depression")],
 )  # fmt: skip
 def test_a_crisis_search_leads_with_the_support_its_kind_of_crisis_needs(client, query, first):
