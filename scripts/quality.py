@@ -353,14 +353,16 @@ def main() -> None:
         "against SQLite FTS5 (porter stemming, title weighted 3, any word matching) over the",
         f"same sample articles, for the {len(rows)} queries of `tests/search/judgments.tsv`,",
         "written from the articles (and, for the rows added since pages are searched, the",
-        "practice's pages) before looking at any results. Four helpers who read only the",
-        "articles and pages wrote the last 423 (28 November): on the first 117 the site had",
+        "practice's pages) before looking at any results. Five helpers who read only the",
+        "articles and pages wrote the last 497 (28 November): on the first 117 the site had",
         "P@1 0.89 and S@3 0.96 before the synonym lines written for their misses; on the next",
         "109 (aimed at how people in distress put things), 0.80 and 0.93 before, 0.93 and 0.98",
         "after; on the next 107 (long rambling questions, vague words, several slips at once),",
-        "0.74 and 0.91 before, 0.89 and 0.96 after; on the last 90 (worries about someone else,",
+        "0.74 and 0.91 before, 0.89 and 0.96 after; on the next 90 (worries about someone else,",
         "and bodies and habits described instead of feelings), 0.73 and 0.85 before, 0.90 and",
-        "0.96 after. The figures before are the fairest guide to unseen searches. The site's",
+        "0.96 after; on the last 74 (first-timers' doubts about therapy, and how it feels),",
+        "0.80 and 0.93 before, 0.93 and 0.99 after. The figures before are the fairest guide",
+        "to unseen searches. The site's",
         "results include its pages; FTS5 holds the articles only.",
         "P@1: the first result is a right one; S@3: one of the first three is; MRR@10: mean",
         "reciprocal rank of the first right one; empty: queries with a right answer that got no",
@@ -515,7 +517,12 @@ def main() -> None:
         "none of its 40 ordinary ones showed the panel. Four of its crisis rows are "
         "relabelled ordinary, as earlier rows: 'breaking down', 'losing my mind', 'need to "
         "talk to someone' and 'need someone to talk to' (alone they name no danger; with "
-        "'now' or 'tonight' they show the panel).",
+        "'now' or 'tonight' they show the panel). The `twenty-eighth-set` rows came from a "
+        "twenty-second helper who red-teamed the lines of the twenty-sixth and "
+        "twenty-seventh sets: 59 ordinary searches they met and 52 crisis ones with no "
+        "panel, 39 of which had shown it two commits before (lines narrowed against false "
+        "alarms, and exceptions that excused 'sick of life i cant take it' and 'talk me down "
+        "from buying paracetamol'); all of its rows now behave.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
