@@ -204,18 +204,16 @@ class PatternSet:
     # Pattern positions by the first two letters a match can start with: a search runs
     # only the patterns that could start at one of its words, not the hundreds of lines.
     by_start: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    # The same by first letter alone, for one-letter words ("i", "a").
+    by_letter: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     def spans(self, words: list[str]) -> Iterator[tuple[int, int]]:
         """Yield every (first word, after last word) span a pattern of the set matches,
         trying each pattern only where its first words could start."""
         starts: dict[int, list[int]] = defaultdict(list)
         for position, word in enumerate(words):
-            if len(word) >= 2:
-                listed = self.by_start.get(word[:2], ())
-            else:
-                listed = {i for start, found in self.by_start.items()
-                          if start.startswith(word) for i in found}  # fmt: skip
-            for i in listed:
+            index = self.by_start if len(word) >= 2 else self.by_letter
+            for i in index.get(word[:2], ()):
                 starts[i].append(position)
         for i in sorted(starts):
             yield from self.patterns[i].spans(words, starts[i])
@@ -236,13 +234,16 @@ def _pattern_set(texts: tuple[str, ...]) -> PatternSet:
         except PatternError:
             continue
     by_start: dict[str, list[int]] = defaultdict(list)
+    by_letter: dict[str, set[int]] = defaultdict(set)
     for i, pattern in enumerate(compiled):
         for start in pattern.segments[0].starts:
             by_start[start].append(i)
+            by_letter[start[:1]].add(i)
     return PatternSet(
         tuple(compiled),
         frozenset().union(*(p.words for p in compiled)),
         {start: tuple(listed) for start, listed in by_start.items()},
+        {letter: tuple(sorted(listed)) for letter, listed in by_letter.items()},
     )
 
 
