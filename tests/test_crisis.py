@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from webapp.config import PROJECT_ROOT, load_site_settings
+from webapp.search import spelling
 from webapp.search.crisis import all_terms, matches_crisis, settings_problems, support_articles
 from webapp.search.patterns import normalise
 
@@ -186,6 +187,60 @@ def test_a_slip_onto_a_neighbouring_key_is_read_as_the_word_meant():
     # "cooe" is one letter from "cope" and from "come": o and p are neighbours on a keyboard.
     terms = ["cant|cannot cope", "want to come too$"]
     assert matches_crisis("i cant cooe", terms)
+
+
+def test_a_slip_as_near_to_two_pattern_words_is_read_as_either():
+    # "leav" is one letter from "leave" and one from "leak": a new pattern word must not
+    # take the slip away from the word it was meant as.
+    terms = ["wont let me leave", "leak ... pictures"]
+    assert matches_crisis("he wont let me leav the house", terms)
+
+
+def test_the_first_two_letters_typed_the_wrong_way_round_are_read_as_meant():
+    assert matches_crisis("i awnt to die", ["want to die"])
+    assert matches_crisis("i feel usicidal", ["suicidal"])
+
+
+def test_a_letter_dropped_from_a_four_letter_word_is_read_as_meant():
+    assert matches_crisis("i need hlp now", ["need help"])
+    # A three-letter word is not read as another three-letter word: "cbt" is no "cut".
+    assert not matches_crisis("cbt for anxiety", ["cut"])
+
+
+def test_a_slip_in_the_words_of_an_exception_still_excuses():
+    exceptions = ["overdose|overdosing on news|information"]
+    assert not matches_crisis("overdosing on infomation", ["overdose"], exceptions)
+
+
+def test_a_word_typed_without_its_apostrophe_is_not_read_as_a_slip():
+    # As someone types "i dont know how to start therapy", "i dont" is searched on the way.
+    assert not matches_crisis("i dont", ["^i|im done$"])
+
+
+def test_the_sample_terms_still_catch_crisis_phrasings_with_a_slip_in_the_longest_word():
+    terms, exceptions = _site_terms(), _site_exceptions()
+    for label, shown in (("yes", True), ("no", False)):
+        slipped = [slip for row in _crisis_rows()[::4] if row["crisis"] == label
+                   if matches_crisis(row["query"], terms, exceptions) is shown
+                   for slip in _slips_of_the_longest_word(row["query"])]  # fmt: skip
+        wrong = [q for q in slipped if matches_crisis(q, terms, exceptions) is not shown]
+        assert len(slipped) >= 500
+        assert len(wrong) <= (0.03 if shown else 0.01) * len(slipped), wrong
+
+
+def _slips_of_the_longest_word(query: str) -> list[str]:
+    """Three slips a thumb makes in the query's longest word, where they are no English
+    word: a letter dropped, two letters swapped, the first two swapped."""
+    words = query.split()
+    at = max(range(len(words)), key=lambda i: (len(words[i]), -i))
+    word, middle = words[at].lower(), len(words[at]) // 2
+    if len(word) < 5 or not word.isalpha():
+        return []
+    slips = {word[:middle] + word[middle + 1 :],
+             word[: middle - 1] + word[middle] + word[middle - 1] + word[middle + 1 :],
+             word[1] + word[0] + word[2:]}  # fmt: skip
+    slips = {slip for slip in slips if slip != word and not spelling.english().knows(slip)}
+    return [" ".join([*words[:at], slip, *words[at + 1 :]]) for slip in sorted(slips)]
 
 
 def test_an_exception_covers_a_figure_of_speech_but_not_the_real_thing():

@@ -68,6 +68,15 @@ def test_a_swap_of_neighbouring_letters_is_one_typo():
     assert not spelling.english().knows("anxeity")
 
 
+def test_a_word_typed_without_its_apostrophe_is_english_but_a_slip_is_not():
+    from webapp.search import spelling
+
+    for typed in ("dont", "cant", "wouldnt", "ive", "youre", "theyll", "id"):
+        assert spelling.english().knows(typed), typed
+    # "'s" is left out: "touchs" would pass as "touch's", where it is a slip for "touches".
+    assert not spelling.english().knows("touchs")
+
+
 def test_a_number_stands_for_counts_of_ten_or_more_in_digits():
     assert spans("took ... <number> tablets", "i took 30 tablets")
     assert spans("took ... <number> tablets", "took like 100 tablets last night")

@@ -32,7 +32,7 @@ def matches_crisis(query: str, terms: Iterable[str], exceptions: Iterable[str] =
     """Say whether the query matches any crisis term, as whole words, other than where an
     exception pattern covers the match ("overdosing on news" is not an overdose)."""
     found = pattern_set(terms)
-    reading = _Reading(query, found.words, exceptions)
+    reading = _Reading(query, found, exceptions)
     return reading.matches(found)
 
 
@@ -40,9 +40,13 @@ class _Reading:
     """A query read once for crisis terms: its words, with slips repaired against `known`
     pattern words, and the spans exception patterns cover."""
 
-    def __init__(self, query: object, known: frozenset[str], exceptions: Iterable[str]):
+    def __init__(self, query: object, terms: PatternSet, exceptions: Iterable[str]):
+        excusing = pattern_set(exceptions)
+        # Slips are repaired towards the exceptions' words too: "overdose of infomation" is
+        # as ordinary as "overdose of information".
+        known = _union(terms.words, excusing.words)
         self.words = repaired(normalise(query), known, _meant) if isinstance(query, str) else []
-        self.excused = list(pattern_set(exceptions).spans(self.words))
+        self.excused = list(excusing.spans(self.words))
 
     def matches(self, found: PatternSet) -> bool:
         """Say whether any of the patterns matches where no exception covers it."""
@@ -72,7 +76,7 @@ def support_articles(query: str, crisis: Mapping[str, Any]) -> list[str] | None:
     """
     every = pattern_set(all_terms(crisis))
     # One reading for every check: slips are repaired against all the terms' words.
-    reading = _Reading(query, every.words, crisis.get("not_when") or [])
+    reading = _Reading(query, every, crisis.get("not_when") or [])
     if not reading.matches(every):
         return None
     lead = [slug for family in _families(crisis)
@@ -126,14 +130,24 @@ def _strings(found: object) -> list[str]:
     return [s for s in found if isinstance(s, str)] if isinstance(found, list) else []
 
 
+@lru_cache(maxsize=16)
+def _union(some: frozenset[str], others: frozenset[str]) -> frozenset[str]:
+    # One object per pair of lists: the repairs' caches are keyed by it.
+    return some | others
+
+
 # Per search and per word typed: the same words come again as a visitor types, and each
 # miss scans every pattern word.
 @lru_cache(maxsize=4096)
-def _meant(word: str, known: frozenset[str]) -> str | None:
+def _meant(word: str, known: frozenset[str]) -> tuple[str, ...]:
     # Only words that are no English word are taken as slips: "putting" never becomes
     # "cutting", "overdue" never "overdose". A slip in a four-letter word counts here
     # ("slef harm"), unlike in search: missing someone at risk costs more than a panel shown.
-    if len(word) < 4 or word.isdigit() or spelling.english().knows(word):
-        return None
+    # Every word equally near counts: a slip is not taken from "leave" by "leak".
+    if len(word) < 3 or word.isdigit() or spelling.english().knows(word):
+        return ()
     budget = max(1, spelling.typo_budget(word))
-    return spelling.nearest(word, known, budget=budget, confident=False)
+    meant = spelling.all_nearest(word, known, budget=budget)
+    if len(word) < 4:
+        meant = [m for m in meant if len(m) == len(word) + 1]
+    return tuple(meant)

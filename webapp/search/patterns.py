@@ -17,8 +17,10 @@ A pattern is words separated by spaces, matched as whole words:
 - `^` before the first word: only at the start of the search; `$` after the last: only at
   its end ("^kms$" is "kms" alone).
 
-Someone in distress types fast, on a phone: a misspelt word that is no English word (from
-five letters) also meets a pattern word within the same typo budget as search.
+Someone in distress types fast, on a phone: a misspelt word that is no English word also
+meets the pattern words it is nearest to (how near, `crisis` and `synonyms` each decide). A
+slip is read as typed and as every pattern word it is as near to ("leav": "leave", "leak"),
+so a new pattern word never takes a slip away from a word already meant.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -45,6 +47,13 @@ _SLACK = 5  # letters the endings may add to each word of a pattern
 NUMBER = "<number>"
 _NUMBER_REGEX = "[1-9][0-9]{1,3}"
 _NUMBER_STARTS = tuple(f"{a}{b}" for a in "123456789" for b in "0123456789")
+
+# A word of a search: as typed, or as the spellings it may be read as (typed, then repairs).
+Word = str | tuple[str, ...]
+
+
+def _spellings(word: Word) -> tuple[str, ...]:
+    return (word,) if isinstance(word, str) else word
 
 
 def normalise(text: str) -> list[str]:
@@ -84,7 +93,9 @@ class Pattern:
     at_start: bool = False
     at_end: bool = False
 
-    def spans(self, words: list[str], starts: Iterable[int] | None = None) -> list[tuple[int, int]]:
+    def spans(
+        self, words: Sequence[Word], starts: Iterable[int] | None = None
+    ) -> list[tuple[int, int]]:
         """Return every (first word, after last word) span of `words` the pattern matches
         (only those beginning at `starts`, if given)."""
         found = []
@@ -96,7 +107,7 @@ class Pattern:
                     found.append((start, last))
         return found
 
-    def _rest(self, words: list[str], index: int, after: int) -> Iterable[int]:
+    def _rest(self, words: Sequence[Word], index: int, after: int) -> Iterable[int]:
         if index == len(self.segments):
             yield after
             return
@@ -105,20 +116,31 @@ class Pattern:
                 yield from self._rest(words, index + 1, end)
 
 
-def _segment_spans(segment: _Segment, words: list[str], first: int = 0,
+def _segment_spans(segment: _Segment, words: Sequence[Word], first: int = 0,
                    starts: Iterable[int] | None = None):  # fmt: skip
     # Runs of whole words joined without their spaces are matched against the segment's words
     # joined the same way: "self harm" meets "selfharm" either way round, and a match can
-    # only start and end on word boundaries.
+    # only start and end on word boundaries. A word read more than one way gives a run for
+    # each of its spellings.
     for start in range(first, len(words)) if starts is None else starts:
-        if starts is None and not segment.may_start(words[start]):
+        if starts is None and not any(map(segment.may_start, _spellings(words[start]))):
             continue
         run = ""
+        runs: list[str] = []  # once a word has more than one spelling: a run for each
         for end in range(start, len(words)):
-            run += words[end]
-            if len(run) > segment.longest:
+            word = words[end]
+            if not runs and isinstance(word, str):  # most searches: one spelling per word
+                run += word
+                if len(run) > segment.longest:
+                    break
+                if segment.regex.fullmatch(run):
+                    yield start, end + 1
+                continue
+            runs = [r + spelling for r in runs or [run] for spelling in _spellings(word)
+                    if len(r) + len(spelling) <= segment.longest]  # fmt: skip
+            if not runs:
                 break
-            if segment.regex.fullmatch(run):
+            if any(segment.regex.fullmatch(r) for r in runs):
                 yield start, end + 1
 
 
@@ -207,14 +229,15 @@ class PatternSet:
     # The same by first letter alone, for one-letter words ("i", "a").
     by_letter: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
-    def spans(self, words: list[str]) -> Iterator[tuple[int, int]]:
+    def spans(self, words: Sequence[Word]) -> Iterator[tuple[int, int]]:
         """Yield every (first word, after last word) span a pattern of the set matches,
         trying each pattern only where its first words could start."""
-        starts: dict[int, list[int]] = defaultdict(list)
+        starts: dict[int, dict[int, None]] = defaultdict(dict)
         for position, word in enumerate(words):
-            index = self.by_start if len(word) >= 2 else self.by_letter
-            for i in index.get(word[:2], ()):
-                starts[i].append(position)
+            for spelling in _spellings(word):
+                index = self.by_start if len(spelling) >= 2 else self.by_letter
+                for i in index.get(spelling[:2], ()):
+                    starts[i][position] = None
         for i in sorted(starts):
             yield from self.patterns[i].spans(words, starts[i])
 
@@ -259,8 +282,16 @@ def problems(texts: Iterable[object]) -> list[str]:
 
 
 def repaired(
-    words: list[str], known: frozenset[str], correct: Callable[[str, frozenset[str]], str | None]
-) -> list[str]:
-    """Return the words with misspellings of `known` words put right by `correct` (given a
-    word and the known words, it returns the word meant, or None)."""
-    return [w if w in known else (correct(w, known) or w) for w in words]
+    words: list[str],
+    known: frozenset[str],
+    correct: Callable[[str, frozenset[str]], tuple[str, ...]],
+) -> list[Word]:
+    """Return the words with each misspelling of `known` words read both as typed and as
+    the words `correct` says it may be meant as (given a word and the known words, it
+    returns them, or nothing). A slip a pattern spells out ("wnat") is read as the words
+    it is near as well: it would otherwise meet only the lines that spell it."""
+    found: list[Word] = []
+    for word in words:
+        meant = correct(word, known)
+        found.append((word, *meant) if meant else word)
+    return found

@@ -56,13 +56,22 @@ def nearest(
     """Return the candidate nearest the word within its typo budget (or `budget`), or None.
 
     With `confident`, two candidates equally near are no answer; without it, the likeliest
-    slip wins: the same letters swapped ("lfie": "life", not "lie"), then a word of the same
-    length, then a key's neighbour ("cooe": "cope", not "come"), then the first in
-    alphabetical order.
+    slip wins (see `all_nearest`).
     """
+    found = all_nearest(word, candidates, budget)
+    if len(found) > 1 and confident:
+        return None
+    return found[0] if found else None
+
+
+def all_nearest(word: str, candidates: Iterable[str], budget: int | None = None) -> list[str]:
+    """Return every other candidate at the least distance from the word within its typo budget
+    (or `budget`), likeliest slip first: the same letters swapped ("lfie": "life", not
+    "lie"), then a word of the same length, then a key's neighbour ("cooe": "cope", not
+    "come"), then alphabetical order."""
     budget = typo_budget(word) if budget is None else budget
     if not budget:
-        return None
+        return []
     if isinstance(candidates, frozenset):
         # A fixed set (pattern words): look only at words whose length is within the budget,
         # and whose first letter is the same when that is kept: a long search of unknown
@@ -70,17 +79,24 @@ def nearest(
         # Each letter one word has and the other lacks takes an edit, so a candidate with
         # more such letters than the budget is skipped before measuring its distance.
         by_length = _by_length(candidates)
-        first = word[:1] if len(word) < TWO_TYPOS_FROM else None
+        firsts = {word[:1], word[1:2]} if len(word) < TWO_TYPOS_FROM else {None}
         mine = _letters(word)
         candidates = [c for size in range(len(word) - budget, len(word) + budget + 1)
+                      for first in firsts
                       for c, theirs in by_length.get((size, first), ())
                       if (mine & ~theirs).bit_count() <= budget
                       and (theirs & ~mine).bit_count() <= budget]  # fmt: skip
     best: list[str] = []
     best_distance = budget + 1
+    swapped = word[1::-1]
     for candidate in candidates:
-        if candidate[:1] != word[:1] and len(word) < TWO_TYPOS_FROM:
-            continue  # the first letter is taken as typed, as on most keyboards' slips
+        if candidate == word:
+            continue
+        if (len(word) < TWO_TYPOS_FROM and candidate[:1] != word[:1]
+                and candidate[:2] != swapped):  # fmt: skip
+            # The first letter is taken as typed, as on most keyboards' slips, or as the
+            # second one typed first ("awnt").
+            continue
         found = distance(word, candidate, budget)
         if found > budget:
             continue
@@ -88,13 +104,9 @@ def nearest(
             best, best_distance = [candidate], found
         elif found == best_distance:
             best.append(candidate)
-    if len(best) > 1 and confident:
-        return None
     letters = sorted(word)
-    return min(
-        best,
-        key=lambda c: (sorted(c) != letters, len(c) != len(word), _far_keys(word, c), c),
-        default=None,
+    return sorted(
+        best, key=lambda c: (sorted(c) != letters, len(c) != len(word), _far_keys(word, c), c)
     )
 
 
@@ -153,6 +165,11 @@ _AMERICAN = [
 ]
 
 
+# Endings that follow an apostrophe: "dont" is "don't", "youre" is "you're". Not "'s":
+# "touchs" would pass as "touch's", where it is a slip for "touches".
+_CONTRACTIONS = [(re.compile(r"nt$"), "n't"), (re.compile(r"(d|ll|ve|re|m)$"), r"'\1")]
+
+
 class EnglishWords:
     """A sorted word list held as one block of bytes, looked up by binary search."""
 
@@ -181,11 +198,12 @@ class EnglishWords:
         return i < len(self) and self._word(i) == wanted
 
     def knows(self, word: str) -> bool:
-        """Say whether the word, or its American spelling, is a real English word."""
+        """Say whether the word, or its American spelling, is a real English word, or one
+        typed without its apostrophe ("dont", "ive", "youre")."""
         if word in self:
             return True
-        for rule, american in _AMERICAN:
-            other = rule.sub(american, word)
+        for rule, replacement in _CONTRACTIONS + _AMERICAN:
+            other = rule.sub(replacement, word)
             if other != word and other in self:
                 return True
         return False

@@ -65,12 +65,13 @@ MIN_REPAIRED = 7
 # Per search and per word typed: the same words come again as a visitor types, and each
 # miss scans every pattern word.
 @lru_cache(maxsize=4096)
-def _meant(word: str, known: frozenset[str]) -> str | None:
+def _meant(word: str, known: frozenset[str]) -> tuple[str, ...]:
     # As search corrects: never an English word ("posses" stays), never a number, within
     # the typo budget of the word's length, and only a clear winner.
     if len(word) < MIN_REPAIRED or word.isdigit() or spelling.english().knows(word):
-        return None
-    return spelling.nearest(word, known)
+        return ()
+    meant = spelling.nearest(word, known)
+    return (meant,) if meant else ()
 
 
 class SynonymsError(ValueError):
