@@ -538,7 +538,14 @@ def main() -> None:
         "34 left, all searches the older terms missed too ('i keep banging my head against "
         "the wall because i deserve it', 'my son is being groomed for a role in county "
         "lines'), are in `tests/search/crisis-open-misses.tsv`, which no test reads: open "
-        "work, not figures.",
+        "work, not figures. The `thirty-first-set` rows came from a twenty-fifth helper who "
+        "wrote, without reading the terms, 20 crisis searches in each of eight families said "
+        "without the obvious words, and 100 ordinary ones: only 80 of its 160 crisis "
+        "searches met before the change (70 of the 150 new to this file, 47%; psychosis and "
+        "not looking after oneself 3 of 20, someone else at risk 7 of 20, suicide said "
+        "indirectly 8 of 20), and none of its ordinary ones showed the panel. After the "
+        "lines written for it, 3 of its crisis rows still miss ('they are watching me "
+        "through the phone and i threw it out but i can still hear them').",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",

@@ -207,6 +207,13 @@ def test_a_letter_dropped_from_a_four_letter_word_is_read_as_meant():
     assert not matches_crisis("cbt for anxiety", ["cut"])
 
 
+def test_a_word_written_with_look_alike_symbols_is_read_as_meant():
+    terms = ["suicide|suicidal", "kill myself", "want to die"]
+    for hidden in ("su!c!de", "s*icidal", "wanna k1ll mys3lf", "i want to d!e"):
+        assert matches_crisis(hidden, terms), hidden
+    assert not matches_crisis("ran 10 kills!", ["kill myself"])
+
+
 def test_a_slip_in_the_words_of_an_exception_still_excuses():
     exceptions = ["overdose|overdosing on news|information"]
     assert not matches_crisis("overdosing on infomation", ["overdose"], exceptions)

@@ -11,6 +11,7 @@ shows the panel too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
@@ -36,6 +37,18 @@ def matches_crisis(query: str, terms: Iterable[str], exceptions: Iterable[str] =
     return reading.matches(found)
 
 
+# Letters written as look-alike symbols, the way people write a word a platform would hide
+# ("su!c!de", "k1ll myself", "s*icide"): only inside a word that begins with a letter, so
+# "10 kms" and "help!" are left alone. A star is a hidden letter, left to the slip repair.
+_LOOK_ALIKES = str.maketrans({"!": "i", "1": "i", "|": "i", "@": "a", "4": "a", "$": "s",
+                              "0": "o", "3": "e", "*": ""})  # fmt: skip
+_MASKED_WORD = re.compile(r"\b[^\W\d_][\w!|@$*]*?[!1|@$034*]+[\w!|@$*]*\w")
+
+
+def _unmasked(query: str) -> str:
+    return _MASKED_WORD.sub(lambda word: word.group().translate(_LOOK_ALIKES), query)
+
+
 class _Reading:
     """A query read once for crisis terms: its words, with slips repaired against `known`
     pattern words, and the spans exception patterns cover."""
@@ -45,7 +58,8 @@ class _Reading:
         # Slips are repaired towards the exceptions' words too: "overdose of infomation" is
         # as ordinary as "overdose of information".
         known = _union(terms.words, excusing.words)
-        self.words = repaired(normalise(query), known, _meant) if isinstance(query, str) else []
+        typed = normalise(_unmasked(query)) if isinstance(query, str) else []
+        self.words = repaired(typed, known, _meant)
         self.excused = list(excusing.spans(self.words))
 
     def matches(self, found: PatternSet) -> bool:
