@@ -156,8 +156,10 @@ def _union(some: frozenset[str], others: frozenset[str]) -> frozenset[str]:
 def _meant(word: str, known: frozenset[str]) -> tuple[str, ...]:
     # Only words that are no English word are taken as slips: "putting" never becomes
     # "cutting", "overdue" never "overdose". A slip in a four-letter word counts here
-    # ("slef harm"), unlike in search: missing someone at risk costs more than a panel shown.
-    # Every word equally near counts: a slip is not taken from "leave" by "leak".
+    # ("slef harm"), and a letter dropped from one ("hlp"), unlike in search: missing someone
+    # at risk costs more than a panel shown. A three-letter word is never read as another
+    # ("cbt" is no "cut"). Every word equally near counts: "leak" never takes "leav" from
+    # "leave".
     if len(word) < 3 or word.isdigit() or spelling.english().knows(word):
         return ()
     budget = max(1, spelling.typo_budget(word))
