@@ -545,7 +545,16 @@ def main() -> None:
         "not looking after oneself 3 of 20, someone else at risk 7 of 20, suicide said "
         "indirectly 8 of 20), and none of its ordinary ones showed the panel. After the "
         "lines written for it, 3 of its crisis rows still miss ('they are watching me "
-        "through the phone and i threw it out but i can still hear them').",
+        "through the phone and i threw it out but i can still hear them'). The "
+        "`thirty-third-set` rows came from a twenty-seventh helper, also without reading the "
+        "terms, writing as the people who really type at a bad moment (20 searches in each "
+        "of eight situations, and 120 ordinary ones): 113 of its 160 crisis searches met "
+        "before the change, after the thirty-first set's lines (86 of the 132 new to this "
+        "file, 65%; a mind at breaking point 5 of 20, overdose 11 of 20), and 1 of its "
+        "ordinary ones showed the panel ('without it looking like i cant cope', now "
+        "excused). One crisis row is relabelled ordinary, as the thirteenth set's: 'worried "
+        "about my son'. After the lines written for it, 3 of its crisis rows still miss "
+        "('everyone is plotting against me').",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
