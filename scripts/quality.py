@@ -554,7 +554,18 @@ def main() -> None:
         "ordinary ones showed the panel ('without it looking like i cant cope', now "
         "excused). One crisis row is relabelled ordinary, as the thirteenth set's: 'worried "
         "about my son'. After the lines written for it, 3 of its crisis rows still miss "
-        "('everyone is plotting against me').",
+        "('everyone is plotting against me'). The `thirty-second-set` rows came from a "
+        "twenty-sixth helper who red-teamed the thirty-first set's lines: 160 realistic "
+        "ordinary searches they met ('is 100mg sertraline too much', 'my cat hasnt eaten in "
+        "days', 'will my job be replaced by robots', 'escape room only one way out') and 104 "
+        "crisis searches they missed, some because multi-word choices had been written with "
+        "spaces ('wont be a next week'), 10 because new exceptions for itching and picking "
+        "excused self-harm ('scratching my self harm scabs'). Those exceptions and the "
+        "widest lines are gone or narrowed, and the lines written with spaces are rewritten; "
+        "4 of its ordinary rows still show the panel ('parked my car near the cliff for a "
+        "walk') and 3 crisis rows miss ('woke up in a place i dont know'). A feeling of "
+        "unreality alone ('nothing feels real') is now labelled ordinary in all three sets, "
+        "as the anxiety article serves it.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
