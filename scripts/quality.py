@@ -565,7 +565,17 @@ def main() -> None:
         "4 of its ordinary rows still show the panel ('parked my car near the cliff for a "
         "walk') and 3 crisis rows miss ('woke up in a place i dont know'). A feeling of "
         "unreality alone ('nothing feels real') is now labelled ordinary in all three sets, "
-        "as the anxiety article serves it.",
+        "as the anxiety article serves it. A twenty-fourth red-team helper probed the new "
+        "reading of slips with 446 rows (the `thirtieth-set`, in "
+        "`tests/search/crisis-slips-redteam.tsv`, which no test reads: most of its crisis "
+        "rows are slips the terms never met, such as 'i wanna dir'). It found 'noone' read "
+        "as 'noose', three-letter words read as four-letter pattern words ('hrt' as 'hurt'), "
+        "'youre' no longer read as 'your', and slips read as exception words excusing a "
+        "crisis ('scince' as 'science'); those are fixed. Against the terms before this "
+        "work (55fc3c7) it still finds 41 ordinary rows that now show the panel ('im not "
+        "sufe if i need therapy', 'raing thoughts at night') and 9 crisis rows now missed "
+        "('my dad beats me at gome', where 'gome' is also near 'game', a word of the "
+        "terms; 'he hadnt come home and theres a note').",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",

@@ -201,10 +201,16 @@ def test_the_first_two_letters_typed_the_wrong_way_round_are_read_as_meant():
     assert matches_crisis("i feel usicidal", ["suicidal"])
 
 
-def test_a_letter_dropped_from_a_four_letter_word_is_read_as_meant():
-    assert matches_crisis("i need hlp now", ["need help"])
-    # A three-letter word is not read as another three-letter word: "cbt" is no "cut".
+def test_a_three_letter_word_is_not_read_as_a_slip():
+    # "hrt" is no "hurt", "cbt" no "cut", "wih" no "wish".
+    assert not matches_crisis("started hrt still not myself", ["hurt ... myself"])
     assert not matches_crisis("cbt for anxiety", ["cut"])
+    assert not matches_crisis("how to deal wih a dead end job", ["wish ... dead"])
+
+
+def test_a_word_the_patterns_name_is_not_read_as_another():
+    # "noone" is a pattern word ("no-one|noone") one letter from "noose".
+    assert not matches_crisis("noone understands me", ["nobody|noone cares", "noose"])
 
 
 def test_a_word_written_with_look_alike_symbols_is_read_as_meant():
@@ -212,11 +218,13 @@ def test_a_word_written_with_look_alike_symbols_is_read_as_meant():
     for hidden in ("su!c!de", "s*icidal", "wanna k1ll mys3lf", "i want to d!e"):
         assert matches_crisis(hidden, terms), hidden
     assert not matches_crisis("ran 10 kills!", ["kill myself"])
+    assert matches_crisis("i took30 tablets", ["took <number> tablets"])
 
 
-def test_a_slip_in_the_words_of_an_exception_still_excuses():
-    exceptions = ["overdose|overdosing on news|information"]
-    assert not matches_crisis("overdosing on infomation", ["overdose"], exceptions)
+def test_a_slip_near_an_exception_word_never_excuses_a_crisis():
+    # "gome" is one letter from "game": read as that, the exception would excuse abuse.
+    exceptions = ["beats me at ... game|chess"]
+    assert matches_crisis("my dad beats me at gome", ["beats me"], exceptions)
 
 
 def test_a_word_typed_without_its_apostrophe_is_not_read_as_a_slip():
@@ -225,6 +233,9 @@ def test_a_word_typed_without_its_apostrophe_is_not_read_as_a_slip():
 
 
 def test_the_sample_terms_still_catch_crisis_phrasings_with_a_slip_in_the_longest_word():
+    # Ordinary searches get the looser limit: a slip is never repaired towards an exception's
+    # words ("killed myself lauging" is not excused as laughing), since a slip read as an
+    # exception word could excuse a crisis ("beats me at gome").
     terms, exceptions = _site_terms(), _site_exceptions()
     for label, shown in (("yes", True), ("no", False)):
         slipped = [slip for row in _crisis_rows()[::4] if row["crisis"] == label
@@ -232,7 +243,7 @@ def test_the_sample_terms_still_catch_crisis_phrasings_with_a_slip_in_the_longes
                    for slip in _slips_of_the_longest_word(row["query"])]  # fmt: skip
         wrong = [q for q in slipped if matches_crisis(q, terms, exceptions) is not shown]
         assert len(slipped) >= 500
-        assert len(wrong) <= (0.03 if shown else 0.01) * len(slipped), wrong
+        assert len(wrong) <= 0.03 * len(slipped), wrong
 
 
 def _slips_of_the_longest_word(query: str) -> list[str]:

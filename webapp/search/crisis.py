@@ -38,11 +38,12 @@ def matches_crisis(query: str, terms: Iterable[str], exceptions: Iterable[str] =
 
 
 # Letters written as look-alike symbols, the way people write a word a platform would hide
-# ("su!c!de", "k1ll myself", "s*icide"): only inside a word that begins with a letter, so
-# "10 kms" and "help!" are left alone. A star is a hidden letter, left to the slip repair.
+# ("su!c!de", "k1ll myself", "s*icide"): only inside a word that begins with a letter, a
+# digit only before a letter, so "10 kms", "took30 tablets" and "help!" are left alone. A
+# star is a hidden letter, left to the slip repair.
 _LOOK_ALIKES = str.maketrans({"!": "i", "1": "i", "|": "i", "@": "a", "4": "a", "$": "s",
                               "0": "o", "3": "e", "*": ""})  # fmt: skip
-_MASKED_WORD = re.compile(r"\b[^\W\d_][\w!|@$*]*?[!1|@$034*]+[\w!|@$*]*\w")
+_MASKED_WORD = re.compile(r"\b[^\W\d_][\w!|@$*]*?(?:[!|@$*]|[0134](?=[^\W\d_]))[\w!|@$*]*\w")
 
 
 def _unmasked(query: str) -> str:
@@ -50,17 +51,16 @@ def _unmasked(query: str) -> str:
 
 
 class _Reading:
-    """A query read once for crisis terms: its words, with slips repaired against `known`
-    pattern words, and the spans exception patterns cover."""
+    """A query read once for crisis terms: its words, with slips read as the terms' words
+    they are nearest, and the spans exception patterns cover."""
 
     def __init__(self, query: object, terms: PatternSet, exceptions: Iterable[str]):
-        excusing = pattern_set(exceptions)
-        # Slips are repaired towards the exceptions' words too: "overdose of infomation" is
-        # as ordinary as "overdose of information".
-        known = _union(terms.words, excusing.words)
         typed = normalise(_unmasked(query)) if isinstance(query, str) else []
-        self.words = repaired(typed, known, _meant)
-        self.excused = list(excusing.spans(self.words))
+        self.words = repaired(typed, terms.words, _meant)
+        # Exceptions read slips as the terms' words too ("killing myself laughng"), never as
+        # words only an exception names: a slip near one ("gome", "game") would otherwise
+        # excuse a crisis it has nothing to do with.
+        self.excused = list(pattern_set(exceptions).spans(self.words))
 
     def matches(self, found: PatternSet) -> bool:
         """Say whether any of the patterns matches where no exception covers it."""
@@ -144,26 +144,16 @@ def _strings(found: object) -> list[str]:
     return [s for s in found if isinstance(s, str)] if isinstance(found, list) else []
 
 
-@lru_cache(maxsize=16)
-def _union(some: frozenset[str], others: frozenset[str]) -> frozenset[str]:
-    # One object per pair of lists: the repairs' caches are keyed by it.
-    return some | others
-
-
 # Per search and per word typed: the same words come again as a visitor types, and each
 # miss scans every pattern word.
 @lru_cache(maxsize=4096)
 def _meant(word: str, known: frozenset[str]) -> tuple[str, ...]:
     # Only words that are no English word are taken as slips: "putting" never becomes
     # "cutting", "overdue" never "overdose". A slip in a four-letter word counts here
-    # ("slef harm"), and a letter dropped from one ("hlp"), unlike in search: missing someone
-    # at risk costs more than a panel shown. A three-letter word is never read as another
-    # ("cbt" is no "cut"). Every word equally near counts: "leak" never takes "leav" from
-    # "leave".
-    if len(word) < 3 or word.isdigit() or spelling.english().knows(word):
+    # ("slef harm"), unlike in search: missing someone at risk costs more than a panel shown.
+    # Not in a three-letter word: "hrt", "med" and "wih" would be "hurt", "meds", "wish".
+    # Every word equally near counts: "leak" never takes "leav" from "leave".
+    if len(word) < 4 or word.isdigit() or spelling.english().knows(word):
         return ()
     budget = max(1, spelling.typo_budget(word))
-    meant = spelling.all_nearest(word, known, budget=budget)
-    if len(word) < 4:
-        meant = [m for m in meant if len(m) == len(word) + 1]
-    return tuple(meant)
+    return tuple(spelling.all_nearest(word, known, budget=budget))

@@ -288,10 +288,10 @@ def repaired(
 ) -> list[Word]:
     """Return the words with each misspelling of `known` words read both as typed and as
     the words `correct` says it may be meant as (given a word and the known words, it
-    returns them, or nothing). A slip a pattern spells out ("wnat") is read as the words
-    it is near as well: it would otherwise meet only the lines that spell it."""
+    returns them, or nothing). A word the patterns name is read only as itself: "noone"
+    is "no one", never also "noose"."""
     found: list[Word] = []
     for word in words:
-        meant = correct(word, known)
+        meant = () if word in known else correct(word, known)
         found.append((word, *meant) if meant else word)
     return found

@@ -165,9 +165,9 @@ _AMERICAN = [
 ]
 
 
-# Endings that follow an apostrophe: "dont" is "don't", "youre" is "you're". Not "'s":
-# "touchs" would pass as "touch's", where it is a slip for "touches".
-_CONTRACTIONS = [(re.compile(r"nt$"), "n't"), (re.compile(r"(d|ll|ve|re|m)$"), r"'\1")]
+# "n't" typed without its apostrophe: "dont" is "don't". Not the others: "youre" and "youd"
+# are as often slips for "your", and "touchs" would pass as "touch's".
+_CONTRACTIONS = [(re.compile(r"nt$"), "n't")]
 
 
 class EnglishWords:
@@ -199,7 +199,7 @@ class EnglishWords:
 
     def knows(self, word: str) -> bool:
         """Say whether the word, or its American spelling, is a real English word, or one
-        typed without its apostrophe ("dont", "ive", "youre")."""
+        typed without its apostrophe ("dont", "wouldnt")."""
         if word in self:
             return True
         for rule, replacement in _CONTRACTIONS + _AMERICAN:
