@@ -65,7 +65,7 @@ def nearest(
 
 
 def all_nearest(word: str, candidates: Iterable[str], budget: int | None = None) -> list[str]:
-    """Return every other candidate at the least distance from the word within its typo budget
+    """Return every candidate at the least distance from the word within its typo budget
     (or `budget`), likeliest slip first: the same letters swapped ("lfie": "life", not
     "lie"), then a word of the same length, then a key's neighbour ("cooe": "cope", not
     "come"), then alphabetical order."""
@@ -90,8 +90,6 @@ def all_nearest(word: str, candidates: Iterable[str], budget: int | None = None)
     best_distance = budget + 1
     swapped = word[1::-1]
     for candidate in candidates:
-        if candidate == word:
-            continue
         if (len(word) < TWO_TYPOS_FROM and candidate[:1] != word[:1]
                 and candidate[:2] != swapped):  # fmt: skip
             # The first letter is taken as typed, as on most keyboards' slips, or as the
