@@ -7,11 +7,12 @@ import re
 
 from lxml import html
 
+from webapp.authoring import reader
 from webapp.building import pipeline
 from webapp.config import load_site_settings
 from webapp.generation.folder import current_generation
 from webapp.generation.snapshot import load_snapshot
-from webapp.search import indexing, vocabulary
+from webapp.search import indexing, spelling, tuning, vocabulary
 from webapp.search.crisis import support_article_fields
 
 from .conftest import drop_links_to
@@ -259,3 +260,20 @@ def test_a_draft_published_by_an_update_joins_the_panels_a_rebuild_would_put_it_
     finally:
         updated.close()
         rebuilt.close()
+
+
+def test_an_everyday_word_is_never_the_reason_unless_the_title_uses_it(client, content_dir):
+    # "Also about back and little" says nothing about why an article is there.
+    everyday = spelling.everyday_words(tuning.EVERYDAY_WORDS)
+    library = reader.load_library(content_dir)
+    for slug, article in library.articles.items():
+        if article.draft:
+            continue
+        title = set(re.findall(r"[\w']+", article.title.lower()))
+        topics = {t.name.lower() for a in library.articles.values() for t in a.topics}
+        for other, why in panel(client, slug):
+            named = why.removeprefix("Also about ").lower()
+            if not why.startswith("Also about ") or named in topics:
+                continue
+            words = set(named.split(" and "))
+            assert not (words & everyday) - title, f"{other} under {slug}: {why!r}"

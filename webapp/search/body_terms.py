@@ -8,9 +8,10 @@ import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
+from functools import cache
 from operator import neg
 
-from webapp.search import analysis, ranking, tuning, vocabulary
+from webapp.search import analysis, ranking, spelling, tuning, vocabulary
 
 
 class BodyStats:
@@ -126,14 +127,16 @@ class BodyStats:
 
 def telling_terms(stats: BodyStats, wording: Wording) -> tuple[list[tuple[str, float]], float]:
     """Return the text's `tuning.KEY_TERMS` most telling body terms, as Whoosh's Bo1 Expander does,
-    among the terms that carry meaning (no filler words) and that another article has; and
-    the weight of its KEY_TERMS most telling terms of all, shared or not."""
+    among the terms that carry meaning (no filler words, and no everyday words the title does
+    not use) and that another article has; and the weight of its KEY_TERMS most telling
+    terms of all, shared or not."""
     counts = wording.counts()
     n = stats.doc_count or 1
+    everyday = _everyday_terms() - wording.title_terms()
     scored = []
     for term, weight in counts.items():
         found = stats.term(term)
-        if found is None or term in _FILLER_TERMS:
+        if found is None or term in _FILLER_TERMS or term in everyday:
             continue
         f = found[0] / n
         score = weight * math.log((1.0 + f) / f, 2) + math.log(1.0 + f, 2)
@@ -156,9 +159,19 @@ _FILLER_TERMS = frozenset(
 )
 
 
+@cache
+def _everyday_terms() -> frozenset[str]:
+    """The terms of English's `tuning.EVERYDAY_WORDS` most used words, as the body analyzer
+    makes them."""
+    analyzer = analysis.text_analyzer()
+    words = spelling.everyday_words(tuning.EVERYDAY_WORDS)
+    return frozenset(t.text for word in words for t in analyzer(word, mode="query"))
+
+
 class Wording:
-    """An article's text as related scoring reads it: its words counted once, for the
-    counts of its terms and for the word it most often writes each term as."""
+    """An article's text as related scoring reads it (its first line is its title): its
+    words counted once, for the counts of its terms and for the word it most often writes
+    each term as."""
 
     def __init__(self, analyzer, text: str):
         self._analyzer = analyzer
@@ -171,6 +184,11 @@ class Wording:
         if self._words is not None:
             return self._analyzer.counts(self._text, self._words)
         return Counter(t.text for t in self._analyzer(self._text, mode="index"))
+
+    def title_terms(self) -> frozenset[str]:
+        """Return the terms of the text's first line, its title."""
+        title = self._text.split("\n", 1)[0]
+        return frozenset(t.text for t in self._analyzer(title, mode="query"))
 
     def surface_words(self, terms: Iterable[str]) -> dict[str, str]:
         """Return the word (in lower case) the text most often writes each of `terms` as."""

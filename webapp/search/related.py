@@ -26,7 +26,8 @@ class RelatedInput:
     """What related scoring needs of one article: its text, topics, date and the articles
     its body links to, in order (picklable).
 
-    The text is needed only for the articles whose lists are being computed.
+    The text begins with a line holding the title, and is needed only for the articles
+    whose lists are being computed.
     """
 
     text: str

@@ -11,6 +11,7 @@ where wordfreq gives many misspellings a frequency ("greif", "boundries") and is
 from __future__ import annotations
 
 import gc
+import heapq
 import re
 import threading
 from array import array
@@ -209,6 +210,17 @@ class EnglishWords:
 
 _lock = threading.Lock()
 _english: EnglishWords | None = None
+
+
+@lru_cache(maxsize=4)
+def everyday_words(count: int) -> frozenset[str]:
+    """Return the `count` words used most in everyday English, by pyspellchecker's word
+    frequencies (ties in the alphabet's order, so the list is the same on every machine)."""
+    from spellchecker import SpellChecker
+
+    frequencies = SpellChecker(language="en").word_frequency.dictionary
+    ranked = heapq.nsmallest(count, frequencies.items(), key=lambda kv: (-kv[1], kv[0]))
+    return frozenset(word for word, _ in ranked)
 
 
 def english() -> EnglishWords:
