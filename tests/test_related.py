@@ -264,7 +264,7 @@ def test_a_draft_published_by_an_update_joins_the_panels_a_rebuild_would_put_it_
 
 def test_an_everyday_word_is_never_the_reason_unless_the_title_uses_it(client, content_dir):
     # "Also about back and little" says nothing about why an article is there.
-    everyday = spelling.everyday_words(tuning.EVERYDAY_WORDS)
+    everyday = spelling.everyday_words()
     library = reader.load_library(content_dir)
     for slug, article in library.articles.items():
         if article.draft:
@@ -277,3 +277,10 @@ def test_an_everyday_word_is_never_the_reason_unless_the_title_uses_it(client, c
                 continue
             words = set(named.split(" and "))
             assert not (words & everyday) - title, f"{other} under {slug}: {why!r}"
+
+
+def test_the_everyday_word_list_is_pyspellcheckers_most_used_words():
+    listed = spelling.EVERYDAY_WORDS_FILE.read_text(encoding="utf-8").split()
+    assert listed == spelling.most_used_words(tuning.EVERYDAY_WORDS), (
+        "webapp/search/everyday-words.txt is out of date: run python scripts/everyday_words.py"
+    )

@@ -161,10 +161,9 @@ _FILLER_TERMS = frozenset(
 
 @cache
 def _everyday_terms() -> frozenset[str]:
-    """The terms of English's `tuning.EVERYDAY_WORDS` most used words, as the body analyzer
-    makes them."""
+    """The terms of English's most used words, as the body analyzer makes them."""
     analyzer = analysis.text_analyzer()
-    words = spelling.everyday_words(tuning.EVERYDAY_WORDS)
+    words = spelling.everyday_words()
     return frozenset(t.text for word in words for t in analyzer(word, mode="query"))
 
 

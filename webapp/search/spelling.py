@@ -17,7 +17,8 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 # Meilisearch's budget: no typo in words under five letters, one from five, two from nine.
 ONE_TYPO_FROM = 5
@@ -212,15 +213,26 @@ _lock = threading.Lock()
 _english: EnglishWords | None = None
 
 
-@lru_cache(maxsize=4)
-def everyday_words(count: int) -> frozenset[str]:
-    """Return the `count` words used most in everyday English, by pyspellchecker's word
-    frequencies (ties in the alphabet's order, so the list is the same on every machine)."""
+# English's most used words, one per line, most used first: `most_used_words`, written out
+# so that a build need not load pyspellchecker's 160,000 frequencies to know them.
+EVERYDAY_WORDS_FILE = Path(__file__).with_name("everyday-words.txt")
+
+
+@cache
+def everyday_words() -> frozenset[str]:
+    """Return English's most used words, as `EVERYDAY_WORDS_FILE` lists them."""
+    return frozenset(EVERYDAY_WORDS_FILE.read_text(encoding="utf-8").split())
+
+
+def most_used_words(count: int) -> list[str]:
+    """Return the `count` words used most in English by pyspellchecker's word frequencies,
+    most used first (ties in the alphabet's order, so the list is the same on every
+    machine). Slow: loads every frequency."""
     from spellchecker import SpellChecker
 
     frequencies = SpellChecker(language="en").word_frequency.dictionary
     ranked = heapq.nsmallest(count, frequencies.items(), key=lambda kv: (-kv[1], kv[0]))
-    return frozenset(word for word, _ in ranked)
+    return [word for word, _ in ranked]
 
 
 def english() -> EnglishWords:

@@ -59,7 +59,9 @@ KEY_TERMS = 10
 TITLE_REPEATS = 2
 # Words among the EVERYDAY_WORDS most used in English ("back", "little", "people", "open")
 # are no key terms unless the article's title uses them ("work" in "Stress and burnout at
-# work"): on every subject they say little about which one an article is on.
+# work"): on every subject they say little about which one an article is on. The words are
+# listed in webapp/search/everyday-words.txt; after changing this, rewrite it with
+# `python scripts/everyday_words.py`.
 EVERYDAY_WORDS = 1000
 # Candidates: per key term its MLT_POSTINGS best documents, of which the MLT_CANDIDATES best
 # by more-like-this score are kept; and per shared topic its TOPIC_CANDIDATES newest
