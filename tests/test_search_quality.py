@@ -42,6 +42,17 @@ def test_quality_does_not_fall_below_what_docs_record(content_dir, tmp_path):
     assert scores["all"].empty == 0  # every answerable query shows some result
 
 
+@pytest.mark.parametrize(
+    ("typed", "article"),
+    [("overthinking everything", "understanding-anxiety"),
+     ("worried my sister is being controlled by her boyfriend",
+      "recognising-an-unhealthy-relationship")],
+)  # fmt: skip
+def test_the_telling_word_of_a_search_outweighs_its_common_one(found, typed, article):
+    # The two articles each hold one of the two meaning words: the telling one should lead.
+    assert found(typed)[0] == article
+
+
 def test_filler_words_never_block_a_result(found):
     assert found("lost my mum")[0] == "living-with-grief"
     assert found("how to say no to people")[0] == "saying-no-without-guilt"

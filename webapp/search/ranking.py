@@ -84,8 +84,10 @@ class Ranker:
         A document's score is its BM25F score for the groups it matches times the share of
         the groups it matches (the coordination factor of Lucene's classic scoring), so an
         article holding more of the words that carry meaning ranks higher without one rare
-        word deciding everything; each `near` pair of terms that stand close together in a
-        field adds a bonus (see `tuning`).
+        word deciding everything. `tuning.WEIGHTED_SHARE` of that share weighs each group by
+        its best score in any document, so holding the rare word of a query counts for more
+        than holding its common one. Each `near` pair of terms that stand close together in
+        a field adds a bonus (see `tuning`).
         """
         if not groups:
             return Results(self._searcher, wq.NullQuery, []), 0
@@ -93,13 +95,18 @@ class Ranker:
         if len(tables) == 1:
             scores = tables[0]
         else:
+            # What each group adds to the share: part for being one of the groups, part for
+            # how much it can score (its best score: a rare word outweighs a common one).
+            best = [max(table.values(), default=0.0) for table in tables]
+            weighted, counted = tuning.WEIGHTED_SHARE, 1 - tuning.WEIGHTED_SHARE
+            adds = [counted / len(tables) + weighted * b / (sum(best) or 1.0) for b in best]
             summed: Scores = {}
-            matched: dict[int, int] = {}
-            for table in tables:
+            share: dict[int, float] = {}
+            for table, add in zip(tables, adds, strict=True):
                 for docnum, score in table.items():
                     summed[docnum] = summed.get(docnum, 0.0) + score
-                    matched[docnum] = matched.get(docnum, 0) + 1
-            scores = {d: s * matched[d] / len(tables) for d, s in summed.items()}
+                    share[docnum] = share.get(docnum, 0.0) + add
+            scores = {d: s * share[d] for d, s in summed.items()}
         near = list(near)
         if near:
             top = heapq.nsmallest(tuning.NEAR_CANDIDATES, scores.items(), key=_rank)

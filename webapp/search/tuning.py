@@ -30,7 +30,10 @@ BM25_B = 0.75
 # "I" left out) is found, and its score is multiplied by the share of them it matches, so
 # one holding every word ranks above one holding the rarest alone, and a query with a word
 # no article has still finds the rest (`ranking.Ranker.rank`). There is no AND first and OR
-# after: the share does that work in one pass.
+# after: the share does that work in one pass. WEIGHTED_SHARE of the share weighs each word by
+# its best score in any article instead of counting it as one: for "overthinking everything"
+# the article on anxiety (overthinking) outranks the one that only says "everything" often.
+WEIGHTED_SHARE = 0.5
 
 # --- Nearness -----------------------------------------------------------------------------
 # Two words typed next to each other that stand within NEAR_WINDOW positions of each other
