@@ -578,7 +578,21 @@ def main() -> None:
         "work (55fc3c7) it still finds 41 ordinary rows that now show the panel ('im not "
         "sufe if i need therapy', 'raing thoughts at night') and 9 crisis rows now missed "
         "('my dad beats me at gome', where 'gome' is also near 'game', a word of the "
-        "terms; 'he hadnt come home and theres a note').",
+        "terms; 'he hadnt come home and theres a note'). The `thirty-fourth-set` rows came "
+        "from a twenty-eighth helper who wrote, without reading the terms, 130 crisis "
+        "searches in seven families (about 40% indirect, 30% typed messily) and 120 ordinary "
+        "ones, most sharing a word with a crisis: 105 of the 130 met before the change (92 "
+        "of the 117 new to this file, 79%; psychosis and not eating or drinking 7 of 15), "
+        "and 2 of the 120 showed the panel ('overdosed on coffee lol', 'hearing my name "
+        "called when falling asleep'; both now excused). A twenty-ninth helper red-teamed "
+        "the lines written for it (the `thirty-fifth-set`, in "
+        "`tests/search/crisis-lines-redteam.tsv`, which no test reads: its ordinary rows were "
+        "aimed at those lines, and 16 of them still show the panel, most through older lines "
+        "for dosing questions such as 'tooth pain killing me how many co-codamol a day'). "
+        "With the first version of the lines its 169 ordinary searches showed the panel "
+        "123 times (36 with the terms before them) and its 141 crisis searches 75 times (65 "
+        "before); the lines were narrowed or anchored, and written for its misses, and now "
+        "16 and 140 ('husband missing and left his wedding ring and a note' still misses).",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",

@@ -176,6 +176,32 @@ def test_near_misses_of_the_families_do_not_match(text):
     assert not matches_crisis(text, _site_terms())
 
 
+@pytest.mark.parametrize(
+    ("text", "crisis"),
+    [("is 30 zopiclone enough", True),
+     ("is 20 sertraline enough to notice a difference", False),
+     ("cant hold on much longer", True),
+     ("cant hold on much longer for the toilet on long car journeys", False),
+     ("friend is missing and left a note", True),
+     ("missing parcel driver left a note but no card", False),
+     ("partner says hell jump if i leave him", True),
+     ("my puppy hell jump and cry if i leave him alone", False),
+     ("counted out all my pills on the table", True),
+     ("lined up all my meds for the week in a dosette box", False),
+     ("the government is controlling my thoughts", True),
+     ("someone told me to control my thoughts when anxious", False),
+     ("he pinned my legs down and wouldnt let me leave", True),
+     ("my brother keeps pinning me down when we play fight", False),
+     ("Haven't eaten or drunk anything in 3 days", True),
+     ("my dog hasnt eaten or drunk anything for 2 days", False),
+     ("havent eaten in 2 days fasting for ramadan", False),
+     ("no sleep for days and i feel like im god", True),
+     ("i feel like im god in minecraft creative mode", False)],
+)  # fmt: skip
+def test_a_crisis_said_sideways_is_met_and_its_everyday_look_alike_is_not(text, crisis):
+    assert matches_crisis(text, _site_terms(), _site_exceptions()) is crisis
+
+
 def test_a_swap_of_two_letters_is_read_as_the_word_with_those_letters():
     # "lfie" is one slip from "life" (a swap) and from "lie" (a letter too many): the swap
     # is what a thumb does, and alphabetical order would have picked "lie".
