@@ -592,7 +592,22 @@ def main() -> None:
         "With the first version of the lines its 169 ordinary searches showed the panel "
         "123 times (36 with the terms before them) and its 141 crisis searches 75 times (65 "
         "before); the lines were narrowed or anchored, and written for its misses, and now "
-        "16 and 140 ('husband missing and left his wedding ring and a note' still misses).",
+        "16 and 140 ('husband missing and left his wedding ring and a note' still misses). "
+        "The `thirty-sixth-set` rows came from a thirtieth helper who wrote, without reading "
+        "the terms, 140 crisis searches where the danger is buried in a long search, asked "
+        "as a question of what is normal, typed as a fragment or told of someone else, and "
+        "130 ordinary ones: 99 of the 140 met before the change (90 of the 131 new to this "
+        "file, 69%; psychosis and not eating 10 of 20, acute 13 of 20), and 7 of the 130 "
+        "showed the panel (sectioning questions, a phone contract with 'no way out', a "
+        "sat-nav voice 'telling me to' turn). A thirty-first helper red-teamed the lines "
+        "written for it (the `thirty-seventh-set`, also in "
+        "`tests/search/crisis-lines-redteam.tsv`): with their first version its 180 "
+        "ordinary searches showed the panel 137 times (27 with the terms before) and its 154 "
+        "crisis searches 124 times (99 before), and new exceptions excused crises ('end it "
+        "tonight with my belt' as a break-up 'with my' someone, 'me and the dog havent eaten "
+        "or drunk anything in 4 days' as a pet). Lines were deleted, narrowed or anchored "
+        "and those exceptions tied to the words next to them; now 25 and 148, and 132 of the "
+        "thirty-sixth set's 140.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",

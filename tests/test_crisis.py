@@ -196,7 +196,14 @@ def test_near_misses_of_the_families_do_not_match(text):
      ("my dog hasnt eaten or drunk anything for 2 days", False),
      ("havent eaten in 2 days fasting for ramadan", False),
      ("no sleep for days and i feel like im god", True),
-     ("i feel like im god in minecraft creative mode", False)],
+     ("i feel like im god in minecraft creative mode", False),
+     ("end it tonight with my belt", True),
+     ("ending it tonight with him by text", False),
+     ("me and the dog havent eaten or drunk anything in 4 days", True),
+     ("google voice told me to take all my tablets", True),
+     ("sorry wont make it tonight to the group session", False),
+     ("delivery driver says hes outside the door", False),
+     ("my wife stopped me seeing my family at christmas because of covid", False)],
 )  # fmt: skip
 def test_a_crisis_said_sideways_is_met_and_its_everyday_look_alike_is_not(text, crisis):
     assert matches_crisis(text, _site_terms(), _site_exceptions()) is crisis
