@@ -607,7 +607,13 @@ def main() -> None:
         "tonight with my belt' as a break-up 'with my' someone, 'me and the dog havent eaten "
         "or drunk anything in 4 days' as a pet). Lines were deleted, narrowed or anchored "
         "and those exceptions tied to the words next to them; now 25 and 148, and 132 of the "
-        "thirty-sixth set's 140.",
+        "thirty-sixth set's 140. The `thirty-eighth-set` rows came from a thirty-second "
+        "helper asked, without reading the terms, for the most likely searches rather than "
+        "the clever ones (150 of each kind): 141 of its 150 crisis searches met before the "
+        "change, and 1 of its 150 ordinary ones showed the panel ('end of my tether', an old "
+        "term kept). Half its rows were already in this file; of the 74 crisis rows new to "
+        "it, 65 met before (88%), the misses mostly psychosis ('people are watching me "
+        "through my phone', 'i think im being poisoned'); 72 met after.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
