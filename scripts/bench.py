@@ -274,6 +274,9 @@ def measure(size, content_dir, index_dir, slugs, folder, queries, args) -> dict:
         )
         print(f"  first searches after an update: {found['first searches']}", flush=True)
         found["models"] = benchserve.bench_models(content_dir, index_dir, folder, routes)
+        found["memory after updates"] = benchserve.bench_memory_after_updates(
+            content_dir, index_dir, folder, slugs[1], routes
+        )
     return found
 
 

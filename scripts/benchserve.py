@@ -46,6 +46,7 @@ PAIRED_ROUNDS = 3
 PAIRED_SECONDS = 4.0
 PAIRED = ("article page", "related fragment")
 FIRST_SEARCHES = 50
+UPDATES_FOR_MEMORY = 3
 SWITCH_TIMEOUT = 120  # seconds a worker may take to open and warm a new generation
 FIRST_VISITS = 100
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
@@ -318,6 +319,47 @@ def bench_first_searches(content_dir: Path, index_dir: Path, folder: Path, slug:
         "fresh first": fresh_ms[0],
         "switched after s": switched,
     }
+
+
+def bench_memory_after_updates(content_dir: Path, index_dir: Path, folder: Path, slug: str,
+                               routes) -> dict:  # fmt: skip
+    """Whole-server memory with the default config (the first worker model), under article
+    and search load, before and after each of UPDATES_FOR_MEMORY `index update`s: a worker
+    holds two generations while it switches, and keeps some of that memory afterwards."""
+    chosen = {name: routes[name] for name in ("article page", "search fragment")}
+    _, arguments, workers = MODELS[0]
+    env = {**os.environ, "FLASK_CONTENT_DIR": str(content_dir), "FLASK_INDEX_DIR": str(index_dir)}
+    path = content_dir / "articles" / f"{slug}.md"
+    found = []
+    with served(content_dir, index_dir, folder, workers=workers,
+                arguments=arguments) as (port, server):  # fmt: skip
+        warm(port, chosen, seconds=3 * WARM_SECONDS)
+        load(port, chosen, MODEL_SECONDS)
+        found.append(server_memory(server.pid))
+        for number in range(UPDATES_FOR_MEMORY):
+            before = generation(port)
+            path.write_text(path.read_text("utf-8") + f"\nA sentence about quay {number}.\n",
+                            encoding="utf-8")  # fmt: skip
+            subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "index", "update"],
+                           cwd=ROOT, env=env, check=True, capture_output=True)  # fmt: skip
+            wait_until_switched(port, before)
+            load(port, chosen, MODEL_SECONDS)
+            found.append(server_memory(server.pid))
+    print("  memory before and after updates (RSS MB): "
+          + ", ".join(f"{m['rss'] / 2**20:.0f}" for m in found), flush=True)  # fmt: skip
+    return {"rss": [m["rss"] for m in found], "pss": [m["pss"] for m in found],
+            "peak worker": max(m["peak worker"] for m in found),
+            "processes": found[0]["processes"]}  # fmt: skip
+
+
+def wait_until_switched(port: int, before: str) -> None:
+    """Wait until no worker answers /healthz from the generation `before` (each request on
+    a new connection, so the workers share them)."""
+    started = time.perf_counter()
+    while before in {generation(port) for _ in range(20)}:
+        if time.perf_counter() - started > SWITCH_TIMEOUT:
+            raise SystemExit("the workers did not switch to the new generation")
+        time.sleep(0.1)
 
 
 def search_paths(texts: list[str]) -> list[str]:

@@ -82,5 +82,9 @@ def how(sizes: list[int], results: dict, queries) -> list[str]:
         "panel so it loads; every response's headers and body as received (compressed) are "
         "added up, assets included.",
         "- Memory: RSS and PSS from `/proc/PID/smaps_rollup`, added over the gunicorn master "
-        "and its workers; peak RSS of a worker is `VmHWM`.",
+        "and its workers; peak RSS of a worker is `VmHWM`. After updates: the server with "
+        "`gunicorn.conf.py` defaults, article pages and searches loaded for "
+        f"{benchserve.MODEL_SECONDS:g} s each, read; then {benchserve.UPDATES_FOR_MEMORY} "
+        "times: a sentence appended to one article, `index update`, a wait until no worker "
+        "answers `/healthz` from the old generation, the same load, read again.",
     ]

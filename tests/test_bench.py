@@ -88,6 +88,17 @@ def test_goals_name_misses_and_what_was_not_measured():
     assert goal(rows, "whole server's memory")[3] == "not measured"
 
 
+def test_memory_after_updates_is_a_goal_of_its_own_judged_on_the_worst_update():
+    rows = benchreport.goals([10_000], results(peer_total=20.0))
+    assert goal(rows, "the same after `index update`s")[3] == "not measured"
+    found = results(peer_total=20.0)
+    mib = 2**20
+    found[10_000]["memory after updates"] = {"rss": [500 * mib, 590 * mib, 640 * mib, 600 * mib]}
+    row = goal(benchreport.goals([10_000], found), "the same after `index update`s")
+    assert row[2:] == ["500 MB RSS before, then 590, 640, 600 MB after 3 updates, one by one",
+                       "**no**"]  # fmt: skip
+
+
 def test_goals_without_the_peer_say_the_rebuild_was_not_compared():
     rows = benchreport.goals([10_000], results(peer_total=None))
     assert goal(rows, "full `index rebuild`")[2:] == ["40.0 s", "not measured"]
