@@ -617,7 +617,15 @@ def main() -> None:
         "change, and 1 of its 150 ordinary ones showed the panel ('end of my tether', an old "
         "term kept). Half its rows were already in this file; of the 74 crisis rows new to "
         "it, 65 met before (88%), the misses mostly psychosis ('people are watching me "
-        "through my phone', 'i think im being poisoned'); 72 met after.",
+        "through my phone', 'i think im being poisoned'); 72 met after. A thirty-third "
+        "helper red-teamed those lines (the `thirty-ninth-set`, also in "
+        "`tests/search/crisis-lines-redteam.tsv`): four of the nine had multi-word choices "
+        "written with spaces again, and the rest met films, games, jokes, plants and news "
+        "('everyone is out to get me at work lol', 'my cactus hasnt had any water in days'): "
+        "97 of its 113 ordinary searches showed the panel (9 with the terms before them). "
+        "The lines are now anchored to the whole search or deleted: 11 of the 113 show it, "
+        "and 31 of its 91 crisis searches (27 before), while 73 of the 74 new "
+        "thirty-eighth-set rows meet.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",

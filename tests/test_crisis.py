@@ -203,7 +203,12 @@ def test_near_misses_of_the_families_do_not_match(text):
      ("google voice told me to take all my tablets", True),
      ("sorry wont make it tonight to the group session", False),
      ("delivery driver says hes outside the door", False),
-     ("my wife stopped me seeing my family at christmas because of covid", False)],
+     ("my wife stopped me seeing my family at christmas because of covid", False),
+     ("he made me have sex when i said no last night", True),
+     ("pandas forced to have sex in captivity documentary", False),
+     ("everyone is out to get me at work lol", False),
+     ("arthritis so bad i cant look after myself anymore pip claim", False),
+     ("my cactus hasnt had any water in days is that ok", False)],
 )  # fmt: skip
 def test_a_crisis_said_sideways_is_met_and_its_everyday_look_alike_is_not(text, crisis):
     assert matches_crisis(text, _site_terms(), _site_exceptions()) is crisis
