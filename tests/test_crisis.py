@@ -208,7 +208,11 @@ def test_near_misses_of_the_families_do_not_match(text):
      ("pandas forced to have sex in captivity documentary", False),
      ("everyone is out to get me at work lol", False),
      ("arthritis so bad i cant look after myself anymore pip claim", False),
-     ("my cactus hasnt had any water in days is that ok", False)],
+     ("my cactus hasnt had any water in days is that ok", False),
+     ("dog swallowed a packet of ibuprofen what do i do", False),
+     ("my dog died and i swallowed a packet of pills", True),
+     ("overdosed on vitamins", True),
+     ("dont think ill survive tonight work was the last straw", True)],
 )  # fmt: skip
 def test_a_crisis_said_sideways_is_met_and_its_everyday_look_alike_is_not(text, crisis):
     assert matches_crisis(text, _site_terms(), _site_exceptions()) is crisis
