@@ -212,7 +212,9 @@ def test_near_misses_of_the_families_do_not_match(text):
      ("dog swallowed a packet of ibuprofen what do i do", False),
      ("my dog died and i swallowed a packet of pills", True),
      ("overdosed on vitamins", True),
-     ("dont think ill survive tonight work was the last straw", True)],
+     ("dont think ill survive tonight work was the last straw", True),
+     ("max paracetamol before death", True),
+     ("how many people died in the first world war", False)],
 )  # fmt: skip
 def test_a_crisis_said_sideways_is_met_and_its_everyday_look_alike_is_not(text, crisis):
     assert matches_crisis(text, _site_terms(), _site_exceptions()) is crisis
