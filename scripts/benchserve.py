@@ -296,13 +296,7 @@ def bench_first_searches(content_dir: Path, index_dir: Path, folder: Path, slug:
         search_times(port, searches)  # every query once: the worker is warm
         warm_ms = search_times(port, first)
         before = generation(port)
-        path = content_dir / "articles" / f"{slug}.md"
-        path.write_text(path.read_text("utf-8") + "\nA sentence about a new harbour.\n",
-                        encoding="utf-8")  # fmt: skip
-        env = {**os.environ, "FLASK_CONTENT_DIR": str(content_dir),
-               "FLASK_INDEX_DIR": str(index_dir)}  # fmt: skip
-        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "index", "update"],
-                       cwd=ROOT, env=env, check=True, capture_output=True)  # fmt: skip
+        publish_edit(content_dir, index_dir, slug, "A sentence about a new harbour.")
         # The worker opens and warms the new generation in the background, serving the old
         # meanwhile; the first searches timed are the first it answers from the new one.
         updated = time.perf_counter()
@@ -328,8 +322,6 @@ def bench_memory_after_updates(content_dir: Path, index_dir: Path, folder: Path,
     holds two generations while it switches, and keeps some of that memory afterwards."""
     chosen = {name: routes[name] for name in ("article page", "search fragment")}
     _, arguments, workers = MODELS[0]
-    env = {**os.environ, "FLASK_CONTENT_DIR": str(content_dir), "FLASK_INDEX_DIR": str(index_dir)}
-    path = content_dir / "articles" / f"{slug}.md"
     found = []
     with served(content_dir, index_dir, folder, workers=workers,
                 arguments=arguments) as (port, server):  # fmt: skip
@@ -338,10 +330,7 @@ def bench_memory_after_updates(content_dir: Path, index_dir: Path, folder: Path,
         found.append(server_memory(server.pid))
         for number in range(UPDATES_FOR_MEMORY):
             before = generation(port)
-            path.write_text(path.read_text("utf-8") + f"\nA sentence about quay {number}.\n",
-                            encoding="utf-8")  # fmt: skip
-            subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "index", "update"],
-                           cwd=ROOT, env=env, check=True, capture_output=True)  # fmt: skip
+            publish_edit(content_dir, index_dir, slug, f"A sentence about quay {number}.")
             wait_until_switched(port, before)
             load(port, chosen, MODEL_SECONDS)
             found.append(server_memory(server.pid))
@@ -350,6 +339,15 @@ def bench_memory_after_updates(content_dir: Path, index_dir: Path, folder: Path,
     return {"rss": [m["rss"] for m in found], "pss": [m["pss"] for m in found],
             "peak worker": max(m["peak worker"] for m in found),
             "processes": found[0]["processes"]}  # fmt: skip
+
+
+def publish_edit(content_dir: Path, index_dir: Path, slug: str, sentence: str) -> None:
+    """Append a sentence to one article and run `index update`, as a maintainer would."""
+    path = content_dir / "articles" / f"{slug}.md"
+    path.write_text(path.read_text("utf-8") + f"\n{sentence}\n", encoding="utf-8")
+    env = {**os.environ, "FLASK_CONTENT_DIR": str(content_dir), "FLASK_INDEX_DIR": str(index_dir)}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "index", "update"],
+                   cwd=ROOT, env=env, check=True, capture_output=True)  # fmt: skip
 
 
 def wait_until_switched(port: int, before: str) -> None:

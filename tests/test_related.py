@@ -266,11 +266,11 @@ def test_an_everyday_word_is_never_the_reason_unless_the_title_uses_it(client, c
     # "Also about back and little" says nothing about why an article is there.
     everyday = spelling.everyday_words()
     library = reader.load_library(content_dir)
+    topics = {t.name.lower() for a in library.articles.values() for t in a.topics}
     for slug, article in library.articles.items():
         if article.draft:
             continue
         title = set(re.findall(r"[\w']+", article.title.lower()))
-        topics = {t.name.lower() for a in library.articles.values() for t in a.topics}
         for other, why in panel(client, slug):
             named = why.removeprefix("Also about ").lower()
             if not why.startswith("Also about ") or named in topics:

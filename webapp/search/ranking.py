@@ -99,7 +99,8 @@ class Ranker:
             # how much it can score (its best score: a rare word outweighs a common one).
             best = [max(table.values(), default=0.0) for table in tables]
             weighted, counted = tuning.WEIGHTED_SHARE, 1 - tuning.WEIGHTED_SHARE
-            adds = [counted / len(tables) + weighted * b / (sum(best) or 1.0) for b in best]
+            total = sum(best) or 1.0
+            adds = [counted / len(tables) + weighted * b / total for b in best]
             summed: Scores = {}
             share: dict[int, float] = {}
             for table, add in zip(tables, adds, strict=True):
