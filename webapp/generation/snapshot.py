@@ -37,7 +37,7 @@ class Snapshot:
 
     manifest: Manifest
     library: Library
-    related: dict[str, list[str]]
+    related: store.RelatedLists
     search: engine.SearchIndex
     files: store.ArticleFiles | None = None
     _recent: object = field(init=False, repr=False, default=None)
@@ -114,7 +114,7 @@ def load_snapshot(index_dir: Path, generation: str | None = None) -> Snapshot:
 
 def _read_content(
     folder: Path, manifest: Manifest
-) -> tuple[Library, dict[str, list[str]], store.ArticleFiles]:
+) -> tuple[Library, store.RelatedLists, store.ArticleFiles]:
     """Check every file of a generation against its manifest, then load its content for
     serving: the articles without their bodies, and the files to read those from."""
     verify_checksums(folder, manifest)

@@ -20,9 +20,10 @@ import hashlib
 import os
 import pickle
 import struct
+import sys
 import weakref
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -216,8 +217,30 @@ def _write_meta(folder: Path, library: Library, related: dict[str, list[Related]
 
 
 def pairs(items: Iterable[Related]) -> list[tuple[str, str]]:
-    """Return a related list as (slug, why) pairs, as a Meta holds it."""
-    return [(str(item), item.why) for item in items]
+    """Return a related list as (slug, why) pairs, as a Meta holds it.
+
+    Interned, so that a slug or reason is one object however many lists name it: pickle
+    then stores it once, and every process that loads the meta holds it once.
+    """
+    return [(sys.intern(str(item)), sys.intern(item.why)) for item in items]
+
+
+class RelatedLists(Mapping[str, list[Related]]):
+    """Each public article's related list, held as the stored (slug, why) pairs and made
+    into `Related` items only when a page asks for one: every serving process holds every
+    list, and a `Related` (a string with an attribute) costs several times a pair."""
+
+    def __init__(self, stored: dict[str, list[tuple[str, str]]]):
+        self._stored = stored
+
+    def __getitem__(self, slug: str) -> list[Related]:
+        return [Related(other, why) for other, why in self._stored[slug]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stored)
+
+    def __len__(self) -> int:
+        return len(self._stored)
 
 
 def read_meta(folder: Path) -> Meta:
@@ -236,7 +259,7 @@ def read_articles(folder: Path, slugs: Iterable[str]) -> dict[str, Article]:
     return found
 
 
-def read(folder: Path, whole: bool = True) -> tuple[Library, dict[str, list[Related]]]:
+def read(folder: Path, whole: bool = True) -> tuple[Library, RelatedLists]:
     """Return a generation's whole library and its related lists.
 
     Without `whole`, public articles come as serving holds them (`served`: no body, plain
@@ -257,9 +280,7 @@ def read(folder: Path, whole: bool = True) -> tuple[Library, dict[str, list[Rela
         problems=meta.problems,
         pages=meta.pages,
     )
-    related = {slug: [Related(other, why) for other, why in items]
-               for slug, items in meta.related.items()}  # fmt: skip
-    return library, related
+    return library, RelatedLists(meta.related)
 
 
 def write_update(

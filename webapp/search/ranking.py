@@ -56,6 +56,11 @@ class Ranker:
         ]
         self._tables: OrderedDict[TableKey, Scores] = OrderedDict()
         self._cached = 0
+        # One int object per document number, shared by every score table: a table then
+        # holds only references, and a generation's tables are few large blocks of memory
+        # instead of millions of small objects, which a replaced generation would leave
+        # scattered (and unreturnable) among the new one's.
+        self._docnums = list(range(searcher.reader().doc_count_all()))
 
     def recent_tables(self) -> list[TableKey]:
         """Return the keys of the score tables kept (bounded by MAX_CACHED_POSTINGS), most
@@ -190,6 +195,11 @@ class Ranker:
         numerator = idf * (k1 + 1)
         base = k1 * (1 - self._b)
         per_length = k1 * self._b / (searcher.avg_field_length(field) or 1)
+        docnums = self._docnums
+        # Equal scores share one float: lengths come in 256 steps and term frequencies are
+        # small, so a term has few distinct scores (see `_docnums` for why this matters).
+        shared: dict[float, float] = {}
+        share = shared.setdefault
         for (segment, offset), by_field in zip(self._leaves, self._lengths, strict=True):
             if (field, text) not in segment:
                 continue
@@ -198,9 +208,8 @@ class Ranker:
             lengths = by_field[field]
             for ids, weights in posting_blocks(segment.postings(field, text)):
                 for docnum, tf in zip(ids, weights, strict=True):
-                    found[docnum + offset] = (
-                        numerator * tf / (tf + base + per_length * lengths[docnum])
-                    )
+                    score = numerator * tf / (tf + base + per_length * lengths[docnum])
+                    found[docnums[docnum + offset]] = share(score, score)
         return found
 
     def postings_at(self, field: str, text: str, docnums: list[int]):

@@ -15,6 +15,7 @@ none, requests get the "being updated" page and the log says what to run.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 import time
@@ -216,13 +217,26 @@ class LiveIndex:
         self._close_unused()
 
     def _close_unused(self) -> None:
-        still_used = []
-        for snapshot in self._retired:
-            if id(snapshot) in self._users:
-                still_used.append(snapshot)
-            else:
-                snapshot.close()
-        self._retired = still_used
+        unused = [s for s in self._retired if id(s) not in self._users]
+        if not unused:
+            return
+        self._retired = [s for s in self._retired if id(s) in self._users]
+        while unused:
+            unused.pop().close()  # and with it goes the last reference to the generation
+        _return_freed_memory()
+
+
+def _return_freed_memory() -> None:
+    """Ask the C library to give the memory of a closed generation back to the system.
+
+    Its score tables and lists are large blocks that the C allocator would otherwise keep
+    for reuse, and with each switch a worker would hold more than the generation it serves
+    (docs/performance.md, "Memory after publishing"). glibc's `malloc_trim`; elsewhere
+    nothing is done.
+    """
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
 
 
 def init_app(app: Flask) -> None:
