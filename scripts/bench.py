@@ -71,6 +71,8 @@ QUESTIONS = ["how do i change the default value", "what is a file descriptor",
              "why does my network interface stop", "how can i find the error message",
              "what should i do when the terminal output is wrong"]  # fmt: skip
 TYPOS = ["configuraton", "enviroment", "pasword", "directroy", "securty"]
+# First searches in Chromium, on this site's search page and on the peer's.
+FIRST_SEARCH_QUERIES = [*WORDS[:10], *TWO_WORDS[:5]]
 
 
 def query_set() -> list[tuple[str, str, str]]:
@@ -251,6 +253,10 @@ def measure(size, content_dir, index_dir, slugs, folder, queries, args) -> dict:
     if peers.missing() is None:
         found["peer"] = peers.build(content_dir, folder)
         print(f"  Hugo + Pagefind: {found['peer']}", flush=True)
+        found["peer first search"] = peers.first_searches(
+            found["peer"]["public"], FIRST_SEARCH_QUERIES
+        )
+        print(f"  Hugo + Pagefind, first search: {found['peer first search']}", flush=True)
     found["rebuild again"] = time_command("rebuild", content_dir, index_dir)
     print(f"  rebuild again: {found['rebuild again']}", flush=True)
     found["update"] = time_updates(content_dir, index_dir, slugs)
@@ -268,7 +274,8 @@ def measure(size, content_dir, index_dir, slugs, folder, queries, args) -> dict:
         texts = [text for _, text, _ in queries]
         searches = benchserve.search_paths(texts)
         routes = benchserve.routes_for(slugs, searches)
-        found["http"] = benchserve.bench_routes(content_dir, index_dir, folder, routes)
+        found["http"] = benchserve.bench_routes(content_dir, index_dir, folder, routes,
+                                                FIRST_SEARCH_QUERIES)  # fmt: skip
         found["first searches"] = benchserve.bench_first_searches(
             content_dir, index_dir, folder, slugs[0], searches
         )

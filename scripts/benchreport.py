@@ -258,6 +258,23 @@ def served_rows(sizes: list[int], http: dict, found: dict, client: str, row) -> 
                  f"peak RSS of a worker {memory['peak worker'] / MIB:.0f}"])  # fmt: skip
 
 
+def first_search_rows(sizes: list[int], results: dict, row) -> None:
+    """Add the first search's bytes: this site's (served at the largest size only) beside
+    Hugo + Pagefind's."""
+
+    def text(m: dict | None) -> str:
+        return f"mean {m['mean'] / KIB:.1f}, max {m['max'] / KIB:.1f}" if m else ""
+
+    ours = (results[max(sizes)].get("http") or {}).get("first search")
+    peer = [results[s].get("peer first search") for s in sizes]
+    counted = ours or next((m for m in peer if m), None)
+    if counted is None:
+        return
+    row(f"first search in Chromium, KiB received with headers ({counted['searches']} searches): "
+        "this site", [""] * (len(sizes) - 1) + [text(ours)])  # fmt: skip
+    row("— the same on Hugo + Pagefind's search page", [text(m) for m in peer])
+
+
 def model_table(models: dict) -> list[str]:
     """Return the worker models' table: memory of the whole server and throughput."""
     base = next(iter(models.values()))["load"]
@@ -301,6 +318,7 @@ def render(about: dict, sizes: list[int], results: dict, queries, elapsed: float
     found = results[max(sizes)]
     if found.get("http"):
         served_rows(sizes, found["http"], found, about["load client for the served rows"], row)
+    first_search_rows(sizes, results, row)
     loads = [f"{k}: {v}" for k, v in about.items() if k.startswith("load average")]
     lines = [
         "# Performance", "", benchtext.INTRO, "",

@@ -49,6 +49,8 @@ FIRST_SEARCHES = 50
 UPDATES_FOR_MEMORY = 3
 SWITCH_TIMEOUT = 120  # seconds a worker may take to open and warm a new generation
 FIRST_VISITS = 100
+# The search page's box and a result in it, for a first search in Chromium.
+SEARCH_PAGE, SEARCH_BOX, SEARCH_RESULT = "/search", "#search-box", "#search-results .results > li"
 GZIP = {"Accept-Encoding": "gzip, deflate, br"}
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://127.0.0.1/"}
 
@@ -154,8 +156,10 @@ def show(name: str, m: dict) -> None:
           f"p99 {m['p99']:.1f} ms, {m['errors']} errors", flush=True)  # fmt: skip
 
 
-def bench_routes(content_dir: Path, index_dir: Path, folder: Path, routes) -> dict:
-    """Load every route against the constant route; uncached first, then as served."""
+def bench_routes(content_dir: Path, index_dir: Path, folder: Path, routes,
+                 first_queries: list[str]) -> dict:  # fmt: skip
+    """Load every route against the constant route, uncached first, then as served; then a
+    first visit to articles and a first search with each of `first_queries` in Chromium."""
     found: dict = {}
     uncached = {"constant route, uncached server": routes["constant route"],
                 "article page, rendered on request": routes["article page"],
@@ -183,6 +187,10 @@ def bench_routes(content_dir: Path, index_dir: Path, folder: Path, routes) -> di
         articles = routes["article page"].paths[:FIRST_VISITS]
         found["first visit"] = chromium_visits.first_visits(f"http://127.0.0.1:{port}", articles)
         print(f"  first visit: {found['first visit']}", flush=True)
+        found["first search"] = chromium_visits.first_searches(
+            f"http://127.0.0.1:{port}", SEARCH_PAGE, SEARCH_BOX, SEARCH_RESULT, first_queries
+        )
+        print(f"  first search: {found['first search']}", flush=True)
     return found
 
 

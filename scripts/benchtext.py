@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import benchserve
+import chromium_visits
 import wrkload
 
 INTRO = (
@@ -28,6 +29,9 @@ def models() -> str:
 def how(sizes: list[int], results: dict, queries) -> list[str]:
     """Return the bullet points of 'How it is measured'."""
     words = ", ".join(f"{results[s]['words']:.0f} ({s:,})" for s in sizes)
+    first = [results[s].get("peer first search") for s in sizes]
+    first.append((results[max(sizes)].get("http") or {}).get("first search"))
+    searches = max((m["searches"] for m in first if m), default=0)
     return [
         "- Corpus: generated articles of real English prose assembled from the docstrings of "
         "Python's standard library and the project's installed packages and from Debian's "
@@ -81,6 +85,15 @@ def how(sizes: list[int], results: dict, queries) -> list[str]:
         "(Playwright), each in a new browser context (an empty cache), scrolled to the related "
         "panel so it loads; every response's headers and body as received (compressed) are "
         "added up, assets included.",
+        f"- First search: each of {searches} queries (words and two words) typed, a key "
+        f"every {chromium_visits.TYPING_DELAY_MS} ms, into the search box of a search page "
+        "opened in a new Chromium context; everything received (headers and bodies as sent) "
+        "is added up from opening the page until results show and no request follows for "
+        f"{chromium_visits.QUIET_MS} ms. This site: its `/search` page, served as above. "
+        "Hugo + Pagefind: a search page with Pagefind's own search box "
+        "(`PagefindUI`, its defaults but sub-results), the built site served by a static "
+        "server that gzips text (HTML, CSS, JavaScript, JSON) as a host would; Pagefind's "
+        "index files are compressed already.",
         "- Memory: RSS and PSS from `/proc/PID/smaps_rollup`, added over the gunicorn master "
         "and its workers; peak RSS of a worker is `VmHWM`. After updates: the server with "
         "`gunicorn.conf.py` defaults, article pages and searches loaded for "

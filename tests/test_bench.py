@@ -146,3 +146,46 @@ def test_served_goals_compare_each_round_with_the_constant_route_beside_it():
         "0.63×",
         "**no**",
     ]
+
+
+def test_first_search_rows_put_this_site_beside_pagefind_at_each_size():
+    kib = 1024
+    found = {
+        1_000: {"peer first search": {"searches": 15, "mean": 200 * kib, "max": 260 * kib}},
+        10_000: {
+            "peer first search": {"searches": 15, "mean": 300 * kib, "max": 420 * kib},
+            "http": {"first search": {"searches": 15, "mean": 27.5 * kib, "max": 28 * kib}},
+        },
+    }
+    rows: list[list[str]] = []
+    benchreport.first_search_rows([1_000, 10_000], found, lambda label, c: rows.append([label, *c]))
+    assert rows == [
+        ["first search in Chromium, KiB received with headers (15 searches): this site",
+         "", "mean 27.5, max 28.0"],
+        ["— the same on Hugo + Pagefind's search page",
+         "mean 200.0, max 260.0", "mean 300.0, max 420.0"],
+    ]  # fmt: skip
+
+
+def test_the_peer_site_is_served_compressed_as_a_host_would_serve_it(tmp_path):
+    # Served uncompressed, Pagefind's script would count several times its real weight.
+    import gzip
+    import urllib.request
+
+    import peers
+
+    script = "function search() { return 'pagefind'; }\n" * 200
+    (tmp_path / "pagefind").mkdir()
+    (tmp_path / "pagefind" / "pagefind.js").write_text(script, encoding="utf-8")
+    (tmp_path / "pagefind" / "index.pf_index").write_bytes(gzip.compress(b"already packed"))
+    with peers.serve(tmp_path) as base:
+        asked = urllib.request.Request(base + "/pagefind/pagefind.js",
+                                       headers={"Accept-Encoding": "gzip"})  # fmt: skip
+        with urllib.request.urlopen(asked) as response:
+            assert response.headers["Content-Encoding"] == "gzip"
+            body = response.read()
+        assert gzip.decompress(body).decode("utf-8") == script
+        assert len(body) < len(script) / 10
+        with urllib.request.urlopen(base + "/pagefind/index.pf_index") as response:
+            assert response.headers["Content-Encoding"] is None
+            assert gzip.decompress(response.read()) == b"already packed"
