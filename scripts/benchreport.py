@@ -277,24 +277,27 @@ def first_search_rows(sizes: list[int], results: dict, row) -> None:
 
 def model_table(models: dict) -> list[str]:
     """Return the worker models' table: memory of the whole server and throughput."""
-    base = next(iter(models.values()))["load"]
+    base = next(iter(models.values()))["rounds"]
     lines = ["| worker model | processes | RSS, MB | PSS, MB | article page req/s | "
              "search fragment req/s |", "|---|---|---|---|---|---|"]  # fmt: skip
     for name, model in models.items():
-        memory, loads = model["memory"], model["load"]
-        rates = [rate(loads[r], base[r]) for r in ("article page", "search fragment")]
+        memory = model["memory"]
+        rates = [rate(model["rounds"][r], base[r]) for r in ("article page", "search fragment")]
         lines.append(f"| {name} | {memory['processes']} | {memory['rss'] / MIB:.0f} | "
                      f"{memory['pss'] / MIB:.0f} | {' | '.join(rates)} |")  # fmt: skip
     return lines
 
 
-def rate(m: dict, base: dict) -> str:
-    """Return a model's rate, its ratio to the defaults' and its errors, if any."""
-    text = f"{m['rps']:.0f}"
-    if base["rps"]:
-        text += f" ({m['rps'] / base['rps']:.2f}×)"
-    if m["errors"]:
-        text += f", **{m['errors']} errors**"
+def rate(rounds: list[dict], base: list[dict]) -> str:
+    """Return a model's median rate over the rounds, the median of its ratios to the
+    defaults' rate in the same round, and its errors, if any."""
+    text = f"{statistics.median(m['rps'] for m in rounds):.0f}"
+    ratios = [m["rps"] / b["rps"] for m, b in zip(rounds, base, strict=True) if b["rps"]]
+    if ratios:
+        text += f" ({statistics.median(ratios):.2f}×)"
+    errors = sum(m["errors"] for m in rounds)
+    if errors:
+        text += f", **{errors} errors**"
     return text
 
 

@@ -39,6 +39,7 @@ WORKERS = 2  # WEB_CONCURRENCY for the route rows: one worker per core
 HTTP_SECONDS = 8.0  # per route
 WARM_SECONDS = 1.0
 MODEL_SECONDS = 4.0  # per route and worker model
+MODEL_ROUNDS = 3
 # The served goals compare a route with the constant route loaded just before it, in
 # PAIRED_ROUNDS rounds of PAIRED_SECONDS each: a shared machine's speed drifts by half or
 # more over the minutes the other rows take, and not over a few seconds.
@@ -246,27 +247,38 @@ def proc_fields(path: Path, raw: bool = False) -> dict:
 
 
 def bench_models(content_dir: Path, index_dir: Path, folder: Path, routes) -> dict:
-    """For each worker model: whole-server memory after loading articles and searches, and
-    the throughput of each."""
+    """For each worker model: whole-server memory after loading articles and searches, with
+    that model alone on the machine; then the throughput of each, every model serving at
+    once and loaded in turn, MODEL_ROUNDS times. The machine's speed drifts by half or more
+    within a minute, so a model's rate is compared with the defaults' in the same round."""
     chosen = {name: routes[name] for name in ("article page", "search fragment")}
     found = {}
     for name, arguments, workers in MODELS:
         with served(content_dir, index_dir, folder, workers=workers,
                     arguments=arguments) as (port, server):  # fmt: skip
-            # Every worker opens the generation on its first request: the warm-up lasts
-            # long enough for all of them to have done so before the load is timed.
             warm(port, chosen, seconds=3 * WARM_SECONDS)
-            loads = load(port, chosen, MODEL_SECONDS)
-            found[name] = {"load": loads, "memory": server_memory(server.pid)}
+            load(port, chosen, MODEL_SECONDS)
+            found[name] = {"memory": server_memory(server.pid), "rounds": {r: [] for r in chosen}}
         memory = found[name]["memory"]
-        print(
-            f"  {name}: {memory['processes']} processes, RSS {memory['rss'] / 2**20:.0f} MB, "
-            f"PSS {memory['pss'] / 2**20:.0f} MB; "
-            + ", ".join(
-                f"{n} {m['rps']:.0f} req/s ({m['errors']} errors)" for n, m in loads.items()
-            ),
-            flush=True,
-        )
+        print(f"  {name}: {memory['processes']} processes, RSS {memory['rss'] / 2**20:.0f} MB, "
+              f"PSS {memory['pss'] / 2**20:.0f} MB", flush=True)  # fmt: skip
+    with contextlib.ExitStack() as stack:
+        ports = {}
+        for number, (name, arguments, workers) in enumerate(MODELS):
+            own = folder / f"model-{number}"
+            own.mkdir(exist_ok=True)
+            port, _ = stack.enter_context(served(content_dir, index_dir, own, workers=workers,
+                                                 arguments=arguments))  # fmt: skip
+            warm(port, chosen, seconds=3 * WARM_SECONDS)
+            ports[name] = port
+        for _ in range(MODEL_ROUNDS):
+            for name, port in ports.items():
+                for route, m in load(port, chosen, MODEL_SECONDS).items():
+                    found[name]["rounds"][route].append(m)
+    for name, model in found.items():
+        print(f"  {name}: " + ", ".join(f"{route} " + "/".join(f"{m['rps']:.0f}" for m in rounds)
+                                        + " req/s" for route, rounds in model["rounds"].items()),
+              flush=True)  # fmt: skip
     return found
 
 

@@ -18,11 +18,14 @@ def models() -> str:
     """Return the paragraph above the worker models' table."""
     return (
         "Each model serves the same corpus with `gunicorn.conf.py`, changed only by the command "
-        "line arguments named; memory is read after loading article pages and searches "
-        f"({benchserve.MODEL_SECONDS:g} s each, after a warm-up). RSS added over the master and "
-        "its workers counts a page shared by several processes once in each; PSS divides it among "
-        "them, so PSS is what the server takes from the machine. Rates are relative to the first "
-        "row, the defaults."
+        "line arguments named. Memory: each model alone on the machine, read after loading "
+        f"article pages and searches ({benchserve.MODEL_SECONDS:g} s each, after a warm-up). "
+        "RSS added over the master and its workers counts a page shared by several processes "
+        "once in each; PSS divides it among them, so PSS is what the server takes from the "
+        "machine. Rates: every model serving at once and loaded in turn, "
+        f"{benchserve.MODEL_ROUNDS} rounds of {benchserve.MODEL_SECONDS:g} s per route; each "
+        "is the median over the rounds, and its ratio the median of its rate ÷ the defaults' "
+        "(the first row) in the same round, since the machine's speed drifts within a minute."
     )
 
 

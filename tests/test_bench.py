@@ -189,3 +189,25 @@ def test_the_peer_site_is_served_compressed_as_a_host_would_serve_it(tmp_path):
         with urllib.request.urlopen(base + "/pagefind/index.pf_index") as response:
             assert response.headers["Content-Encoding"] is None
             assert gzip.decompress(response.read()) == b"already packed"
+
+
+def test_worker_models_are_compared_round_by_round_with_the_defaults():
+    # The machine slows down in the second round: the sync model, loaded then, would look
+    # far slower than the defaults if rates were compared across rounds.
+    mib = 2**20
+
+    def model(article: list[float], errors: int = 0) -> dict:
+        return {
+            "memory": {"processes": 3, "rss": 500 * mib, "pss": 400 * mib},
+            "rounds": {
+                "article page": [{"rps": r, "errors": errors} for r in article],
+                "search fragment": [{"rps": 100.0, "errors": 0} for _ in article],
+            },
+        }
+
+    lines = benchreport.model_table({
+        "defaults": model([1000.0, 400.0, 1000.0]),
+        "sync": model([1100.0, 420.0, 900.0], errors=1),
+    })  # fmt: skip
+    assert lines[2] == "| defaults | 3 | 500 | 400 | 1000 (1.00×) | 100 (1.00×) |"
+    assert lines[3] == "| sync | 3 | 500 | 400 | 900 (1.05×), **3 errors** | 100 (1.00×) |"
