@@ -40,6 +40,7 @@ HTTP_SECONDS = 8.0  # per route
 WARM_SECONDS = 1.0
 MODEL_SECONDS = 4.0  # per route and worker model
 MODEL_ROUNDS = 3
+NEW_CONNECTION = {"Connection": "close"}  # a new connection per request, for the worker models
 # The served goals compare a route with the constant route loaded just before it, in
 # PAIRED_ROUNDS rounds of PAIRED_SECONDS each: a shared machine's speed drifts by half or
 # more over the minutes the other rows take, and not over a few seconds.
@@ -250,8 +251,14 @@ def bench_models(content_dir: Path, index_dir: Path, folder: Path, routes) -> di
     """For each worker model: whole-server memory after loading articles and searches, with
     that model alone on the machine; then the throughput of each, every model serving at
     once and loaded in turn, MODEL_ROUNDS times. The machine's speed drifts by half or more
-    within a minute, so a model's rate is compared with the defaults' in the same round."""
-    chosen = {name: routes[name] for name in ("article page", "search fragment")}
+    within a minute, so a model's rate is compared with the defaults' in the same round.
+
+    Each request comes on a new connection (NEW_CONNECTION), as nginx in deploy/ sends them:
+    wrk's connections, all opened at once and kept alive, often all land in one gthread
+    worker, which then serves them alone on one core while sync workers, which close every
+    connection, share the load; that measured the load generator, not the models."""
+    chosen = {name: wrkload.Route(routes[name].paths, {**routes[name].headers, **NEW_CONNECTION})
+              for name in ("article page", "search fragment")}  # fmt: skip
     found = {}
     for name, arguments, workers in MODELS:
         with served(content_dir, index_dir, folder, workers=workers,
