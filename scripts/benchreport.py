@@ -15,6 +15,7 @@ SERVED_GOAL = 0.7  # × the constant route
 VISIT_GOAL = 30  # KiB with headers, the heaviest visit
 COLD_GOAL, COLD_MAX = 1.5, 100.0  # × warm p95, ms
 MEMORY_GOAL = 600  # MB RSS, whole server, default config
+THROUGHPUT_GOAL = 0.9  # × the throughput of the worker model before (MODELS[1])
 BEST_FTS5 = "FTS5 with prefix='2 3 4 5'"
 
 
@@ -79,7 +80,8 @@ def goals(sizes: list[int], results: dict) -> list[list[str]]:
         rows.append([f"served {name}", f"≥ {SERVED_GOAL:g}× constant route", figure, met])
     rows += [visit_goal(http), cold_goal(found.get("first searches")),
              memory_goal(found.get("models")),
-             memory_after_updates_goal(found.get("memory after updates"))]  # fmt: skip
+             memory_after_updates_goal(found.get("memory after updates")),
+             throughput_goal(found.get("models"))]  # fmt: skip
     if big < 10_000:
         for row in rows:
             row[2] += f" (at {big:,} articles)" if row[2] else ""
@@ -145,6 +147,21 @@ def memory_goal(models: dict | None) -> list[str]:
     figure = (f"{memory['rss'] / MIB:.0f} MB RSS ({memory['pss'] / MIB:.0f} MB PSS), "
               f"{memory['processes']} processes")  # fmt: skip
     return [*goal, figure, verdict(memory["rss"] <= MEMORY_GOAL * MIB)]
+
+
+def throughput_goal(models: dict | None) -> list[str]:
+    """The defaults' throughput against the worker model they replaced, round by round."""
+    goal = ["the defaults' throughput, a new connection per request",
+            f"≥ {THROUGHPUT_GOAL:g}× sync workers, two per core (the defaults before)"]  # fmt: skip
+    if not models or len(models) < 2:
+        return [*goal, "", verdict(None)]
+    defaults, before = (model["rounds"] for model in list(models.values())[:2])
+    found = {route: statistics.median(d["rps"] / b["rps"]
+                                      for d, b in zip(defaults[route], before[route], strict=True)
+                                      if b["rps"])  # fmt: skip
+             for route in defaults}  # fmt: skip
+    figure = ", ".join(f"{route} {value:.3f}×" for route, value in found.items())
+    return [*goal, figure, verdict(min(found.values()) >= THROUGHPUT_GOAL)]
 
 
 def memory_after_updates_goal(memory: dict | None) -> list[str]:
