@@ -234,9 +234,11 @@ def _return_freed_memory() -> None:
     (docs/performance.md, "Memory after publishing"). glibc's `malloc_trim`; elsewhere
     nothing is done.
     """
-    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
-    if trim is not None:
-        trim(0)
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError, TypeError):  # not glibc, or no C library to name
+        return
+    trim(0)
 
 
 def init_app(app: Flask) -> None:
