@@ -156,9 +156,7 @@ def throughput_goal(models: dict | None) -> list[str]:
     if not models or len(models) < 2:
         return [*goal, "", verdict(None)]
     defaults, before = (model["rounds"] for model in list(models.values())[:2])
-    found = {route: statistics.median(d["rps"] / b["rps"]
-                                      for d, b in zip(defaults[route], before[route], strict=True)
-                                      if b["rps"])  # fmt: skip
+    found = {route: statistics.median(round_ratios(defaults[route], before[route]))
              for route in defaults}  # fmt: skip
     figure = ", ".join(f"{route} {value:.3f}×" for route, value in found.items())
     return [*goal, figure, verdict(min(found.values()) >= THROUGHPUT_GOAL)]
@@ -305,11 +303,17 @@ def model_table(models: dict) -> list[str]:
     return lines
 
 
+def round_ratios(rounds: list[dict], base: list[dict]) -> list[float]:
+    """Return one model's rate ÷ another's, round by round (rounds the other did not serve
+    left out)."""
+    return [m["rps"] / b["rps"] for m, b in zip(rounds, base, strict=True) if b["rps"]]
+
+
 def rate(rounds: list[dict], base: list[dict]) -> str:
     """Return a model's median rate over the rounds, the median of its ratios to the
     defaults' rate in the same round, and its errors, if any."""
     text = f"{statistics.median(m['rps'] for m in rounds):.0f}"
-    ratios = [m["rps"] / b["rps"] for m, b in zip(rounds, base, strict=True) if b["rps"]]
+    ratios = round_ratios(rounds, base)
     if ratios:
         text += f" ({statistics.median(ratios):.2f}×)"
     errors = sum(m["errors"] for m in rounds)

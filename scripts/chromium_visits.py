@@ -48,19 +48,18 @@ def visit(browser, url: str, each: bool = False) -> dict[str, int]:
         with page.expect_event("requestfinished", lambda r: r.url.endswith("/related")):
             page.locator("#related-panel").scroll_into_view_if_needed()
         page.wait_for_load_state("networkidle")
-        received: dict[str, int] = {}
+        by_kind: dict[str, int] = {}
         for request in finished:
-            sizes = request.sizes()
             name = kind(request.url)
             if each:
+                sizes = request.sizes()
                 response = request.response()
                 encoding = response.headers.get("content-encoding", "-") if response else "?"
                 print(f"  {response and response.status} {encoding:5} headers "
                       f"{sizes['responseHeadersSize']:5} body {sizes['responseBodySize']:6}  "
                       f"{request.url}")  # fmt: skip
-            received[name] = (received.get(name, 0) + sizes["responseHeadersSize"]
-                              + sizes["responseBodySize"])  # fmt: skip
-        return received
+            by_kind[name] = by_kind.get(name, 0) + received(request)
+        return by_kind
     finally:
         context.close()
 
