@@ -156,9 +156,13 @@ def throughput_goal(models: dict | None) -> list[str]:
     if not models or len(models) < 2:
         return [*goal, "", verdict(None)]
     defaults, before = (model["rounds"] for model in list(models.values())[:2])
-    found = {route: statistics.median(round_ratios(defaults[route], before[route]))
-             for route in defaults}  # fmt: skip
-    figure = ", ".join(f"{route} {value:.3f}×" for route, value in found.items())
+    rounds = {route: round_ratios(defaults[route], before[route]) for route in defaults}
+    found = {route: statistics.median(ratios) for route, ratios in rounds.items()}
+    figure = ", ".join(
+        f"{route} {found[route]:.3f}× (median of {len(ratios)} rounds: "
+        + ", ".join(f"{ratio:.2f}×" for ratio in ratios) + ")"
+        for route, ratios in rounds.items()
+    )  # fmt: skip
     return [*goal, figure, verdict(min(found.values()) >= THROUGHPUT_GOAL)]
 
 

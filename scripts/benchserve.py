@@ -39,12 +39,12 @@ WORKERS = 2  # WEB_CONCURRENCY for the route rows: one worker per core
 HTTP_SECONDS = 8.0  # per route
 WARM_SECONDS = 1.0
 MODEL_SECONDS = 4.0  # per route and worker model
-MODEL_ROUNDS = 3
+MODEL_ROUNDS = 5
 NEW_CONNECTION = {"Connection": "close"}  # a new connection per request, for the worker models
 # The served goals compare a route with the constant route loaded just before it, in
 # PAIRED_ROUNDS rounds of PAIRED_SECONDS each: a shared machine's speed drifts by half or
 # more over the minutes the other rows take, and not over a few seconds.
-PAIRED_ROUNDS = 3
+PAIRED_ROUNDS = 5
 PAIRED_SECONDS = 4.0
 PAIRED = ("article page", "related fragment")
 FIRST_SEARCHES = 50

@@ -223,5 +223,9 @@ def test_the_defaults_throughput_is_judged_against_the_model_before_round_by_rou
         "before": model([2254.0, 2353.0, 2336.0], [119.0, 153.0, 157.0]),
     })  # fmt: skip
     # Article pages: 0.897×, 0.969×, 0.872× in the three rounds; their median misses 0.9.
-    assert row[2:] == ["article page 0.897×, search fragment 1.033×", "**no**"]
+    assert row[2:] == [
+        "article page 0.897× (median of 3 rounds: 0.90×, 0.97×, 0.87×), "
+        "search fragment 1.033× (median of 3 rounds: 1.23×, 1.03×, 0.99×)",
+        "**no**",
+    ]
     assert benchreport.throughput_goal(None)[3] == "not measured"

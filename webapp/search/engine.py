@@ -75,9 +75,6 @@ class SearchIndex:
         self._lock = threading.Lock()  # the dev server is threaded; a searcher is not
         self._ranker = ranking.Ranker(self._searcher, query.FIELDS)
         self._pages = sum(1 for _ in self._searcher.document_numbers(kind=PAGE))
-        # The English word list (typo correction, crisis misspellings) is loaded once per
-        # process: now, while the index is being opened, not in some visitor's first search.
-        spelling.english()
         # The index behind a searcher never changes (a new index is a new directory), so
         # completions can be cached for its lifetime.
         self._completed: OrderedDict[str, list] = OrderedDict()
@@ -199,6 +196,10 @@ class SearchIndex:
         searched lately: the score tables and completions it used last, computed again here
         from this index (never copied: scores depend on the whole index). A server does this
         before it switches to the generation."""
+        # The English word list (typo correction, crisis misspellings) is loaded once per
+        # process: here, before a server serves, not in some visitor's first search; not on
+        # opening, since pre-rendering pages opens the index and never searches.
+        spelling.english()
         frequent = [word for _, word in self._vocabulary.most_frequent(words)]
         typed = sorted({word[:length] for word in frequent for length in (2, 3)})
         for text in frequent + typed:
