@@ -59,7 +59,8 @@ def how(sizes: list[int], results: dict, queries) -> list[str]:
         "2-5 letter prefixes of the last word), 3 rounds, each round with a newly opened "
         "searcher (the English word list for misspellings is loaded once per process "
         "beforehand, as a server's worker loads it before serving). Whoosh: "
-        "`SearchIndex.search`, which returns the total, the first page and its snippets. FTS5: Python's `sqlite3`, `porter unicode61` tokenizer, `bm25` with "
+        "`SearchIndex.search`, which returns the total, the first page and its snippets. "
+        "FTS5: Python's `sqlite3`, `porter unicode61` tokenizer, `bm25` with "
         "title weight 3, a `count(*)` plus the first 10 rows with `snippet()` on the body; "
         "prefixes as `word*`; once as documented and once with `prefix='2 3 4 5'`, FTS5 at "
         "its best for as-you-type prefixes.",
