@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -206,6 +208,26 @@ def test_a_new_index_warmed_from_the_one_it_replaces_answers_from_its_own_articl
     finally:
         for opened in (old, new, cold):
             opened.close()
+
+
+def test_warming_loads_the_english_word_list_and_opening_alone_does_not(tmp_path):
+    # A server warms each generation before it serves it, so no visitor's first misspelt
+    # search waits for the word list; pre-rendering opens the index to render pages and
+    # never searches, so it does not pay for loading the list. A fresh process: the list is
+    # loaded once per process.
+    indexing.build_index(tmp_path / "ix", LIBRARY)
+    script = (
+        "import sys\n"
+        "from webapp.search import engine, spelling\n"
+        "opened = engine.SearchIndex(sys.argv[1])\n"
+        "print(spelling._english is not None)\n"
+        "opened.warm()\n"
+        "print(spelling._english is not None)\n"
+        "opened.close()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "ix")],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    assert done.stdout.split() == ["False", "True"]
 
 
 def test_an_index_opened_after_another_does_not_stem_the_same_words_again(tmp_path, monkeypatch):
