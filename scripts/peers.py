@@ -16,6 +16,7 @@ compressed already, and its search code unpacks them itself.
 from __future__ import annotations
 
 import gzip
+import io
 import shutil
 import subprocess
 import threading
@@ -124,23 +125,9 @@ class _StaticHandler(SimpleHTTPRequestHandler):
         self.send_header("Content-Encoding", "gzip")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        return _Body(body)
+        return io.BytesIO(body)  # what `copyfile` reads the body from
 
     def log_message(self, *args) -> None:
-        pass
-
-
-class _Body:
-    """What `send_head` returns for `copyfile`: a body already in memory."""
-
-    def __init__(self, data: bytes):
-        self._data = data
-
-    def read(self, _size: int = -1) -> bytes:
-        data, self._data = self._data, b""
-        return data
-
-    def close(self) -> None:
         pass
 
 
