@@ -167,6 +167,20 @@ def test_families_the_old_word_list_missed_now_match(text):
 
 
 @pytest.mark.parametrize(
+    "text", ["iwanttodie", "killmyself", "i wanna killmyself", "idontwanttolive"]
+)
+def test_words_typed_without_spaces_meet_terms_with_gaps(text):
+    # Each term has a gap the typed word runs across: its own spaces would not matter.
+    terms = ["i ... want to ... die", "kill ... myself", "i ... dont ... want to ... live"]
+    assert matches_crisis(text, terms)
+
+
+@pytest.mark.parametrize("text", ["therapist", "therapists near me", "notice", "mentalhealth"])
+def test_english_words_and_words_not_wholly_the_terms_are_not_split(text):
+    assert not matches_crisis(text, ["the ... rapist", "not ... ice", "mental ... hell"])
+
+
+@pytest.mark.parametrize(
     "text",
     ["5 kms walk", "running 10 kms", "putting myself first", "overdue bills",
      "cant cope with my toddlers tantrums", "midlife crisis", "is online therapy safe",

@@ -24,6 +24,15 @@ def test_words_match_whole_words_with_their_endings():
     assert spans("kill", "skill") == []
 
 
+def test_a_doubled_last_letter_comes_only_before_an_ending_that_needs_it():
+    assert spans("cut", "cutting") == [(0, 1)]
+    assert spans("od", "ods") == [(0, 1)]
+    # "od" is an overdose, "odd" and "odds" are ordinary words ("feeling odd lately").
+    assert spans("od", "feeling odd lately") == []
+    assert spans("od", "the odds of getting better") == []
+    assert spans("cut", "cutt") == []
+
+
 def test_spaces_hyphens_and_apostrophes_never_matter():
     assert spans("self harm", "selfharm")
     assert spans("selfharm", "self-harm")

@@ -17,7 +17,14 @@ from functools import lru_cache
 from typing import Any
 
 from webapp.search import spelling
-from webapp.search.patterns import PatternSet, normalise, pattern_set, problems, repaired
+from webapp.search.patterns import (
+    PatternSet,
+    normalise,
+    pattern_set,
+    problems,
+    repaired,
+    unglued,
+)
 
 __all__ = [
     "all_terms",
@@ -56,6 +63,7 @@ class _Reading:
 
     def __init__(self, query: object, terms: PatternSet, exceptions: Iterable[str]):
         typed = normalise(_unmasked(query)) if isinstance(query, str) else []
+        typed = unglued(typed, terms.words, lambda word: _whole(word, terms.words))
         self.words = repaired(typed, terms.words, _meant)
         # Exceptions read slips as the terms' words too ("killing myself laughng"), never as
         # words only an exception names: a slip near one ("gome", "game") would otherwise
@@ -142,6 +150,12 @@ def _families(crisis: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def _strings(found: object) -> list[str]:
     return [s for s in found if isinstance(s, str)] if isinstance(found, list) else []
+
+
+def _whole(word: str, known: frozenset[str]) -> bool:
+    """Say whether a word is never read as several typed without spaces: an English word
+    ("therapist" is not "the rapist") or a slip of one of the terms' words."""
+    return spelling.english().knows(word) or bool(_meant(word, known))
 
 
 # Per search and per word typed: the same words come again as a visitor types, and each

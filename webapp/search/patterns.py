@@ -212,8 +212,9 @@ def _words_regex(words: list[str]) -> str:
         endings = _ENDINGS + (f"|{_DROPPED_G}" if len(word) >= _DROPPED_G_FROM else "")
         if word.endswith("e"):  # overdose -> overdosing, overdosed
             parts.append(re.escape(word[:-1]) + f"(?:e|{endings})")
-        else:  # hurt -> hurting; cut -> cutting
-            parts.append(re.escape(word) + f"{re.escape(word[-1])}?(?:{endings})?")
+        else:  # hurt -> hurting; cut -> cutting, but never "od" -> "odd", "odds"
+            doubled = "|".join(e for e in endings.split("|") if e[0] in "aeiou")
+            parts.append(re.escape(word) + f"(?:{re.escape(word[-1])}?(?:{doubled})|s|es)?")
     return "".join(parts)
 
 
@@ -279,6 +280,45 @@ def problems(texts: Iterable[object]) -> list[str]:
         except PatternError as error:
             found.append(f"pattern {text!r} {error}")
     return found
+
+
+GLUED_FROM = 6  # letters a word needs before it is tried as words typed without spaces
+_MOST_GLUED = 6
+
+
+def unglued(words: list[str], known: frozenset[str], keep: Callable[[str], bool]) -> list[str]:
+    """Return the words with each one typed without its spaces ("killmyself", "iwanttodie")
+    read as the `known` words it splits into wholly, in as few as possible (two to six).
+
+    A pattern's own spaces never matter ("selfharm" meets "self harm"), but a typed word
+    that runs across a `...` of a pattern could not meet it. A word `known`, shorter than
+    GLUED_FROM or that `keep` says to leave whole (an English word, a slip the terms repair)
+    stays as typed.
+    """
+    found: list[str] = []
+    for word in words:
+        split = None
+        if len(word) >= GLUED_FROM and word not in known and not keep(word):
+            split = _split(word, known)
+        found.extend(split or [word])
+    return found
+
+
+def _split(word: str, known: frozenset[str]) -> list[str] | None:
+    # Fewest pieces: reaching[i] is the shortest way found to read word[:i] as known words.
+    reaching: dict[int, list[str]] = {0: []}
+    for start in range(len(word)):
+        before = reaching.get(start)
+        if before is None or len(before) == _MOST_GLUED:
+            continue
+        for end in range(start + 1, len(word) + 1):
+            if word[start:end] not in known:
+                continue
+            best = reaching.get(end)
+            if best is None or len(best) > len(before) + 1:
+                reaching[end] = [*before, word[start:end]]
+    split = reaching.get(len(word))
+    return split if split and len(split) >= 2 else None
 
 
 def repaired(
