@@ -541,6 +541,27 @@ def test_misspelt_words_are_searched_as_the_real_words_they_were_meant_to_be(ix,
     assert ix.search(typed, correct=False).total == 0
 
 
+@pytest.mark.parametrize(
+    ("typed", "spaced", "first"),
+    [
+        ("growingtomatoes", "growing tomatoes", "growing-tomatoes"),
+        ("therapeuticrelationship", "therapeutic relationship", "the-therapeutic-relationship"),
+        ("worryaboutpanic", "worry about panic", "understanding-anxiety"),
+    ],
+)
+def test_words_typed_without_spaces_are_searched_spaced_out(ix, typed, spaced, first):
+    results = ix.search(typed)
+    assert results.corrected == spaced
+    assert slugs(results)[0] == first
+    assert results.query == typed  # the search box keeps what was typed
+    assert ix.search(typed, correct=False).total == 0
+
+
+def test_a_slip_is_corrected_before_it_is_split_and_english_words_stay_whole(ix):
+    assert ix.search("worryin fear").corrected == "worrying fear"  # not "worry in fear"
+    assert ix.search("notable").corrected is None  # never "not able"
+
+
 def test_words_under_five_letters_are_not_corrected(ix):
     assert ix.search("bnod").corrected is None  # Meilisearch's budget: no typo in short words
 

@@ -3,8 +3,9 @@
 The terms in site settings are word patterns (see `patterns.py`): "kill|hurt|harm ...
 myself" covers many phrasings in one line. Someone in distress types fast, on a phone, in
 their own words: matching ignores case, accents, curly apostrophes, punctuation, hyphens and
-the spaces inside a term, and a misspelt word that is no English word meets the term it is
-nearest to ("suicidle"). Still only whole words match, so "self care" or "safety" never
+the spaces inside a term, a misspelt word that is no English word meets the term it is
+nearest to ("suicidle"), and one typed without its spaces is read as the terms' words it
+runs together ("killmyself"). Still only whole words match, so "self care" or "safety" never
 trigger it. When in doubt it errs towards showing support: "suicide prevention training"
 shows the panel too.
 """

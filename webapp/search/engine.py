@@ -8,6 +8,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache, partial
 from pathlib import Path
 
 from whoosh import scoring
@@ -59,6 +60,7 @@ WARM_WORDS = 40
 WARM_RECENT_PREFIXES = 300
 # Completions kept per open index.
 MAX_CACHED_COMPLETIONS = 1024
+MAX_CACHED_CORRECTIONS = 4096
 
 
 class SearchIndex:
@@ -78,6 +80,10 @@ class SearchIndex:
         # The index behind a searcher never changes (a new index is a new directory), so
         # completions can be cached for its lifetime.
         self._completed: OrderedDict[str, list] = OrderedDict()
+        # Likewise the correction of a word: each is looked up as every letter is typed.
+        self._correction = lru_cache(maxsize=MAX_CACHED_CORRECTIONS)(
+            partial(query.correction, self._vocabulary)
+        )
 
     def search(
         self,
@@ -98,9 +104,16 @@ class SearchIndex:
         page_size = max(1, page_size)
         with self._lock:
             parsed = query.parse(text, self._analyzer, max_length)
+            typed = parsed.shown
             if synonyms is not None:
                 parsed = query.with_synonyms(parsed, synonyms, self._analyzer)
-            searched, corrected, suggestion = parsed, None, None
+            spaced = self._spaced(parsed) if correct else None
+            if spaced is not None:
+                parsed = query.parse(spaced, self._analyzer, max(max_length, len(spaced)))
+                if synonyms is not None:
+                    parsed = query.with_synonyms(parsed, synonyms, self._analyzer)
+            searched, suggestion = parsed, None
+            corrected = parsed.shown if spaced is not None else None
             sure, unsure = self._corrections(parsed) if correct else ({}, {})
             if sure:
                 searched = query.with_corrections(parsed, sure | unsure, self._analyzer)
@@ -109,7 +122,7 @@ class SearchIndex:
             leading = [d for slug in dict.fromkeys(lead)
                        if (d := self._searcher.document_number(slug=slug)) is not None]  # fmt: skip
             if not groups and not leading:
-                return SearchResults(parsed.shown, [], 0, 1, 0, None)
+                return SearchResults(typed, [], 0, 1, 0, None, corrected)
             # Pages past the end are clamped; the ranker scores every match either way, and
             # only the hits up to the wanted page are sorted.
             wanted = min(max(1, page), 1 + self._searcher.doc_count() // page_size)
@@ -130,7 +143,7 @@ class SearchIndex:
             snippets = body_snippets(self._ranker, groups, hits)
             found = [self._hit(hit, snippets[hit.docnum]) for hit in hits]
             missing = self._missing(searched) if found else ()
-            return SearchResults(parsed.shown, found, total, page, pages, suggestion, corrected,
+            return SearchResults(typed, found, total, page, pages, suggestion, corrected,
                                  missing)  # fmt: skip
 
     def _missing(self, parsed: query.ParsedQuery) -> tuple[str, ...]:
@@ -169,13 +182,36 @@ class SearchIndex:
             for n, word in enumerate(unit.words):
                 if self._indexed(t.text for t in self._analyzer(word, mode="query")):
                     continue  # found as typed, perhaps in another spelling ("counseling")
-                found = query.correction(self._vocabulary, word)
+                found = self._correction(word)
                 if found:
                     words[n] = found[0]
                     confident &= found[1]
             if tuple(words) != unit.words:
                 (sure if confident else unsure)[i] = tuple(words)
         return sure, unsure
+
+    def _spaced(self, parsed: query.ParsedQuery) -> str | None:
+        """Return the search with its words typed without spaces spaced out ("panicattacks":
+        "panic attacks"), or None if it has none. A word the synonyms joined, a word some
+        article holds and a slip of one (corrected as such) are left as typed."""
+        found: dict[str, str] = {}
+        last = len(parsed.units) - 1
+        for i, unit in enumerate(parsed.units):
+            if unit.phrase or unit.filler or unit.alternatives:
+                continue
+            if parsed.prefix and i == last and self._completions(parsed.prefix):
+                continue  # still being typed, and completes to something
+            word = unit.words[0]
+            if self._indexed(t.text for t in self._analyzer(word, mode="query")):
+                continue
+            if self._correction(word) is not None:
+                continue
+            parts = query.split_word(self._vocabulary, word)
+            if parts:
+                found[word] = " ".join(parts)
+        if not found:
+            return None
+        return query.QUERY_WORD.sub(lambda m: found.get(m.group().lower(), m.group()), parsed.shown)
 
     def _completions(self, prefix: str) -> list:
         found = self._completed.get(prefix)

@@ -32,6 +32,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from webapp.search import spelling
+
 _APOSTROPHES = str.maketrans(dict.fromkeys("\u2018\u2019\u201b\u02bc\u2032\u0060\u00b4", "'"))
 _NOT_WORD = re.compile(r"[\W_]+")
 GAP = "..."
@@ -235,9 +237,9 @@ class PatternSet:
         trying each pattern only where its first words could start."""
         starts: dict[int, dict[int, None]] = defaultdict(dict)
         for position, word in enumerate(words):
-            for spelling in _spellings(word):
-                index = self.by_start if len(spelling) >= 2 else self.by_letter
-                for i in index.get(spelling[:2], ()):
+            for form in _spellings(word):
+                index = self.by_start if len(form) >= 2 else self.by_letter
+                for i in index.get(form[:2], ()):
                     starts[i][position] = None
         for i in sorted(starts):
             yield from self.patterns[i].spans(words, starts[i])
@@ -297,28 +299,11 @@ def unglued(words: list[str], known: frozenset[str], keep: Callable[[str], bool]
     """
     found: list[str] = []
     for word in words:
-        split = None
+        readings = []
         if len(word) >= GLUED_FROM and word not in known and not keep(word):
-            split = _split(word, known)
-        found.extend(split or [word])
+            readings = spelling.split_glued(word, known.__contains__, _MOST_GLUED)
+        found.extend(readings[0] if readings else [word])
     return found
-
-
-def _split(word: str, known: frozenset[str]) -> list[str] | None:
-    # Fewest pieces: reaching[i] is the shortest way found to read word[:i] as known words.
-    reaching: dict[int, list[str]] = {0: []}
-    for start in range(len(word)):
-        before = reaching.get(start)
-        if before is None or len(before) == _MOST_GLUED:
-            continue
-        for end in range(start + 1, len(word) + 1):
-            if word[start:end] not in known:
-                continue
-            best = reaching.get(end)
-            if best is None or len(best) > len(before) + 1:
-                reaching[end] = [*before, word[start:end]]
-    split = reaching.get(len(word))
-    return split if split and len(split) >= 2 else None
 
 
 def repaired(

@@ -280,6 +280,35 @@ def correction(vocabulary: Vocabulary, word: str) -> tuple[str, bool] | None:
     return best, nearer or commoner
 
 
+# A word typed without its spaces ("panicattacks", "lowmood") is read as two to four words,
+# each of two letters or more, when it is no word itself and no slip of one.
+GLUED_FROM = 6
+MOST_GLUED = 4
+
+
+def split_word(vocabulary: Vocabulary, word: str) -> tuple[str, ...] | None:
+    """Return the words a word typed without its spaces stands for, the articles' words
+    among them ("panicattacks": "panic", "attacks"); None for a word that is one itself.
+
+    Each part is a word of the articles or an English word ("lostmymum": "lost", "my",
+    "mum"), at least one of them the articles'; of the readings in the fewest words, the
+    one with most of the articles' words wins, then the one whose first word is longest.
+    """
+    word = word.translate(accent_map)
+    if not GLUED_FROM <= len(word) <= MAX_CORRECTED_WORD or not word.isalpha():
+        return None
+    if vocabulary.doc_frequency(word) or spelling.english().knows(word):
+        return None
+
+    def is_part(part: str) -> bool:
+        return bool(vocabulary.doc_frequency(part)) or spelling.english().knows(part)
+
+    readings = spelling.split_glued(word, is_part, MOST_GLUED, shortest=2)
+    scored = [(sum(bool(vocabulary.doc_frequency(p)) for p in r), len(r[0]), r) for r in readings]
+    best = max(scored, default=None)
+    return best[2] if best and best[0] else None
+
+
 def _swapped(word: str) -> set[str]:
     """Return the word with each pair of neighbouring letters swapped, the first kept."""
     return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)}

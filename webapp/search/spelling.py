@@ -16,7 +16,7 @@ import re
 import threading
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -50,6 +50,30 @@ def distance(a: str, b: str, limit: int = 2) -> int:
             return limit + 1
         previous2, previous = previous, current
     return min(previous[-1], limit + 1)
+
+
+def split_glued(
+    word: str, is_part: Callable[[str], bool], most: int, shortest: int = 1
+) -> list[tuple[str, ...]]:
+    """Return every way of reading a word typed without its spaces ("panicattacks") as
+    the fewest words `is_part` accepts (two to `most`, each of at least `shortest` letters),
+    in order of their first word's end; none if it cannot be read wholly so."""
+    # ways[end]: the readings of word[:end] in the fewest parts found for it.
+    ways: dict[int, list[tuple[str, ...]]] = {0: [()]}
+    for start in range(len(word)):
+        before = ways.get(start)
+        if before is None or len(before[0]) == most:
+            continue
+        for end in range(start + shortest, len(word) + 1):
+            if not is_part(word[start:end]):
+                continue
+            found = ways.setdefault(end, [])
+            if found and len(found[0]) < len(before[0]) + 1:
+                continue
+            if found and len(found[0]) > len(before[0]) + 1:
+                found.clear()
+            found.extend((*reading, word[start:end]) for reading in before)
+    return [reading for reading in ways.get(len(word), []) if len(reading) >= 2]
 
 
 def nearest(
