@@ -7,6 +7,8 @@ what visitors search for never reaches a log file. Both logs also go through
 
 import multiprocessing
 import os
+import socket
+import sys
 
 bind = os.environ.get("BIND", "127.0.0.1:" + os.environ.get("PORT", "8000"))
 # One process per core, each answering with a few threads: every process holds its own copy
@@ -36,6 +38,82 @@ forwarder_headers = ""
 # bytes once percent-encoded, plus the path, page and version. Longer lines get gunicorn's
 # own bare 414, which a front proxy should replace with a page of its own (docs/security.md).
 limit_request_line = 2600
+
+
+def on_starting(server):
+    """Give each worker a listening socket of its own where that loses nothing.
+
+    On one shared socket, a gthread worker that is awake takes a whole burst of new
+    connections while the others sleep, and serves them alone on one core
+    (docs/performance.md, "Memory and worker models"). With SO_REUSEPORT each worker listens
+    itself and the kernel shares connections out; but the connections still queued on a
+    worker's socket when it stops (a reload, a restart) are reset, unless the kernel hands
+    them to the other workers (net.ipv4.tcp_migrate_req, set by deploy/sysctl). So: only then,
+    or when REUSE_PORT=1 says so, and never for a unix socket, sockets from systemd or port 0.
+    """
+    if not own_sockets(server.cfg.bind, os.environ):
+        return
+    for address in server.cfg.bind:
+        if someone_listens(address):
+            # Sockets that all ask for SO_REUSEPORT may share a port: a second instance
+            # started on this one's address would quietly take half its visitors.
+            raise RuntimeError(
+                f"something is already listening at {address}: stop it, or choose another "
+                "address with BIND or PORT"
+            )
+    server.cfg.set("reuse_port", True)
+
+
+def when_ready(server):
+    """Say how the workers listen: with a socket each, gunicorn's own line names none."""
+    if server.cfg.reuse_port:
+        for address in server.cfg.bind:
+            server.log.info("Listening at: http://%s (a socket per worker)", address)
+    elif own_sockets(server.cfg.bind, {**os.environ, "REUSE_PORT": "1"}):
+        server.log.info(
+            "The workers share one socket, as net.ipv4.tcp_migrate_req is not 1: "
+            "deploy/sysctl/90-webapp.conf sets it, and each worker then gets its own"
+        )
+
+
+MIGRATE_REQ = "/proc/sys/net/ipv4/tcp_migrate_req"
+
+
+def own_sockets(addresses, environ, migrate_req=MIGRATE_REQ):
+    """Say whether each worker should listen on a socket of its own at these addresses."""
+    wanted = environ.get("REUSE_PORT", "auto")
+    if wanted == "0" or not sys.platform.startswith("linux"):
+        return False
+    if not hasattr(socket, "SO_REUSEPORT") or "LISTEN_FDS" in environ:
+        return False
+    if not addresses or not all(_port(address) for address in addresses):
+        return False
+    if wanted == "1":
+        return True
+    try:
+        with open(migrate_req, encoding="ascii") as setting:
+            return setting.read().strip() == "1"
+    except OSError:
+        return False
+
+
+def someone_listens(address):
+    """Say whether a server answers a connection to the address (loopback for 0.0.0.0)."""
+    host = address.rpartition(":")[0].strip("[]")
+    host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+    try:
+        socket.create_connection((host, _port(address)), timeout=2).close()
+    except OSError:
+        return False
+    return True
+
+
+def _port(address):
+    """Return the TCP port of a bind address; 0 for port 0, a unix socket or systemd's."""
+    if address.startswith(("unix:", "fd://")):
+        return 0
+    port = address.rpartition(":")[2]
+    return int(port) if port.isdigit() else 0
 
 
 def post_worker_init(worker):

@@ -74,13 +74,15 @@ app.register_blueprint(bp)
 '''
 
 # Name, extra gunicorn arguments and WEB_CONCURRENCY (None: the config's default).
+# Name, gunicorn's arguments, WEB_CONCURRENCY (None: the config's default), environment.
 MODELS = (
-    ("gthread, one worker per core × 4 threads (gunicorn.conf.py defaults)", [], None),
+    ("gthread, one worker per core × 4 threads (gunicorn.conf.py defaults)", [], None, {}),
     ("sync workers, two per core (the defaults before)", ["--worker-class", "sync"],
-     str(2 * (os.cpu_count() or 1))),
+     str(2 * (os.cpu_count() or 1)), {}),
     ("sync workers, two per core, preload_app = True",
-     ["--worker-class", "sync", "--preload"], str(2 * (os.cpu_count() or 1))),
-    ("gthread, two workers per core × 4 threads", [], str(2 * (os.cpu_count() or 1))),
+     ["--worker-class", "sync", "--preload"], str(2 * (os.cpu_count() or 1)), {}),
+    ("gthread, two workers per core × 4 threads", [], str(2 * (os.cpu_count() or 1)), {}),
+    ("the defaults with a socket per worker (REUSE_PORT=1)", [], None, {"REUSE_PORT": "1"}),
 )  # fmt: skip
 
 
@@ -260,9 +262,9 @@ def bench_models(content_dir: Path, index_dir: Path, folder: Path, routes) -> di
     chosen = {name: wrkload.Route(routes[name].paths, {**routes[name].headers, **NEW_CONNECTION})
               for name in ("article page", "search fragment")}  # fmt: skip
     found = {}
-    for name, arguments, workers in MODELS:
+    for name, arguments, workers, env in MODELS:
         with served(content_dir, index_dir, folder, workers=workers,
-                    arguments=arguments) as (port, server):  # fmt: skip
+                    arguments=arguments, env=env) as (port, server):  # fmt: skip
             warm(port, chosen, seconds=3 * WARM_SECONDS)
             load(port, chosen, MODEL_SECONDS)
             found[name] = {"memory": server_memory(server.pid), "rounds": {r: [] for r in chosen}}
@@ -271,11 +273,11 @@ def bench_models(content_dir: Path, index_dir: Path, folder: Path, routes) -> di
               f"PSS {memory['pss'] / 2**20:.0f} MB", flush=True)  # fmt: skip
     with contextlib.ExitStack() as stack:
         ports = {}
-        for number, (name, arguments, workers) in enumerate(MODELS):
+        for number, (name, arguments, workers, env) in enumerate(MODELS):
             own = folder / f"model-{number}"
             own.mkdir(exist_ok=True)
             port, _ = stack.enter_context(served(content_dir, index_dir, own, workers=workers,
-                                                 arguments=arguments))  # fmt: skip
+                                                 arguments=arguments, env=env))  # fmt: skip
             warm(port, chosen, seconds=3 * WARM_SECONDS)
             ports[name] = port
         for _ in range(MODEL_ROUNDS):
@@ -348,10 +350,10 @@ def bench_memory_after_updates(content_dir: Path, index_dir: Path, folder: Path,
     and search load, before and after each of UPDATES_FOR_MEMORY `index update`s: a worker
     holds two generations while it switches, and keeps some of that memory afterwards."""
     chosen = {name: routes[name] for name in ("article page", "search fragment")}
-    _, arguments, workers = MODELS[0]
+    _, arguments, workers, env = MODELS[0]
     found = []
     with served(content_dir, index_dir, folder, workers=workers,
-                arguments=arguments) as (port, server):  # fmt: skip
+                arguments=arguments, env=env) as (port, server):  # fmt: skip
         warm(port, chosen, seconds=3 * WARM_SECONDS)
         load(port, chosen, MODEL_SECONDS)
         found.append(server_memory(server.pid))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import benchserve
 import chromium_visits
 import wrkload
@@ -18,7 +20,8 @@ def models() -> str:
     """Return the paragraph above the worker models' table."""
     return (
         "Each model serves the same corpus with `gunicorn.conf.py`, changed only by the command "
-        "line arguments named. Memory: each model alone on the machine, read after loading "
+        "line arguments or environment named. " + sockets() + " Memory: each model alone on "
+        "the machine, read after loading "
         f"article pages and searches ({benchserve.MODEL_SECONDS:g} s each, after a warm-up). "
         "RSS added over the master and its workers counts a page shared by several processes "
         "once in each; PSS divides it among them, so PSS is what the server takes from the "
@@ -30,6 +33,21 @@ def models() -> str:
         "is the median over the rounds, and its ratio the median of its rate ÷ the defaults' "
         "(the first row) in the same round, since the machine's speed drifts within a minute."
     )
+
+
+def sockets() -> str:
+    """Say how the defaults' workers listened on this machine, and why."""
+    try:
+        setting = Path("/proc/sys/net/ipv4/tcp_migrate_req").read_text("ascii").strip()
+    except OSError:
+        setting = "not available"
+    shared = setting != "1"
+    return (
+        f"Here `net.ipv4.tcp_migrate_req` is {setting}, so the defaults' workers "
+        + ("share one listening socket; the last row gives each its own (SO_REUSEPORT), as "
+           "they have where deploy/sysctl/90-webapp.conf is installed."
+           if shared else "each listen on a socket of their own (SO_REUSEPORT).")
+    )  # fmt: skip
 
 
 def how(sizes: list[int], results: dict, queries) -> list[str]:
