@@ -51,9 +51,8 @@ def on_starting(server):
     them to the other workers (net.ipv4.tcp_migrate_req, set by deploy/sysctl). So: only then,
     or when REUSE_PORT=1 says so, and never for a unix socket, sockets from systemd or port 0.
     """
-    if not own_sockets(server.cfg.bind, os.environ):
-        return
-    for address in server.cfg.bind:
+    own = own_sockets(server.cfg.bind, os.environ)
+    for address in server.cfg.bind if own else ():
         if someone_listens(address):
             # Sockets that all ask for SO_REUSEPORT may share a port: a second instance
             # started on this one's address would quietly take half its visitors.
@@ -61,7 +60,15 @@ def on_starting(server):
                 f"something is already listening at {address}: stop it, or choose another "
                 "address with BIND or PORT"
             )
-    server.cfg.set("reuse_port", True)
+    server.socket_per_worker = own
+    server.cfg.set("reuse_port", own)
+
+
+def on_reload(server):
+    """Keep the way the workers listen for the master's life: a reload (HUP) reads this file
+    again, and workers of the other way would find no socket open for them, or leave the
+    master's unanswered."""
+    server.cfg.set("reuse_port", server.socket_per_worker)
 
 
 def when_ready(server):

@@ -6,8 +6,10 @@ from __future__ import annotations
 import http.client
 import os
 import runpy
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -108,4 +110,19 @@ def test_with_one_shared_socket_the_workers_take_turns_on_it(environment, tmp_pa
     env = {**environment, "REUSE_PORT": "0"}
     with serving([*GUNICORN, "wsgi:app"], env, tmp_path / "server.log") as (port, _):
         assert listening_sockets(port) == 1
+        assert all(answers(port) == 200 for _ in range(20))
+
+
+@pytest.mark.parametrize(("reuse_port", "sockets"), [("1", 2), ("0", 1)])
+def test_a_reload_keeps_the_workers_listening_as_before(environment, tmp_path, reuse_port, sockets):
+    # systemd's `reload` sends HUP: gunicorn reads its config again and starts new workers.
+    env = {**environment, "REUSE_PORT": reuse_port}
+    log = tmp_path / "server.log"
+    with serving([*GUNICORN, "wsgi:app"], env, log) as (port, server):
+        server.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 60
+        while log.read_text().count("Worker exiting") < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert log.read_text().count("Booting worker") == 4
+        assert listening_sockets(port) == sockets
         assert all(answers(port) == 200 for _ in range(20))
