@@ -653,7 +653,19 @@ def main() -> None:
         "'cutting'). A word typed without its spaces that is no English word and no slip "
         "is now read as the terms' words it splits into wholly. After the change all 90 "
         "meet and none of the 39 shows the panel; the fortieth set's figures are unchanged. "
-        "Its last three rows are probes written after the change.",
+        "Its last three rows are probes written after the change. A thirty-sixth helper "
+        "red-teamed those lines (the `forty-second-set`, in "
+        "`tests/search/crisis-lines-redteam.tsv`, whose ordinary rows were aimed at them): "
+        "with their first version its 250 ordinary searches showed the panel 86 times (45 "
+        "with the terms before) and its 220 crisis searches 136 times (104 before). An "
+        "exception for 'end it with my boyfriend without hurting him' had excused 'how to "
+        "tell my boyfriend im suicidal without upsetting him'; 'od'd' after anyone but "
+        "'i', 'he' or 'she' ('my friend od'd') no longer met the panel once 'od' stopped "
+        "meeting 'odd'; 'living ... pointless' met 'is living together before marriage "
+        "pointless'. Now 31 and 200: the ordinary ones left are "
+        "mostly ambiguous ('saying goodbye' alone, 'shes odd', nosebleeds), the crisis ones "
+        "missed mostly 'end it' said as a question ('how do i end it') and words run "
+        "together with a slip in them ('killmyslef').",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",

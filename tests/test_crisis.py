@@ -228,7 +228,18 @@ def test_near_misses_of_the_families_do_not_match(text):
      ("overdosed on vitamins", True),
      ("dont think ill survive tonight work was the last straw", True),
      ("max paracetamol before death", True),
-     ("how many people died in the first world war", False)],
+     ("how many people died in the first world war", False),
+     ("how to tell my boyfriend im suicidal without upsetting him", True),
+     ("how to end it with my boyfriend without hurting him", False),
+     ("my friend od'd", True),
+     ("am i odd", False),
+     ("feeling odd lately", False),
+     ("living is pointless", True),
+     ("is living together before marriage pointless", False),
+     ("i could just end it and not have to feel like this again", True),
+     ("should i end it if im not feeling it anymore", False),
+     ("cut my arm and the bleeding wont stop", True),
+     ("period bleeding still wont stop", False)],
 )  # fmt: skip
 def test_a_crisis_said_sideways_is_met_and_its_everyday_look_alike_is_not(text, crisis):
     assert matches_crisis(text, _site_terms(), _site_exceptions()) is crisis

@@ -285,12 +285,12 @@ def problems(texts: Iterable[object]) -> list[str]:
 
 
 GLUED_FROM = 6  # letters a word needs before it is tried as words typed without spaces
-_MOST_GLUED = 6
+_MOST_GLUED = 8
 
 
 def unglued(words: list[str], known: frozenset[str], keep: Callable[[str], bool]) -> list[str]:
     """Return the words with each one typed without its spaces ("killmyself", "iwanttodie")
-    read as the `known` words it splits into wholly, in as few as possible (two to six).
+    read as the `known` words it splits into wholly, in as few as possible (two to eight).
 
     A pattern's own spaces never matter ("selfharm" meets "self harm"), but a typed word
     that runs across a `...` of a pattern could not meet it. A word `known`, shorter than
