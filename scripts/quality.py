@@ -665,7 +665,31 @@ def main() -> None:
         "pointless'. Now 31 and 200: the ordinary ones left are "
         "mostly ambiguous ('saying goodbye' alone, 'shes odd', nosebleeds), the crisis ones "
         "missed mostly 'end it' said as a question ('how do i end it') and words run "
-        "together with a slip in them ('killmyslef').",
+        "together with a slip in them ('killmyslef'). The `forty-third-set` rows came from a "
+        "thirty-seventh helper who wrote, without reading the terms, 150 crisis and 150 "
+        "ordinary searches as a cross-section (a third plain, a third indirect, a third "
+        "typed messily; eight families): 124 of the 150 crisis searches met before the "
+        "change, but only 78 of the 104 new to this file (75%; sexual assault 7 of 17, "
+        "urgent help 8 of 12, psychosis and not coping 10 of 14: 'i said no but he didnt "
+        "stop', 'he forced himself on me', 'sos', 'need sum1 to talk 2 now', 'ive not drank "
+        "water in days'), and 1 of its 109 new ordinary ones showed the panel ('i want to "
+        "disappear from group chats', now excused). A thirty-eighth helper red-teamed the "
+        "lines written for it (the `forty-fourth-set`, in "
+        "`tests/search/crisis-lines-redteam.tsv`, aimed at them): the first version met "
+        "'i havent had a drink in 6 days', 'was i abused as a child', 'my manager groomed "
+        "me for promotion', 'how long does sa last' (social anxiety) and 'my brother broke "
+        "my arm when we were kids', and missed 'he wouldnt stop when i said no', 'someone "
+        "groped me' and 'cant breathe feel like im dying'. Those lines were narrowed, "
+        "anchored or deleted ('sa' alone is gone: 'i was sa'd' loses its apostrophe and "
+        "reads as 'sad', which no line can tell apart) and lines were written for the "
+        "misses; a letter alone is now a word of a search typed without spaces only as 'i' "
+        "or 'a' ('modus' had read as 'm od us'). Now 151 of its 207 crisis searches meet "
+        "(56 with the terms before the forty-third set's lines) and 69 of its 227 ordinary "
+        "ones show the panel (41 before), most of them deliberate ('sos', 'sexual abuse "
+        "support', 'too many tylenol'). After all of it 102 of the forty-third set's 104 "
+        "meet ('sa last night dont know who to tell' and 'haven't had anything to drink for "
+        "three days', which reads as sobriety too, do not) and none of its 109 ordinary "
+        "ones shows the panel.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",

@@ -239,7 +239,19 @@ def test_near_misses_of_the_families_do_not_match(text):
      ("i could just end it and not have to feel like this again", True),
      ("should i end it if im not feeling it anymore", False),
      ("cut my arm and the bleeding wont stop", True),
-     ("period bleeding still wont stop", False)],
+     ("period bleeding still wont stop", False),
+     ("i said no but he didnt stop", True),
+     ("i said no but he kept going on about it", False),
+     ("he forced himself on me", True),
+     ("my manager groomed me for promotion", False),
+     ("my bf broke my nose", True),
+     ("my brother broke my arm when we were kids", False),
+     ("ive not drank water in days", True),
+     ("i havent had a drink in 6 days and feel anxious", False),
+     ("i took some pills dont know how many", True),
+     ("took pills this morning dont know how many i have left", False),
+     ("idont want to live anymore", True),
+     ("modus operandi narcissist", False)],
 )  # fmt: skip
 def test_a_crisis_said_sideways_is_met_and_its_everyday_look_alike_is_not(text, crisis):
     assert matches_crisis(text, _site_terms(), _site_exceptions()) is crisis

@@ -30,7 +30,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from webapp.search import spelling
 
@@ -284,7 +284,7 @@ def problems(texts: Iterable[object]) -> list[str]:
     return found
 
 
-GLUED_FROM = 6  # letters a word needs before it is tried as words typed without spaces
+GLUED_FROM = 5  # letters a word needs before it is tried as words typed without spaces
 _MOST_GLUED = 8
 
 
@@ -301,9 +301,14 @@ def unglued(words: list[str], known: frozenset[str], keep: Callable[[str], bool]
     for word in words:
         readings = []
         if len(word) >= GLUED_FROM and word not in known and not keep(word):
-            readings = spelling.split_glued(word, known.__contains__, _MOST_GLUED)
+            readings = spelling.split_glued(word, partial(_piece, known), _MOST_GLUED)
         found.extend(readings[0] if readings else [word])
     return found
+
+
+def _piece(known: frozenset[str], piece: str) -> bool:
+    # A letter alone is a word only as "i" or "a": "modus" is never "m od us".
+    return piece in known and (len(piece) > 1 or piece in "ia")
 
 
 def repaired(
