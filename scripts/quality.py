@@ -353,8 +353,8 @@ def main() -> None:
         "against SQLite FTS5 (porter stemming, title weighted 3, any word matching) over the",
         f"same sample articles, for the {len(rows)} queries of `tests/search/judgments.tsv`,",
         "written from the articles (and, for the rows added since pages are searched, the",
-        "practice's pages) before looking at any results. Eight helpers who read only the",
-        "articles and pages wrote the last 774 (28 November): on the first 117 the site had",
+        "practice's pages) before looking at any results. Nine helpers who read only the",
+        "articles and pages wrote the last 844 (28 November): on the first 117 the site had",
         "P@1 0.89 and S@3 0.96 before the synonym lines written for their misses; on the next",
         "109 (aimed at how people in distress put things), 0.80 and 0.93 before, 0.93 and 0.98",
         "after; on the next 107 (long rambling questions, vague words, several slips at once),",
@@ -373,8 +373,12 @@ def main() -> None:
         "questions about the practice; 26 more of that helper's 120 were already here), 0.80",
         "and 0.93 before (6 with no right result in the first three: 'whats ur number', 'im on",
         "the dole can i get a discount', 'i get lot of tension before exams'), 0.96 and 1.00",
-        "after the synonym lines written for them. The figures before are the fairest guide",
-        "to unseen searches.",
+        "after the synonym lines written for them; on the last 70 (measured only, no line",
+        "written for them: words run together, several slips at once, very short and very",
+        "long searches, someone else's trouble, the body instead of feelings; 50 more of that",
+        "helper's 120 were already here), 0.90 and 0.97 ('therapy for my 15 year old",
+        "daughter' does not find the page saying the practice sees adults only). The figures",
+        "before are the fairest guide to unseen searches.",
         "The site's",
         "results include its pages; FTS5 holds the articles only.",
         "P@1: the first result is a right one; S@3: one of the first three is; MRR@10: mean",
@@ -689,7 +693,26 @@ def main() -> None:
         "support', 'too many tylenol'). After all of it 102 of the forty-third set's 104 "
         "meet ('sa last night dont know who to tell' and 'haven't had anything to drink for "
         "three days', which reads as sobriety too, do not) and none of its 109 ordinary "
-        "ones shows the panel.",
+        "ones shows the panel. The `forty-fifth-set` rows came from a thirty-ninth helper "
+        "who wrote, without reading the terms, 20 crisis searches in each of eight families "
+        "and 160 ordinary ones (a third plain, a third indirect, a third typed messily), "
+        "after all of the above: 118 of its 160 crisis searches met, but only 87 of the 129 "
+        "new to this file (67%; plain 27 of 30, indirect 28 of 51, messy 32 of 48; "
+        "psychosis and not coping 8 of 19, sexual assault 8 of 18), and 8 of its 136 new "
+        "ordinary ones showed the panel, 5 of them relabelled as crisis as earlier rows "
+        "(bereavement, training and awareness naming suicide, self-harm or an overdose). "
+        "The first lines written for it met 132 of its 134 crisis rows, but a fortieth "
+        "helper's red-team of them (the `forty-sixth-set`, in "
+        "`tests/search/crisis-lines-redteam.tsv`) found 150 of its 199 ordinary probes newly "
+        "showing the panel ('feeling better after cutting out sugar', 'doctor wants to drug "
+        "me up with antidepressants', 'my gran says shes ready to go', 'cant silence the "
+        "voices of self doubt'), so all but a few were deleted: 99 of its 134 crisis rows meet "
+        "and 2 of its 131 ordinary ones show the panel ('is it normal to think about death "
+        "alot after someone dies', 'intrusive thoughts about harming my baby ocd'); the "
+        "red-team's probes, 69 of 132 crisis and 22 of 199 ordinary (58 and 17 before). Its "
+        "misses are open work: psychosis said in its own words ('god told me i have to "
+        "sacrifice myself', 'cant stop the voices'), plans and means said sideways ('i have a "
+        "gun in the house and i keep looking at it'), and sexual assault told as a story.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
