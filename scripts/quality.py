@@ -706,13 +706,19 @@ def main() -> None:
         "`tests/search/crisis-lines-redteam.tsv`) found 150 of its 199 ordinary probes newly "
         "showing the panel ('feeling better after cutting out sugar', 'doctor wants to drug "
         "me up with antidepressants', 'my gran says shes ready to go', 'cant silence the "
-        "voices of self doubt'), so all but a few were deleted: 99 of its 134 crisis rows meet "
-        "and 2 of its 131 ordinary ones show the panel ('is it normal to think about death "
-        "alot after someone dies', 'intrusive thoughts about harming my baby ocd'); the "
-        "red-team's probes, 69 of 132 crisis and 22 of 199 ordinary (58 and 17 before). Its "
-        "misses are open work: psychosis said in its own words ('god told me i have to "
-        "sacrifice myself', 'cant stop the voices'), plans and means said sideways ('i have a "
-        "gun in the house and i keep looking at it'), and sexual assault told as a story.",
+        "voices of self doubt'), so most were deleted and narrower ones written, which a "
+        "forty-first helper red-teamed in turn (the `forty-seventh-set`, also there; 'thinks "
+        "hes god' had met 'my dad thinks hes gods gift'). Now 111 of its 134 crisis rows "
+        "meet and 2 of its 131 ordinary ones show the panel ('is it normal to think about "
+        "death alot after someone dies', 'intrusive thoughts about harming my baby ocd'); "
+        "the forty-sixth set's probes, 77 of 132 crisis and 26 of 199 ordinary (58 and 17 "
+        "before); of the forty-seventh's, 32 of 41 crisis, and 26 of its 107 ordinary probes "
+        "newly show the panel, most of them self-harm said as 'i sh ...' and 'dnt want to "
+        "live ...', which the file already counts as crisis spelt 'dont'. Its misses are open "
+        "work: psychosis said in its own words ('god told me i have to sacrifice myself' "
+        "now meets, 'cant stop the voices' does not), plans and means said sideways ('i "
+        "have a gun in the house and i keep looking at it'), and sexual assault told as a "
+        "story.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",

@@ -251,7 +251,13 @@ def test_near_misses_of_the_families_do_not_match(text):
      ("i took some pills dont know how many", True),
      ("took pills this morning dont know how many i have left", False),
      ("idont want to live anymore", True),
-     ("modus operandi narcissist", False)],
+     ("modus operandi narcissist", False),
+     ("my brother thinks hes god", True),
+     ("my dad thinks hes gods gift", False),
+     ("i think people are trying to poison me", True),
+     ("my family tried to poison me against therapy", False),
+     ("feeling better after cutting out sugar", False),
+     ("not eaten for like 2 days stomach bug", False)],
 )  # fmt: skip
 def test_a_crisis_said_sideways_is_met_and_its_everyday_look_alike_is_not(text, crisis):
     assert matches_crisis(text, _site_terms(), _site_exceptions()) is crisis
