@@ -61,3 +61,20 @@ def test_results_for_some_of_the_words_say_which_words_nothing_mentions(
         "Nothing on this site mentions “bipolar”: these results match your other words."
     )
     expect(results.locator(".result").first).to_be_visible()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_words_typed_without_spaces_are_searched_spaced_out(watched, live_server, javascript):
+    page, _ = watched(java_script_enabled=javascript)
+    results = type_search(page, live_server, "panicattacks", javascript)
+    expect(results.locator(".corrected")).to_contain_text("Showing results for panic attacks.")
+    expect(results.locator(".result h3 a").first).to_have_text(re.compile("Panic attacks"))
+    expect(page.get_by_role("searchbox", name="Search articles")).to_have_value("panicattacks")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_crisis_typed_without_spaces_shows_support_first(watched, live_server, javascript):
+    page, _ = watched(java_script_enabled=javascript)
+    results = type_search(page, live_server, "iwanttodie", javascript)
+    expect(results.locator("> *").first).to_have_class("crisis")
+    expect(results.locator(".crisis").get_by_role("link", name="116 123")).to_be_visible()
