@@ -171,12 +171,7 @@ class SearchIndex:
         as each unit's new words, by unit position."""
         sure: dict[int, tuple[str, ...]] = {}
         unsure: dict[int, tuple[str, ...]] = {}
-        last = len(parsed.units) - 1
-        for i, unit in enumerate(parsed.units):
-            if unit.filler or unit.alternatives:
-                continue
-            if parsed.prefix and i == last and self._completions(parsed.prefix):
-                continue  # still being typed, and completes to something
+        for i, unit in self._respellable(parsed):
             words = list(unit.words)
             confident = True
             for n, word in enumerate(unit.words):
@@ -190,17 +185,25 @@ class SearchIndex:
                 (sure if confident else unsure)[i] = tuple(words)
         return sure, unsure
 
+    def _respellable(self, parsed: query.ParsedQuery) -> Iterable[tuple[int, query.Unit]]:
+        """Yield (position, unit) for each unit whose words may be read as other words: not
+        filler, not joined by a synonym, not the word still being typed that completes."""
+        last = len(parsed.units) - 1
+        for i, unit in enumerate(parsed.units):
+            if unit.filler or unit.alternatives:
+                continue
+            if parsed.prefix and i == last and self._completions(parsed.prefix):
+                continue  # still being typed, and completes to something
+            yield i, unit
+
     def _spaced(self, parsed: query.ParsedQuery) -> str | None:
         """Return the search with its words typed without spaces spaced out ("panicattacks":
         "panic attacks"), or None if it has none. A word the synonyms joined, a word some
         article holds and a slip of one (corrected as such) are left as typed."""
         found: dict[str, str] = {}
-        last = len(parsed.units) - 1
-        for i, unit in enumerate(parsed.units):
-            if unit.phrase or unit.filler or unit.alternatives:
+        for _, unit in self._respellable(parsed):
+            if unit.phrase:
                 continue
-            if parsed.prefix and i == last and self._completions(parsed.prefix):
-                continue  # still being typed, and completes to something
             word = unit.words[0]
             if self._indexed(t.text for t in self._analyzer(word, mode="query")):
                 continue
