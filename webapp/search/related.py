@@ -57,9 +57,9 @@ def compute_related(
     """Return, for each slug (all if None), the most related public articles, best first,
     each with the reason it is there.
 
-    The articles its body links to lead, in the order the author wrote them. The others are
-    scored: half their more-like-this score relative to the best candidate, half their
-    *coverage* (the share of the article's key-term weight they contain, which unlike a
+    The articles its body links to lead, the closest first (scored as below, with no
+    cut-off). The others are scored: half their more-like-this score relative to the best
+    candidate, half their *coverage* (the share of the article's key-term weight they contain, which unlike a
     BM25 score means the same in every index), plus TOPIC_BONUS for how specific the topics
     they share are, plus BACKLINK_BONUS when they link to this article. Only candidates
     that score MIN_SCORE are kept, so an article with nothing in common gets no padding.
@@ -339,14 +339,25 @@ def _related_to(slug: str, matches: Mapping[str, Mapping[str, _TextMatch]],
             rank = (-round(score, 9), -cover, -public[other].ordinal, other)
             scored.append((rank, other, (shared, links_here, there.words if there else ())))
     scored.sort()
+    # Linked articles lead, the closest first: where a link falls in the text says little
+    # about how much a reader of this article wants the other next.
+    closeness = {s: _closeness(slug, s, matches, library) for s in linked}
+    linked.sort(key=lambda s: -closeness[s])
     chosen = [Related(s, "Linked in this article") for s in linked]
     for _, other, (shared, links_here, words) in scored[: limit - len(chosen)]:
         chosen.append(Related(other, _reason(shared, links_here, words)))
     return chosen
 
 
+def _closeness(slug: str, other: str, matches: Mapping[str, Mapping[str, _TextMatch]],
+               library: _Neighbourhood) -> float:  # fmt: skip
+    """Return how related `other` is to `slug`, with no cut-off."""
+    found = _pair_score(slug, other, matches, library, cut_off=0.0)
+    return found[0] if found is not None else 0.0
+
+
 def _pair_score(slug: str, other: str, matches: Mapping[str, Mapping[str, _TextMatch]],
-                library: _Neighbourhood):  # fmt: skip
+                library: _Neighbourhood, cut_off: float | None = None):  # fmt: skip
     """Return how related `other` is to `slug` (score, shared topics, whether it links
     here), or None if it scores less than the cut-off."""
     links_here = other in library.linked_from.get(slug, ())
@@ -361,14 +372,15 @@ def _pair_score(slug: str, other: str, matches: Mapping[str, Mapping[str, _TextM
         closeness += tuning.REVERSE_WEIGHT * (back.score if back else 0.0)
     # A shared topic adds at most TOPIC_BONUS: most candidates that only share a broad
     # topic cannot reach the cut-off, and need not have their topics compared.
+    cut_off = tuning.MIN_SCORE if cut_off is None else cut_off
     best_case = closeness + tuning.TOPIC_BONUS * tuning.SHARED_TOPICS
-    if best_case + tuning.BACKLINK_BONUS * links_here < tuning.MIN_SCORE:
+    if best_case + tuning.BACKLINK_BONUS * links_here < cut_off:
         return None
     shared = library.shared_topics(slug, other)
     specificity = sum(value for value, _ in shared[: tuning.SHARED_TOPICS])
     score = closeness + tuning.TOPIC_BONUS * specificity
     score += tuning.BACKLINK_BONUS * links_here
-    return (score, shared, links_here) if score >= tuning.MIN_SCORE else None
+    return (score, shared, links_here) if score >= cut_off else None
 
 
 def _reason(shared, links_here: bool, found: tuple[str, ...]) -> str:
