@@ -59,9 +59,9 @@ def compute_related(
 
     The articles its body links to lead, the closest first (scored as below, with no
     cut-off). The others are scored: half their more-like-this score relative to the best
-    candidate, half their *coverage* (the share of the article's key-term weight they contain, which unlike a
-    BM25 score means the same in every index), plus TOPIC_BONUS for how specific the topics
-    they share are, plus BACKLINK_BONUS when they link to this article. Only candidates
+    candidate, half their *coverage* (the share of the article's key-term weight they
+    contain, which unlike a BM25 score means the same in every index), plus TOPIC_BONUS for
+    how specific the topics they share are, plus BACKLINK_BONUS when they link to this article. Only candidates
     that score MIN_SCORE are kept, so an article with nothing in common gets no padding.
     The weights and cut-offs named here are in `tuning`.
 
