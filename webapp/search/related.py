@@ -61,9 +61,9 @@ def compute_related(
     cut-off). The others are scored: half their more-like-this score relative to the best
     candidate, half their *coverage* (the share of the article's key-term weight they
     contain, which unlike a BM25 score means the same in every index), plus TOPIC_BONUS for
-    how specific the topics they share are, plus BACKLINK_BONUS when they link to this article. Only candidates
-    that score MIN_SCORE are kept, so an article with nothing in common gets no padding.
-    The weights and cut-offs named here are in `tuning`.
+    how specific the topics they share are, plus BACKLINK_BONUS when they link to this
+    article. Only candidates that score MIN_SCORE are kept, so an article with nothing in
+    common gets no padding. The weights and cut-offs named here are in `tuning`.
 
     More-like-this is Whoosh's own recipe computed straight from the index statistics: the
     key terms are the article's top KEY_TERMS by Bo1 (`whoosh.classify.Expander`) among the
