@@ -756,7 +756,25 @@ def main() -> None:
         "fifty-first's 119, and 1 of each set's new ordinary rows shows the panel. Still "
         "missed: a plan told as a story ('drove to the bridge again last night and sat "
         "there'), 'my family would be fine without me tbh', 'i was 12 and he was 30, was that "
-        "normal', and an older person's 'had enough' with food refused.",
+        "normal', and an older person's 'had enough' with food refused. The `fifty-third-set` "
+        "rows came from a forty-eighth helper, without reading the terms, who wrote each "
+        "search as one person at a bad moment would type it into a phone (two in five of one "
+        "to four words, one in five a long message): after all the lines above, only 72 of "
+        "the 122 crisis rows new to this file met before the change (59%; 68 with the terms "
+        "as they were before the forty-eighth set's lines: 'abused as a child', 'friend hung "
+        "himself last week cant stop seeing it', 'violent urges', 'i am feeling to die', "
+        "'report child abuse'), and 2 of its 110 new ordinary ones showed the panel "
+        "('overdosed on christmas chocolate', and 'how long does this last' after a "
+        "medicine's dose; both now excused). A forty-ninth helper's red-team of the lines "
+        "written for it (the `fifty-fourth-set`, in `tests/search/crisis-lines-redteam.tsv`) "
+        "found the first version met 160 of its 200 ordinary probes ('toddler hung himself "
+        "upside down on the monkey bars', 'my husband beats our son every time at chess', "
+        "'retinol purging how many times a day'); after narrowing 7 do ('seen cuts on my "
+        "son', 'so mad i could kill them lol actually mean it'), and 68 of its 100 crisis "
+        "probes meet (27 before). 'was i abused as a child' now shows the panel, which the "
+        "forty-fourth set had labelled ordinary: a question about abuse in childhood is "
+        "served by support and the article on trauma. Now 113 of the 122 meet and none of "
+        "the 110 shows the panel.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
