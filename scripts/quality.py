@@ -774,7 +774,22 @@ def main() -> None:
         "probes meet (27 before). 'was i abused as a child' now shows the panel, which the "
         "forty-fourth set had labelled ordinary: a question about abuse in childhood is "
         "served by support and the article on trauma. Now 113 of the 122 meet and none of "
-        "the 110 shows the panel.",
+        "the 110 shows the panel. The `fifty-fifth-set` rows came from a fiftieth helper, "
+        "without reading the terms, asked for the commonest searches in each of ten families: "
+        "55 of the 67 crisis rows new to this file met before the change (82%; harm to others "
+        "said plainly and not eating on purpose most of the misses: 'i want to kill someone', "
+        "'violent thoughts towards others', 'not eating on purpose', and 'got sa'd at a "
+        "party', which lost its apostrophe and read as 'sad'), and 1 of its 80 new ordinary "
+        "ones showed the panel ('suicide runs basketball drill', now excused). Four of its "
+        "rows are relabelled ordinary as earlier rows ('anorexia', 'eating disorder help', "
+        "'restricting food', 'refusing to eat'), one crisis ('how much paracetamol can i take "
+        "in a day'). 'sa'd' with its apostrophe is now read as 'sexually assaulted' before "
+        "the apostrophe goes. A fifty-first helper red-teamed the lines written for it (the "
+        "`fifty-sixth-set`, in `tests/search/crisis-lines-redteam.tsv`): the first version met "
+        "53 of its 84 ordinary probes ('cat keeps watching me and following me around', 'im "
+        "losing touch with reality tv', 'i snapped and hurt my sons feelings'); now 2 ('scared "
+        "ill hit the kids'), and 25 of its 42 crisis probes meet (21 before). Now 63 of the 67 "
+        "meet and none of the 80 shows the panel.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",

@@ -308,6 +308,14 @@ def test_a_word_written_with_look_alike_symbols_is_read_as_meant():
     assert matches_crisis("i took30 tablets", ["took <number> tablets"])
 
 
+def test_sa_d_with_its_apostrophe_is_read_as_sexually_assaulted_and_sad_is_not():
+    terms = ["sexually assaulted|abused"]
+    for said in ("i was sa'd at a party", "got sa\u2019d by my ex", "I was SA'd last night"):
+        assert matches_crisis(said, terms), said
+    assert not matches_crisis("i was sad at a party", terms)
+    assert not matches_crisis("salsa'd be fun", terms)
+
+
 def test_a_slip_near_an_exception_word_never_excuses_a_crisis():
     # "gome" is one letter from "game": read as that, the exception would excuse abuse.
     exceptions = ["beats me at ... game|chess"]

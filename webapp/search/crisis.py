@@ -58,12 +58,21 @@ def _unmasked(query: str) -> str:
     return _MASKED_WORD.sub(lambda word: word.group().translate(_LOOK_ALIKES), query)
 
 
+# "sa'd" (sexually assaulted) would lose its apostrophe and read as "sad", which no pattern
+# can tell apart, so it is spelt out while the apostrophe still says what it is.
+_SA_D = re.compile(r"\bsa\s?['\u2018\u2019`]\s?d\b", re.IGNORECASE)
+
+
+def _spelt_out(query: str) -> str:
+    return _SA_D.sub("sexually assaulted", query)
+
+
 class _Reading:
     """A query read once for crisis terms: its words, with slips read as the terms' words
     they are nearest, and the spans exception patterns cover."""
 
     def __init__(self, query: object, terms: PatternSet, exceptions: Iterable[str]):
-        typed = normalise(_unmasked(query)) if isinstance(query, str) else []
+        typed = normalise(_unmasked(_spelt_out(query))) if isinstance(query, str) else []
         typed = unglued(typed, terms.words, lambda word: _whole(word, terms.words))
         self.words = repaired(typed, terms.words, _meant)
         # Exceptions read slips as the terms' words too ("killing myself laughng"), never as
