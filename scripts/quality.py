@@ -789,7 +789,23 @@ def main() -> None:
         "53 of its 84 ordinary probes ('cat keeps watching me and following me around', 'im "
         "losing touch with reality tv', 'i snapped and hurt my sons feelings'); now 2 ('scared "
         "ill hit the kids'), and 25 of its 42 crisis probes meet (21 before). Now 63 of the 67 "
-        "meet and none of the 80 shows the panel.",
+        "meet and none of the 80 shows the panel. The `fifty-seventh-set` rows came from a "
+        "fifty-second helper, without reading the terms, as a cross-section of the search "
+        "box at 2am (a third plain, a third indirect, a third messy, in Scottish, Irish, "
+        "Nigerian, Indian and teenage English): 90 of its 124 crisis rows new to this file met "
+        "before the change (73%; harm to others 4 of 16 and not eating 6 of 16 in the whole "
+        "set: 'gonna end up stabbin someone i swear down', 'refusing food and water for "
+        "days'), and 2 of its 105 new ordinary ones showed the panel ('at the end of my rope "
+        "with toddler tantrums', 'hearing my name called as i fall asleep', both now excused). "
+        "A fifty-third helper red-teamed the lines written for it (the `fifty-eighth-set`, in "
+        "`tests/search/crisis-lines-redteam.tsv`): the first version met 116 of its 179 "
+        "ordinary probes (pets and illnesses not eating, fasts, 'relapsed again after 3 "
+        "months clean from vaping', 'get back at football physically'), so most of it was "
+        "deleted; the lines kept, and a second, narrower round written for the misses, meet "
+        "2 ('sh again after clean install ubuntu', a child who will not eat after a "
+        "tonsillectomy) and 36 of its 65 crisis probes (24 before). Now 116 of the 124 meet "
+        "and none of the 105 shows the panel; many of the second round's lines are close to "
+        "the rows they were written for, so they say little about new phrasings.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
