@@ -805,7 +805,19 @@ def main() -> None:
         "2 ('sh again after clean install ubuntu', a child who will not eat after a "
         "tonsillectomy) and 36 of its 65 crisis probes (24 before). Now 116 of the 124 meet "
         "and none of the 105 shows the panel; many of the second round's lines are close to "
-        "the rows they were written for, so they say little about new phrasings.",
+        "the rows they were written for, so they say little about new phrasings. The "
+        "fifty-ninth set, from a fifty-fourth helper asked for searches written by people "
+        "unsure whether it counts ('is it normal to...', 'am i overreacting if...', a long "
+        "story with the danger at the end, a worried parent or teacher), is in "
+        "`tests/search/crisis-measured.tsv`, which no test reads, and not in this file: 64 "
+        "of its 121 crisis rows met before the change (53%, the lowest of any set; one "
+        "paracetamol question relabelled crisis as earlier rows), and a red-team (the "
+        "`sixtieth-set`) found the first lines written for it met 141 of 193 ordinary probes, "
+        "so most were deleted. With the 23 lines kept, 83 of the 121 meet and none of its 119 "
+        "ordinary rows shows the panel; the 38 left (a partner said to be replaced by "
+        "someone else in a long message, morphine kept and counted, a child's bruises and "
+        "flinching) are open work, and adding them here would take this file below the 97% "
+        "floor without a line written to meet them.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
