@@ -341,7 +341,8 @@ def _related_to(slug: str, matches: Mapping[str, Mapping[str, _TextMatch]],
     scored.sort()
     # Linked articles lead, the closest first: where a link falls in the text says little
     # about how much a reader of this article wants the other next.
-    closeness = {s: _closeness(slug, s, matches, library) for s in linked}
+    # Rounded as the others' ranks are, so a rebuild and an update order ties alike.
+    closeness = {s: round(_closeness(slug, s, matches, library), 9) for s in linked}
     linked.sort(key=lambda s: -closeness[s])
     chosen = [Related(s, "Linked in this article") for s in linked]
     for _, other, (shared, links_here, words) in scored[: limit - len(chosen)]:
