@@ -213,6 +213,14 @@ class RelatedScores:
         return self.ndcg / (self.articles or 1)
 
 
+def _related_table(site: RelatedScores, baseline: RelatedScores) -> list[str]:
+    """Return the Markdown table of the site's panels beside the baseline's."""
+    return ["| panels | precision | nDCG@4 | missing clear | missing links | weak | shown |",
+            "|---|---|---|---|---|---|---|",
+            "| this site | " + " | ".join(site.row()) + " |",
+            "| shared tags, then TF-IDF | " + " | ".join(baseline.row()) + " |"]  # fmt: skip
+
+
 def related_grades(judged: Path | None = None) -> dict[str, dict[str, int]]:
     """Return {article: {other: grade}} from the related judgments (`RELATED` unless
     another file is named)."""
@@ -833,19 +841,13 @@ def main() -> None:
         "them; missing links: articles linked in the body (graded 2) not in the panel; weak:",
         "shown items graded 0.",
         "",
-        "| panels | precision | nDCG@4 | missing clear | missing links | weak | shown |",
-        "|---|---|---|---|---|---|---|",
-        "| this site | " + " | ".join(related.row()) + " |",
-        "| shared tags, then TF-IDF | " + " | ".join(baseline.row()) + " |",
+        *_related_table(related, baseline),
         "",
         "The same panels against `tests/related/judgments-second.tsv`, every pair graded",
         "again by a second helper who saw neither the first grades nor any panel, and",
         "graded more strictly (16 pairs graded 2, against 31 in the first file):",
         "",
-        "| panels | precision | nDCG@4 | missing clear | missing links | weak | shown |",
-        "|---|---|---|---|---|---|---|",
-        "| this site | " + " | ".join(second.row()) + " |",
-        "| shared tags, then TF-IDF | " + " | ".join(second_baseline.row()) + " |",
+        *_related_table(second, second_baseline),
         "",
         "The articles an article links to lead its panel, the closest first rather than in",
         "the order the text mentions them (28 November): nDCG@4 rose from 0.953 to 0.966",

@@ -41,12 +41,17 @@ def test_everyday_words_find_the_article(watched, live_server, javascript):
     expect(results.locator(".result h3 a").first).to_have_text(re.compile("Panic attacks"))
 
 
+def expect_support_first(results) -> None:
+    """The crisis panel comes before anything else, with the Samaritans' number to call."""
+    expect(results.locator("> *").first).to_have_class("crisis")
+    expect(results.locator(".crisis").get_by_role("link", name="116 123")).to_be_visible()
+
+
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_a_crisis_phrasing_shows_support_first(watched, live_server, javascript):
     page, _ = watched(java_script_enabled=javascript)
     results = type_search(page, live_server, "i wish i was dead", javascript)
-    expect(results.locator("> *").first).to_have_class("crisis")
-    expect(results.locator(".crisis").get_by_role("link", name="116 123")).to_be_visible()
+    expect_support_first(results)
     expect(results.locator(".result h3 a").first).to_have_text("When low mood becomes depression")
     expect(results.locator(".corrected")).to_have_count(0)
 
@@ -76,5 +81,4 @@ def test_words_typed_without_spaces_are_searched_spaced_out(watched, live_server
 def test_a_crisis_typed_without_spaces_shows_support_first(watched, live_server, javascript):
     page, _ = watched(java_script_enabled=javascript)
     results = type_search(page, live_server, "iwanttodie", javascript)
-    expect(results.locator("> *").first).to_have_class("crisis")
-    expect(results.locator(".crisis").get_by_role("link", name="116 123")).to_be_visible()
+    expect_support_first(results)
