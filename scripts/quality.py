@@ -34,7 +34,7 @@ from webapp.building import pipeline
 from webapp.config import load_site_settings
 from webapp.generation.snapshot import load_snapshot
 from webapp.search import tuning
-from webapp.search.crisis import all_terms, matches_crisis
+from webapp.search.crisis import all_terms, matches_crisis, support_articles
 
 JUDGMENTS = ROOT / "tests" / "search" / "judgments.tsv"
 CRISIS = ROOT / "tests" / "search" / "crisis.tsv"
@@ -168,17 +168,34 @@ def evaluate(search: Callable[[str], list[str]], rows: list[Judgment]) -> dict[s
     return scores
 
 
-def crisis_figures(content_dir: Path) -> tuple[int, int, int, int]:
-    """Return (crisis phrasings, those that show the panel, ordinary queries, false alarms)."""
+@dataclass
+class CrisisFigures:
+    """The crisis panel on tests/search/crisis.tsv: by the terms alone, and as shown."""
+
+    said: int  # crisis phrasings
+    ordinary: int
+    caught: int  # crisis phrasings the terms meet
+    alarms: int  # ordinary searches the terms meet
+    shown: int  # crisis phrasings shown the panel (terms or model)
+    shown_ordinary: int
+
+
+def crisis_figures(content_dir: Path) -> CrisisFigures:
+    """Return the crisis panel's figures on tests/search/crisis.tsv."""
     crisis = load_site_settings(content_dir)["crisis"]
     terms, exceptions = all_terms(crisis), crisis["not_when"]
     with CRISIS.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     said = [r["query"] for r in rows if r["crisis"] == "yes"]
     ordinary = [r["query"] for r in rows if r["crisis"] == "no"]
-    caught = sum(matches_crisis(q, terms, exceptions) for q in said)
-    alarms = sum(matches_crisis(q, terms, exceptions) for q in ordinary)
-    return len(said), caught, len(ordinary), alarms
+    return CrisisFigures(
+        len(said),
+        len(ordinary),
+        caught=sum(matches_crisis(q, terms, exceptions) for q in said),
+        alarms=sum(matches_crisis(q, terms, exceptions) for q in ordinary),
+        shown=sum(support_articles(q, crisis) is not None for q in said),
+        shown_ordinary=sum(support_articles(q, crisis) is not None for q in ordinary),
+    )
 
 
 # --- related articles ----------------------------------------------------------------------
@@ -355,7 +372,8 @@ def main() -> None:
     second_baseline = evaluate_related(baseline_related(content_dir), links, judged=RELATED_SECOND)
     sweep = cut_off_sweep(content_dir, links)
     theirs = evaluate(fts5_search(content_dir), rows)
-    said, caught, ordinary, alarms = crisis_figures(content_dir)
+    panel = crisis_figures(content_dir)
+    said, caught, ordinary, alarms = panel.said, panel.caught, panel.ordinary, panel.alarms
     counts = defaultdict(int)
     for judgment in rows:
         counts[judgment.kind] += 1
@@ -414,8 +432,13 @@ def main() -> None:
     lines += [
         "",
         f"Crisis panel, on the {said + ordinary} queries of `tests/search/crisis.tsv`: shown "
-        f"for {caught} of {said} crisis phrasings ({caught / said:.1%}), and for {alarms} of "
-        f"{ordinary} ordinary searches ({alarms / ordinary:.1%} false alarms). The terms were "
+        f"for {panel.shown} of {said} crisis phrasings ({panel.shown / said:.1%}), and for "
+        f"{panel.shown_ordinary} of {ordinary} ordinary searches "
+        f"({panel.shown_ordinary / ordinary:.1%} false alarms), the crisis terms and the crisis "
+        f"model together; by the terms alone, {caught} ({caught / said:.1%}) and {alarms} "
+        f"({alarms / ordinary:.1%}). Both learnt from these rows, so these figures guard "
+        "against slipping back; how the two fare on sets neither saw is in "
+        "`docs/crisis-model.md` (`python scripts/crisis_model.py --held-out`). The terms were "
         "widened to meet these phrasings, so this shows that none has slipped back, not how "
         "well new ones are met. The `third-set` rows came from a red-team session, which "
         "wrote 93 crisis and 49 ordinary queries before reading the terms (65 and 45 of them "
@@ -817,7 +840,8 @@ def main() -> None:
         "fifty-ninth set, from a fifty-fourth helper asked for searches written by people "
         "unsure whether it counts ('is it normal to...', 'am i overreacting if...', a long "
         "story with the danger at the end, a worried parent or teacher), is in "
-        "`tests/search/crisis-measured.tsv`, which no test reads, and not in this file: 64 "
+        "`tests/search/crisis-measured.tsv`, which the crisis model learns from and no test "
+        "of the terms reads, and not in this file: 64 "
         "of its 121 crisis rows met before the change (53%, the lowest of any set; one "
         "paracetamol question relabelled crisis as earlier rows), and a red-team (the "
         "`sixtieth-set`) found the first lines written for it met 141 of 193 ordinary probes, "
@@ -825,7 +849,14 @@ def main() -> None:
         "ordinary rows shows the panel; the 38 left (a partner said to be replaced by "
         "someone else in a long message, morphine kept and counted, a child's bruises and "
         "flinching) are open work, and adding them here would take this file below the 97% "
-        "floor without a line written to meet them.",
+        "floor without a line written to meet them. The sixty-first set (29 November), from a "
+        "fifty-fifth helper asked, without reading the terms, for 150 crisis and 150 ordinary "
+        "searches as visitors type them, is there too: it was measured before any line or "
+        "model saw it, when the terms met 113 of its 150 crisis searches (75%) and the terms "
+        "and the crisis model's first version (trained without it) 138 (92%), with none of "
+        "its 150 ordinary ones shown the panel by either. The model kept, trained without it "
+        "in the same way, meets 136 (91%; `docs/crisis-model.md`). No line has been written "
+        "for it.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",

@@ -82,3 +82,13 @@ def test_a_crisis_typed_without_spaces_shows_support_first(watched, live_server,
     page, _ = watched(java_script_enabled=javascript)
     results = type_search(page, live_server, "iwanttodie", javascript)
     expect_support_first(results)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_crisis_said_in_words_no_term_foresaw_shows_support_first(
+    watched, live_server, javascript
+):
+    # No crisis term meets this; the crisis model reads it as danger.
+    page, _ = watched(java_script_enabled=javascript)
+    results = type_search(page, live_server, "drove to the bridge again and sat there", javascript)
+    expect_support_first(results)

@@ -7,7 +7,8 @@ the spaces inside a term, a misspelt word that is no English word meets the term
 nearest to ("suicidle"), and one typed without its spaces is read as the terms' words it
 runs together ("killmyself"). Still only whole words match, so "self care" or "safety" never
 trigger it. When in doubt it errs towards showing support: "suicide prevention training"
-shows the panel too.
+shows the panel too. A search no term meets may still show the panel: a model learnt from
+labelled searches reads it too (`crisis_model`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from webapp.search import spelling
+from webapp.search import crisis_model, spelling
 from webapp.search.patterns import (
     PatternSet,
     normalise,
@@ -34,12 +35,14 @@ __all__ = [
     "settings_problems",
     "support_article_fields",
     "support_articles",
+    "typed_words",
 ]
 
 
 def matches_crisis(query: str, terms: Iterable[str], exceptions: Iterable[str] = ()) -> bool:
     """Say whether the query matches any crisis term, as whole words, other than where an
-    exception pattern covers the match ("overdosing on news" is not an overdose)."""
+    exception pattern covers the match ("overdosing on news" is not an overdose). The terms
+    alone: `support_articles` also asks the model."""
     found = pattern_set(terms)
     reading = _Reading(query, found, exceptions)
     return reading.matches(found)
@@ -67,14 +70,20 @@ def _spelt_out(query: str) -> str:
     return _SA_D.sub("sexually assaulted", query)
 
 
+def typed_words(query: object) -> list[str]:
+    """Return the words of a search as crisis reads them before any slip is repaired: folded
+    (`patterns.normalise`), look-alike symbols read as letters, "sa'd" spelt out."""
+    return normalise(_unmasked(_spelt_out(query))) if isinstance(query, str) else []
+
+
 class _Reading:
     """A query read once for crisis terms: its words, with slips read as the terms' words
     they are nearest, and the spans exception patterns cover."""
 
     def __init__(self, query: object, terms: PatternSet, exceptions: Iterable[str]):
-        typed = normalise(_unmasked(_spelt_out(query))) if isinstance(query, str) else []
-        typed = unglued(typed, terms.words, lambda word: _whole(word, terms.words))
-        self.words = repaired(typed, terms.words, _meant)
+        self.typed = typed_words(query)
+        unspaced = unglued(self.typed, terms.words, lambda word: _whole(word, terms.words))
+        self.words = repaired(unspaced, terms.words, _meant)
         # Exceptions read slips as the terms' words too ("killing myself laughng"), never as
         # words only an exception names: a slip near one ("gome", "game") would otherwise
         # excuse a crisis it has nothing to do with.
@@ -105,12 +114,18 @@ def support_articles(query: str, crisis: Mapping[str, Any]) -> list[str] | None:
     helpline more than the one on low mood. A search that matches a family's terms leads
     with that family's articles, then with `crisis.articles` only if it matches
     `crisis.terms` too ("he hits me and i want to die").
+
+    A search no term meets still shows the panel if the model says crisis (`crisis_model`),
+    whether or not an exception pattern meets it: most searches both an exception and the
+    model meet are crisis searches the exception was not written for ("going to end things
+    with them all tonight"). The model cannot tell which kind of crisis it is, so no article
+    leads (an empty list): the results are ranked for what was typed, as for any search.
     """
     every = pattern_set(all_terms(crisis))
     # One reading for every check: slips are repaired against all the terms' words.
     reading = _Reading(query, every, crisis.get("not_when") or [])
     if not reading.matches(every):
-        return None
+        return [] if crisis_model.model().says_crisis(reading.typed) else None
     lead = [slug for family in _families(crisis)
             if reading.matches(pattern_set(_strings(family.get("terms"))))
             for slug in _strings(family.get("articles"))]  # fmt: skip

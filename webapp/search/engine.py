@@ -15,7 +15,7 @@ from whoosh import scoring
 from whoosh.searching import Results
 
 from webapp.model import Topic, topic_for
-from webapp.search import query, ranking, segment_files, spelling, tuning, vocabulary
+from webapp.search import crisis_model, query, ranking, segment_files, spelling, tuning, vocabulary
 from webapp.search.indexing import ARTICLE, PAGE, PAGE_KEY, TAG_SEPARATOR
 from webapp.search.snippets import SUMMARY_HIGHLIGHTER, body_snippets
 
@@ -235,10 +235,12 @@ class SearchIndex:
         searched lately: the score tables and completions it used last, computed again here
         from this index (never copied: scores depend on the whole index). A server does this
         before it switches to the generation."""
-        # The English word list (typo correction, crisis misspellings) is loaded once per
-        # process: here, before a server serves, not in some visitor's first search; not on
-        # opening, since pre-rendering pages opens the index and never searches.
+        # The English word list (typo correction, crisis misspellings) and the crisis model
+        # are loaded once per process: here, before a server serves, not in some visitor's
+        # first search; not on opening, since pre-rendering pages opens the index and never
+        # searches.
         spelling.english()
+        crisis_model.model()
         frequent = [word for _, word in self._vocabulary.most_frequent(words)]
         typed = sorted({word[:length] for word in frequent for length in (2, 3)})
         for text in frequent + typed:
