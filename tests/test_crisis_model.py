@@ -49,7 +49,7 @@ def test_the_site_scores_a_search_as_scikit_learn_does(trained):
     "text",
     ["drove to the bridge again last night and sat there for an hour",
      "flatmate is unconscious after taking pills",
-     "cant stop the voices",
+     "my phone is hacked and they watch me through it",
      "my family would be fine without me tbh"],
 )  # fmt: skip
 def test_a_crisis_no_term_meets_still_shows_the_panel(crisis, text):
@@ -66,6 +66,21 @@ def test_a_crisis_no_term_meets_still_shows_the_panel(crisis, text):
 )  # fmt: skip
 def test_everyday_searches_do_not_show_the_panel(crisis, text):
     assert support_articles(text, crisis) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I keep saying yes to everything", "are online sessions confidential",
+     "been feeling low for weeks", "self care ideas for a bad day", "I want to sleep better",
+     "my mum died last year and I miss her", "how much does a session cost",
+     "I have been having panic attacks at work", "what happens in the first session"],
+)  # fmt: skip
+def test_the_panel_never_flashes_up_while_an_everyday_search_is_typed(crisis, text):
+    # The site searches as you type, from the first character: "I", "are" or "I keep " on
+    # the way to an everyday search are no crisis.
+    flashed = [text[:end] for end in range(1, len(text) + 1)
+               if support_articles(text[:end], crisis) is not None]  # fmt: skip
+    assert not flashed
 
 
 def test_the_panel_shows_for_crisis_searches_and_not_for_everyday_ones(crisis):
