@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 import yaml
 
 from webapp.search.crisis import all_terms, matches_crisis, typed_words
-from webapp.search.crisis_model import MODEL_FILE, CrisisModel, features
+from webapp.search.crisis_model import LETTERS, MODEL_FILE, WORD, CrisisModel, features
 
 LABELLED = sorted((ROOT / "tests" / "search").glob("crisis*.tsv"))
 JUDGMENTS = ROOT / "tests" / "search" / "judgments.tsv"
@@ -160,8 +160,9 @@ class Trained:
 
     def model(self) -> CrisisModel:
         """Return the model as serving reads it, weights rounded for the file."""
-        learnt = zip(self.columns, self.fitted.coef_[0], strict=True)
-        weights = {key: round(float(weight), DECIMALS) for key, weight in learnt}
+        weights: dict[str, dict[str, float]] = {WORD: {}, LETTERS: {}}
+        for (kind, feature), weight in zip(self.columns, self.fitted.coef_[0], strict=True):
+            weights[kind][feature] = round(float(weight), DECIMALS)
         return CrisisModel(round(float(self.fitted.intercept_[0]), DECIMALS),
                            round(self.threshold, DECIMALS), weights)  # fmt: skip
 
@@ -268,10 +269,9 @@ def main() -> None:
         return
     model = Trained(rows + everyday).model()
     model.write(MODEL_FILE)
-    print(
-        f"{MODEL_FILE}: {len(model.weights)} features from {len(rows)} labelled searches "
-        f"and {len(everyday)} everyday ones"
-    )
+    learnt = sum(map(len, model.weights.values()))
+    print(f"{MODEL_FILE}: {learnt} features from {len(rows)} labelled searches "
+          f"and {len(everyday)} everyday ones")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ class CrisisModel:
 
     intercept: float
     threshold: float
-    weights: Mapping[tuple[str, str], float]  # (kind, feature): weight
+    weights: Mapping[str, Mapping[str, float]]  # kind: {feature: weight}
 
     def score(self, words: Sequence[str]) -> float:
         """Return how strongly the words lean towards crisis. Each kind of feature counts as
@@ -57,8 +57,8 @@ class CrisisModel:
         total = self.intercept
         for kind, found in features(words).items():
             if found:
-                weight = sum(self.weights.get((kind, feature), 0.0) for feature in found)
-                total += weight / math.sqrt(len(found))
+                learnt = self.weights.get(kind, {})
+                total += sum(learnt.get(feature, 0.0) for feature in found) / math.sqrt(len(found))
         return total
 
     def says_crisis(self, words: Sequence[str]) -> bool:
@@ -69,21 +69,21 @@ class CrisisModel:
         """Write the model as scripts/crisis_model.py does: features sorted, so a retrained
         model's diff shows what moved."""
         lines = [f"intercept\t{self.intercept!r}", f"threshold\t{self.threshold!r}"]
-        lines += [f"{kind}\t{feature}\t{weight!r}"
-                  for (kind, feature), weight in sorted(self.weights.items())]  # fmt: skip
+        for kind, learnt in sorted(self.weights.items()):
+            lines += [f"{kind}\t{feature}\t{learnt[feature]!r}" for feature in sorted(learnt)]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     @classmethod
     def read(cls, path: Path) -> CrisisModel:
         """Read a model written by `write`."""
         figures: dict[str, float] = {}
-        weights: dict[tuple[str, str], float] = {}
+        weights: dict[str, dict[str, float]] = {WORD: {}, LETTERS: {}}
         for line in path.read_text(encoding="utf-8").splitlines():
             parts = line.split("\t")
             if len(parts) == 2:
                 figures[parts[0]] = float(parts[1])
             else:
-                weights[parts[0], parts[1]] = float(parts[2])
+                weights.setdefault(parts[0], {})[parts[1]] = float(parts[2])
         return cls(figures["intercept"], figures["threshold"], weights)
 
 
