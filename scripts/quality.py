@@ -855,8 +855,16 @@ def main() -> None:
         "model saw it, when the terms met 113 of its 150 crisis searches (75%) and the terms "
         "and the crisis model's first version (trained without it) 138 (92%), with none of "
         "its 150 ordinary ones shown the panel by either. The model kept, trained without it "
-        "in the same way, meets 135 (90%; `docs/crisis-model.md`). No line has been written "
-        "for it.",
+        "in the same way, meets 131 (87%; `docs/crisis-model.md`). No line has been written "
+        "for it. Nor for the sixty-third set, there too, from a fifty-seventh helper asked the "
+        "same for a cross-section (a third plain, a third indirect, a third messy): measured "
+        "before any line or model saw it, the terms met 110 of its 150 crisis searches (73%) "
+        "and the terms and the model of the day 138 (92%); the terms showed the panel for 6 "
+        "of its 150 ordinary ones and the model for 1 more. Two of those 6 are relabelled "
+        "crisis as earlier rows (a book on grief after a suicide, statistics on suicide). Its "
+        "misses include 'ideation getting worse, I have a plan now', 'hes sayin if i leave "
+        "hell find me n finish me off' and 'woke up at his place with no memory and my "
+        "clothes off'.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",

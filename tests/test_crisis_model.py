@@ -48,8 +48,8 @@ def test_the_site_scores_a_search_as_scikit_learn_does(trained):
 @pytest.mark.parametrize(
     "text",
     ["drove to the bridge again last night and sat there for an hour",
-     "flatmate is unconscious after taking pills",
-     "my phone is hacked and they watch me through it",
+     "dads shotgun in the garage cant stop thinking about it",
+     "made me do things sexually i didnt want",
      "my family would be fine without me tbh"],
 )  # fmt: skip
 def test_a_crisis_no_term_meets_still_shows_the_panel(crisis, text):
