@@ -6,8 +6,9 @@ what someone has thought to write down. People in danger keep finding words nobo
 ("drove to the bridge again last night and sat there"). This is a linear model (logistic
 regression) over a search's words, its pairs of neighbouring words and the runs of letters
 inside its words (which carry it over typos and endings), learnt from the project's labelled
-searches (tests/search/crisis*.tsv, and the search judgments as everyday searches) by
-scripts/crisis_model.py and shipped beside this module. It only ever adds the panel, never
+searches (tests/search/crisis*.tsv, and as everyday searches the search judgments and
+tests/search/everyday-searches.tsv) by scripts/crisis_model.py and shipped beside this
+module. It only ever adds the panel, never
 takes it away. An ordinary search it mistakes is put right by labelling it ordinary in
 tests/search and training again; exception patterns (`crisis.not_when`) excuse terms only.
 
