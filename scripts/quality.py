@@ -855,16 +855,22 @@ def main() -> None:
         "model saw it, when the terms met 113 of its 150 crisis searches (75%) and the terms "
         "and the crisis model's first version (trained without it) 138 (92%), with none of "
         "its 150 ordinary ones shown the panel by either. The model kept, trained without it "
-        "in the same way, meets 131 (87%; `docs/crisis-model.md`). No line has been written "
-        "for it. Nor for the sixty-third set, there too, from a fifty-seventh helper asked the "
+        "in the same way, meets 133 (89%; `docs/crisis-model.md`). The sixty-third set is "
+        "there too, from a fifty-seventh helper asked the "
         "same for a cross-section (a third plain, a third indirect, a third messy): measured "
         "before any line or model saw it, the terms met 110 of its 150 crisis searches (73%) "
         "and the terms and the model of the day 138 (92%); the terms showed the panel for 6 "
         "of its 150 ordinary ones and the model for 1 more. Two of those 6 are relabelled "
         "crisis as earlier rows (a book on grief after a suicide, statistics on suicide). Its "
-        "misses include 'ideation getting worse, I have a plan now', 'hes sayin if i leave "
+        "misses included 'ideation getting worse, I have a plan now', 'hes sayin if i leave "
         "hell find me n finish me off' and 'woke up at his place with no memory and my "
-        "clothes off'.",
+        "clothes off'. Lines were then written for the plainest misses of both sets; a "
+        "red-team of them (the `sixty-fourth-set`, in `tests/search/crisis-lines-redteam.tsv`) "
+        "found the first version met 59 of its 121 ordinary searches ('ideation exercises for "
+        "team building', 'sleep paralysis demon pinned me down', 'thinking about getting a gun "
+        "and taking a safety class') and missed 19 of its 63 crisis ones. After narrowing, 2 "
+        "of the 121 (a film and a song quoted) newly show the panel and all 63 meet; the terms "
+        "now meet 114 of the sixty-first set's 150 and 118 of the sixty-third's 152.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
