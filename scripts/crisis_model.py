@@ -137,7 +137,7 @@ class Trained:
         counts = Counter(key for by_kind in found for key in _keys(by_kind))
         learnt = sorted(key for key, searches in counts.items() if searches >= MIN_SEARCHES)
         self.columns = {key: column for column, key in enumerate(learnt)}
-        matrix = self.matrix([row.query for row in learning])
+        matrix = self._matrix(found)
         labels = numpy.array([row.crisis for row in learning])
         self.fitted = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=5000)
         folds = StratifiedGroupKFold(FOLDS, shuffle=True, random_state=0)
@@ -150,18 +150,21 @@ class Trained:
     def matrix(self, queries: list[str]):
         """Return the searches as the rows of a sparse matrix, as `CrisisModel.score` reads
         them: each kind's features weigh one over the root of how many it has."""
+        return self._matrix([features(typed_words(query)) for query in queries])
+
+    def _matrix(self, searches: list[dict[str, set[str]]]):
         from scipy.sparse import csr_matrix
 
         rows, columns, values = [], [], []
-        for row, query in enumerate(queries):
-            for kind, found in features(typed_words(query)).items():
+        for row, by_kind in enumerate(searches):
+            for kind, found in by_kind.items():
                 for feature in found:
                     column = self.columns.get((kind, feature))
                     if column is not None:
                         rows.append(row)
                         columns.append(column)
                         values.append(1 / math.sqrt(len(found)))
-        return csr_matrix((values, (rows, columns)), shape=(len(queries), len(self.columns)))
+        return csr_matrix((values, (rows, columns)), shape=(len(searches), len(self.columns)))
 
     def model(self) -> CrisisModel:
         """Return the model as serving reads it, weights rounded for the file."""

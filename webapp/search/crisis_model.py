@@ -23,6 +23,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 MODEL_FILE = Path(__file__).with_name("crisis-model.tsv")
@@ -35,7 +36,7 @@ def features(words: Sequence[str]) -> dict[str, set[str]]:
     every run of letters inside a word, the word's edges marked with a space ("kms" gives
     " km", "kms", "ms ", " kms", "kms ")."""
     found: dict[str, set[str]] = {WORD: set(words), LETTERS: set()}
-    found[WORD].update(f"{first} {second}" for first, second in zip(words, words[1:], strict=False))
+    found[WORD].update(f"{first} {second}" for first, second in pairwise(words))
     for word in words:
         marked = f" {word} "
         for length in LETTER_RUNS:
