@@ -384,9 +384,10 @@ def main() -> None:
         "against SQLite FTS5 (porter stemming, title weighted 3, any word matching) over the",
         f"same sample articles, for the {len(rows)} queries of `tests/search/judgments.tsv`,",
         "written from the articles (and, for the rows added since pages are searched, the",
-        "practice's pages) before looking at any results. Ten helpers who read only the",
-        "articles and pages wrote the last 912 (28 November): on the first 117 the site had",
-        "P@1 0.89 and S@3 0.96 before the synonym lines written for their misses; on the next",
+        "practice's pages) before looking at any results. Twelve helpers who read only the",
+        "articles and pages wrote the last 1055 (28 and 29 November): on the first 117 the site",
+        "had P@1 0.89 and S@3 0.96 before the synonym lines written for their misses; on the",
+        "next",
         "109 (aimed at how people in distress put things), 0.80 and 0.93 before, 0.93 and 0.98",
         "after; on the next 107 (long rambling questions, vague words, several slips at once),",
         "0.74 and 0.91 before, 0.89 and 0.96 after; on the next 90 (worries about someone else,",
@@ -412,8 +413,18 @@ def main() -> None:
         "68 (a cross-section in many voices, with ten the site cannot answer; 42 more of that",
         "helper's 110 were already here), 0.92 and 0.98 before ('me da passed', 'my nan",
         "passing away', a partner who 'gets really angry if i go out'), 0.97 and 0.98 after",
-        "the synonym lines written for them. The figures before are the fairest guide to",
-        "unseen searches.",
+        "the synonym lines written for them; on the last 82 (a cross-section written blind on",
+        "29 November, twelve the site cannot answer; 48 more of that helper's 130 were already",
+        "here), 0.87 and 0.95 before (no fees page for 'too skint for therapy' or 'is there any",
+        "way to get cheaper sessions', nor the contact page for 'hello um how do i book'; 'what",
+        "if i dont get on with my therapist' led by the article on anxiety), 0.91 and 1.00",
+        "after the synonym lines written for them and after words that two entries name",
+        "meaning both; on the last 61 (practical questions about the practice and starting",
+        "therapy, written blind the same day; 19 more of that helper's 80 were already here),",
+        "0.69 and 0.89 before (one with no result: 'can i txt u instead of ringing'; 'age",
+        "limit', 'qualifications' and 'is it upstairs my knees arent great' with no right",
+        "answer in the first three), 0.89 and 0.98 after the synonym lines written for them.",
+        "The figures before are the fairest guide to unseen searches.",
         "The site's",
         "results include its pages; FTS5 holds the articles only.",
         "P@1: the first result is a right one; S@3: one of the first three is; MRR@10: mean",
@@ -855,7 +866,7 @@ def main() -> None:
         "model saw it, when the terms met 113 of its 150 crisis searches (75%) and the terms "
         "and the crisis model's first version (trained without it) 138 (92%), with none of "
         "its 150 ordinary ones shown the panel by either. The model kept, trained without it "
-        "in the same way, meets 133 (89%; `docs/crisis-model.md`). The sixty-third set is "
+        "in the same way, meets 136 (91%; `docs/crisis-model.md`). The sixty-third set is "
         "there too, from a fifty-seventh helper asked the "
         "same for a cross-section (a third plain, a third indirect, a third messy): measured "
         "before any line or model saw it, the terms met 110 of its 150 crisis searches (73%) "
@@ -870,7 +881,23 @@ def main() -> None:
         "team building', 'sleep paralysis demon pinned me down', 'thinking about getting a gun "
         "and taking a safety class') and missed 19 of its 63 crisis ones. After narrowing, 2 "
         "of the 121 (a film and a song quoted) newly show the panel and all 63 meet; the terms "
-        "now meet 114 of the sixty-first set's 150 and 118 of the sixty-third's 152.",
+        "now meet 114 of the sixty-first set's 150 and 118 of the sixty-third's 152. The "
+        "sixty-fifth set is there too, from a fifty-ninth helper asked, without reading the "
+        "terms, for 150 crisis and 150 ordinary searches in eleven families (a third plain, a "
+        "third indirect, a third messy; the ordinary ones sharing words with a crisis): "
+        "measured before any line or model saw it, the terms met 107 of its 150 crisis "
+        "searches (71%) and the terms and the model of the day 126 (84%), and the panel showed "
+        "for 14 of its 150 ordinary ones, 6 of them relabelled crisis as earlier rows "
+        "(training, statistics, an essay and an awareness day naming suicide or self-harm, "
+        "someone bereaved by suicide, volunteering for Rape Crisis). Its misses included 'I "
+        "want to kill my husband', 'tuk all my pils help', 'help help help' and 'he forced me "
+        "i said no i said no'. Lines were written for the plainest misses; a red-team of them "
+        "(the `sixty-sixth-set`, in `tests/search/crisis-lines-redteam.tsv`) found the first "
+        "version met 84 of its 120 ordinary searches (tablets that are iPads, toddlers, "
+        "airlines that do not feed us, lyrics, school fundraising), so most were narrowed or "
+        "deleted: none of the 120 newly shows the panel, and 30 of its 63 crisis searches "
+        "meet (23 before). The terms now meet 123 of the sixty-fifth set's 156 crisis rows "
+        "(113 before its lines).",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",

@@ -141,6 +141,15 @@ def test_editing_synonyms_needs_no_rebuild(content_dir, index_dir):
     assert quality.result_names(page(client, "zonked"))[0] == "sleep-and-mental-health"
 
 
+def test_words_two_synonym_entries_name_find_the_articles_of_both(content_dir, index_dir):
+    # "cheaper sessions" is in the fees entry and in choosing a counsellor's: only the
+    # first entry's articles were searched, so the fees page was not among the results.
+    (content_dir / "synonyms.yml").write_text("sleep:\n  - zonked out\ngrief:\n  - zonked out\n")
+    client = make_app(content_dir, index_dir).test_client()
+    found = quality.result_names(page(client, "zonked out"))
+    assert {"sleep-and-mental-health", "living-with-grief"} <= set(found[:3])
+
+
 def test_a_broken_synonyms_file_is_named_by_content_check_and_search_keeps_working(
     content_dir, index_dir
 ):

@@ -159,7 +159,10 @@ def with_synonyms(
 
     `spans(words)` gives (first, after last, article words) for each stretch of the typed
     words a synonym matches; the units it covers become one unit that also matches the
-    article words' terms, so "passed away" counts once, as grief does.
+    article words' terms, so "passed away" counts once, as grief does. Where several entries
+    match the very same words, the unit matches all their article words ("cheaper
+    sessions": fees, and choosing a counsellor); of overlapping stretches, the one starting
+    first (then the longest) wins.
     """
     singles = [i for i, u in enumerate(parsed.units) if not u.phrase]
     if not singles:
@@ -167,7 +170,10 @@ def with_synonyms(
     words = [parsed.units[i].words[0].replace("'", "") for i in singles]
     units = list(parsed.units)
     taken: set[int] = set()
-    for first, after, meaning in sorted(spans(words), key=lambda s: (s[0], -s[1])):
+    meanings: dict[tuple[int, int], tuple[str, ...]] = {}
+    for first, after, meaning in spans(words):
+        meanings[first, after] = meanings.get((first, after), ()) + meaning
+    for (first, after), meaning in sorted(meanings.items(), key=lambda s: (s[0][0], -s[0][1])):
         covered = singles[first:after]
         if (
             not covered
