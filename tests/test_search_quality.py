@@ -124,6 +124,12 @@ def test_everyday_words_spelt_right_are_met_as_before(found, typed):
     assert found(typed)
 
 
+def test_an_everyday_phrase_with_a_slip_in_it_is_understood_once_corrected(found):
+    # The synonyms read the words as typed: "peple" is corrected to "people" for search,
+    # but "people pleasing" only means saying no when the synonyms read it again.
+    assert found("peple pleasing")[0] == "saying-no-without-guilt"
+
+
 def test_a_short_name_is_not_taken_for_a_misspelt_everyday_word(found):
     # "Woking" (a town) is one letter from "waking", which sleep's synonyms name: taken for
     # it, the sleep article led this search.

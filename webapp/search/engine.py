@@ -118,6 +118,8 @@ class SearchIndex:
             if sure:
                 searched = query.with_corrections(parsed, sure | unsure, self._analyzer)
                 corrected = searched.shown
+                if synonyms is not None:
+                    searched = self._resynonymised(searched, synonyms, max_length)
             groups = query.groups(searched, self._completions)
             leading = [d for slug in dict.fromkeys(lead)
                        if (d := self._searcher.document_number(slug=slug)) is not None]  # fmt: skip
@@ -145,6 +147,14 @@ class SearchIndex:
             missing = self._missing(searched) if found else ()
             return SearchResults(typed, found, total, page, pages, suggestion, corrected,
                                  missing)  # fmt: skip
+
+    def _resynonymised(self, corrected: query.ParsedQuery, synonyms, max_length: int):
+        """Return the corrected search read again with the synonyms, which saw only the
+        words as typed ("do you do onlin sessions" is about seeing people online)."""
+        # A trailing space keeps a finished last word finished, as it was typed.
+        text = corrected.shown if corrected.prefix else corrected.shown + " "
+        again = query.parse(text, self._analyzer, max(max_length, len(text)))
+        return query.with_synonyms(again, synonyms, self._analyzer)
 
     def _missing(self, parsed: query.ParsedQuery) -> tuple[str, ...]:
         """Return the words of meaning units that nothing indexed holds (none being typed,
