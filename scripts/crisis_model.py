@@ -46,7 +46,9 @@ EVERYDAY_FILE = ROOT / "tests" / "search" / "everyday-searches.tsv"
 REPORT = ROOT / "docs" / "crisis-model.md"
 EVERYDAY = -1  # the set number of an everyday search
 TYPING = -2  # the set number of an ordinary search cut off as if still being typed
-PREFIXES_PER_SEARCH = 3
+# Points at which each ordinary search is also learnt cut off: with fewer, the panel flashed
+# up more often while everyday searches were typed (see docs/crisis-model.md).
+PREFIXES_PER_SEARCH = 5
 MIN_TYPED = 1  # the site searches as you type from the first character
 REGULARISATION = 60.0  # scikit-learn's C: larger trusts the training searches more
 EVERYDAY_SHARE = 0.015  # of the everyday searches, scored held out, over the threshold
