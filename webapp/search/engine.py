@@ -148,9 +148,14 @@ class SearchIndex:
             return SearchResults(typed, found, total, page, pages, suggestion, corrected,
                                  missing)  # fmt: skip
 
-    def _resynonymised(self, corrected: query.ParsedQuery, synonyms, max_length: int):
+    def _resynonymised(
+        self,
+        corrected: query.ParsedQuery,
+        synonyms: Callable[[list[str]], list[tuple[int, int, tuple[str, ...]]]],
+        max_length: int,
+    ) -> query.ParsedQuery:
         """Return the corrected search read again with the synonyms, which saw only the
-        words as typed ("do you do onlin sessions" is about seeing people online)."""
+        words as typed ("peple pleasing" is about saying no once it reads "people")."""
         # A trailing space keeps a finished last word finished, as it was typed.
         text = corrected.shown if corrected.prefix else corrected.shown + " "
         again = query.parse(text, self._analyzer, max(max_length, len(text)))
