@@ -103,15 +103,11 @@ class SearchIndex:
         """
         page_size = max(1, page_size)
         with self._lock:
-            parsed = query.parse(text, self._analyzer, max_length)
+            parsed = self._read(text, synonyms, max_length)
             typed = parsed.shown
-            if synonyms is not None:
-                parsed = query.with_synonyms(parsed, synonyms, self._analyzer)
             spaced = self._spaced(parsed) if correct else None
             if spaced is not None:
-                parsed = query.parse(spaced, self._analyzer, max(max_length, len(spaced)))
-                if synonyms is not None:
-                    parsed = query.with_synonyms(parsed, synonyms, self._analyzer)
+                parsed = self._read(spaced, synonyms, max(max_length, len(spaced)))
             searched, suggestion = parsed, None
             corrected = parsed.shown if spaced is not None else None
             sure, unsure = self._corrections(parsed) if correct else ({}, {})
@@ -119,7 +115,11 @@ class SearchIndex:
                 searched = query.with_corrections(parsed, sure | unsure, self._analyzer)
                 corrected = searched.shown
                 if synonyms is not None:
-                    searched = self._resynonymised(searched, synonyms, max_length)
+                    # The synonyms saw only the words as typed: "peple pleasing" is about
+                    # saying no once it reads "people". A trailing space keeps a finished
+                    # last word finished.
+                    again = corrected if searched.prefix else corrected + " "
+                    searched = self._read(again, synonyms, max(max_length, len(again)))
             groups = query.groups(searched, self._completions)
             leading = [d for slug in dict.fromkeys(lead)
                        if (d := self._searcher.document_number(slug=slug)) is not None]  # fmt: skip
@@ -148,18 +148,15 @@ class SearchIndex:
             return SearchResults(typed, found, total, page, pages, suggestion, corrected,
                                  missing)  # fmt: skip
 
-    def _resynonymised(
+    def _read(
         self,
-        corrected: query.ParsedQuery,
-        synonyms: Callable[[list[str]], list[tuple[int, int, tuple[str, ...]]]],
+        text: str,
+        synonyms: Callable[[list[str]], list[tuple[int, int, tuple[str, ...]]]] | None,
         max_length: int,
     ) -> query.ParsedQuery:
-        """Return the corrected search read again with the synonyms, which saw only the
-        words as typed ("peple pleasing" is about saying no once it reads "people")."""
-        # A trailing space keeps a finished last word finished, as it was typed.
-        text = corrected.shown if corrected.prefix else corrected.shown + " "
-        again = query.parse(text, self._analyzer, max(max_length, len(text)))
-        return query.with_synonyms(again, synonyms, self._analyzer)
+        """Return the text parsed, its everyday wording joined to the articles' words."""
+        parsed = query.parse(text, self._analyzer, max_length)
+        return parsed if synonyms is None else query.with_synonyms(parsed, synonyms, self._analyzer)
 
     def _missing(self, parsed: query.ParsedQuery) -> tuple[str, ...]:
         """Return the words of meaning units that nothing indexed holds (none being typed,
