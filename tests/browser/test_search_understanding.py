@@ -41,6 +41,14 @@ def test_everyday_words_find_the_article(watched, live_server, javascript):
     expect(results.locator(".result h3 a").first).to_have_text(re.compile("Panic attacks"))
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_everyday_words_with_a_slip_in_them_find_the_article(watched, live_server, javascript):
+    page, _ = watched(java_script_enabled=javascript)
+    results = type_search(page, live_server, "peple pleasing", javascript)
+    expect(results.locator(".corrected")).to_contain_text("people pleasing")
+    expect(results.locator(".result h3 a").first).to_have_text(re.compile("Saying no"))
+
+
 def expect_support_first(results) -> None:
     """The crisis panel comes before anything else, with the Samaritans' number to call."""
     expect(results.locator("> *").first).to_have_class("crisis")
