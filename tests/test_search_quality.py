@@ -130,6 +130,27 @@ def test_an_everyday_phrase_with_a_slip_in_it_is_understood_once_corrected(found
     assert found("peple pleasing")[0] == "saying-no-without-guilt"
 
 
+def test_what_a_long_message_ends_with_is_searched_too(found):
+    # Filler counted against the words a search may look up: after "hi so i dont really
+    # know where to start", the word that said what the message was about was dropped.
+    typed = "hi so i dont really know where to start but ive been having a lot of trouble with "
+    typed += "insomnia"
+    assert found(typed)[0] == "sleep-and-mental-health"
+
+
+@pytest.mark.parametrize(
+    ("typed", "article"),
+    [("hi there i was wondering how many sessions people normally need",
+      "how-long-does-therapy-last"),
+     ("i suppose what im asking is how do i stop feeling so guilty when i put myself first",
+      "setting-healthy-boundaries")],
+)  # fmt: skip
+def test_how_people_soften_a_question_is_not_searched_for(found, typed, article):
+    # "sorry", "daft", "question", "wondering" name no topic: searched for, they pulled in
+    # articles that happen to use them.
+    assert found(typed)[0] == article
+
+
 def test_a_short_name_is_not_taken_for_a_misspelt_everyday_word(found):
     # "Woking" (a town) is one letter from "waking", which sleep's synonyms name: taken for
     # it, the sleep article led this search.

@@ -267,6 +267,16 @@ _FILLER_WORDS = """a about after again all also am an and any anyone anything ar
 FILLER = frozenset(_FILLER_WORDS.split()) | STOP_WORDS
 
 
+# How people soften a question before asking it ("sorry if this is a daft question, I was
+# wondering"): no topic of their own, so, in a search, filler too. Articles use some of
+# them as ordinary words, so they stay among the words that describe an article.
+_HEDGE_WORDS = """sorry daft silly question suppose supposed asking wondering wondered wonder
+    meant itll probably maybe perhaps bit tbh idk lol hiya yeah sure guess"""
+
+
+QUERY_FILLER = FILLER | frozenset(_HEDGE_WORDS.split())
+
+
 def is_filler(word: str) -> bool:
     """Say whether a typed word carries no meaning of its own in a search."""
-    return word.replace("'", "").translate(accent_map) in FILLER
+    return word.replace("'", "").translate(accent_map) in QUERY_FILLER

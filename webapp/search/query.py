@@ -73,7 +73,15 @@ class ParsedQuery:
     def meaning(self) -> tuple[Unit, ...]:
         """Return the units that must count: all but filler, unless filler is all there is."""
         found = tuple(u for u in self.units if not u.filler and (u.terms or u.alternatives))
-        return found or tuple(u for u in self.units if u.terms)
+        if found:
+            return found
+        budget = MAX_TERMS  # filler is not budgeted as it is parsed, since it is seldom searched
+        for unit in (u for u in self.units if u.terms):
+            if len(unit.terms) > budget:
+                break
+            found += (unit,)
+            budget -= len(unit.terms)
+        return found
 
 
 def clean(text: object, max_length: int) -> str:
@@ -122,7 +130,8 @@ def parse(text: object, analyzer: Analyzer, max_length: int = 200) -> ParsedQuer
             before = () if quoted else words[max(0, n - 3) : n]
             filler = len(group) == 1 and (is_filler(group[0]) or _idle_no(group[0], before))
             units.append(Unit(group, terms, phrase=len(group) > 1, filler=filler))
-            budget -= len(terms)
+            if not filler:  # searched only when there is nothing else (`meaning`): no crowding
+                budget -= len(terms)
     last = units[-1] if units else None
     prefix = None
     # The word being typed: the text ends inside it (not after a space, quote or
