@@ -918,7 +918,27 @@ def main() -> None:
         "surprise parties, lost school shoes), so most were narrowed or deleted: none of the "
         "148 newly shows the panel, and the 21 lines kept, close to the rows they were written "
         "for, meet 83 of the set's 164 crisis rows (65 before) and 31 of the red-team's 90 "
-        "crisis probes (30 before).",
+        "crisis probes (30 before). The sixty-ninth set is there too, from a sixty-third helper "
+        "asked, without reading the terms, for 150 crisis and 150 ordinary searches in nine "
+        "families, in many voices (teenagers, older people, English as a second language, "
+        "someone else's danger): 16 of its rows were already in these files and are left out. "
+        "Measured before any line or model saw it, the terms met 98 of its 164 crisis rows "
+        "(60%) and the terms and the model of the day 132 (80%), and the panel showed for 32 "
+        "of its ordinary ones, 24 of them relabelled crisis as earlier rows (training, essays, "
+        "statistics, lyrics and awareness days naming suicide or self-harm, someone bereaved "
+        "by suicide, volunteering for Samaritans or Rape Crisis, a paracetamol dose), leaving "
+        "8 of 120 ('wife will kill me when she sees what i spent on fishing gear', 'i burn "
+        "myself every time i cook lol', a goodbye letter to a therapist). Its misses "
+        "included 'how long does it take with a hosepipe in "
+        "the car', 'searching this for the last time, sorry to whoever finds me', 'had a "
+        "bottle of wine and my sleeping tablets, feeling really strange', 'how to ring police "
+        "without him hearing' and 'nan leaves me with her boyfriend and he does stuff to me'. "
+        "Lines were written for its plainest misses; a red-team (the `seventieth-set`, in "
+        "`tests/search/crisis-lines-redteam.tsv`) found the first version met all 115 of its "
+        "ordinary searches (barbers' skin fades, car hoses, Big Brother, games, true crime, "
+        "pets, dementia news), so most were narrowed or deleted: none of the 115 newly shows "
+        "the panel, and the 23 lines kept meet 118 of the set's 164 crisis rows (98 before) and "
+        "43 of the red-team's 96 crisis probes (30 before).",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
