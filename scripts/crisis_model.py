@@ -59,7 +59,8 @@ DECIMALS = 6  # of each weight in the file
 # Each set written blind, and the commit whose crisis terms stood before its own lines.
 HELD_OUT = {45: "5b26130", 48: "bbff154^", 51: "bbff154^", 53: "19cb1f5^", 55: "1056e44^",
             57: "6f07d0d^", 59: "b76626d^", 61: "e4af962", 63: "a5b8d58",
-            65: "c86373a", 67: "4a278bc", 69: "cc07df6"}  # fmt: skip
+            65: "c86373a", 67: "4a278bc", 69: "cc07df6",
+            71: "c27c753"}  # fmt: skip
 
 
 @dataclass(frozen=True)
