@@ -271,7 +271,8 @@ FILLER = frozenset(_FILLER_WORDS.split()) | STOP_WORDS
 # wondering"): no topic of their own, so, in a search, filler too. Articles use some of
 # them as ordinary words, so they stay among the words that describe an article.
 _HEDGE_WORDS = """sorry daft silly question suppose supposed asking wondering wondered wonder
-    meant itll probably maybe perhaps bit tbh idk lol hiya yeah sure guess"""
+    meant itll probably maybe perhaps bit tbh idk lol hiya yeah sure guess because cos coz
+    cuz quite rather though although"""
 
 
 QUERY_FILLER = FILLER | frozenset(_HEDGE_WORDS.split())

@@ -58,8 +58,11 @@ class Synonyms:
 
 
 # Shorter words are often names one slip from an everyday word ("woking", "waking"), and
-# search has the articles' words, not the synonyms', to tell them apart.
+# search has the articles' words, not the synonyms', to tell them apart. Two neighbouring
+# letters swapped is the one slip a shorter word is read through ("myslef", "freind"):
+# it keeps every letter, so a name seldom reads as another word that way.
 MIN_REPAIRED = 7
+MIN_SWAP_REPAIRED = 4
 
 
 # Per search and per word typed: the same words come again as a visitor types, and each
@@ -68,10 +71,17 @@ MIN_REPAIRED = 7
 def _meant(word: str, known: frozenset[str]) -> tuple[str, ...]:
     # As search corrects: never an English word ("posses" stays), never a number, within
     # the typo budget of the word's length, and only a clear winner.
-    if len(word) < MIN_REPAIRED or word.isdigit() or spelling.english().knows(word):
+    if len(word) < MIN_SWAP_REPAIRED or word.isdigit() or spelling.english().knows(word):
         return ()
+    if len(word) < MIN_REPAIRED:
+        swapped = sorted(w for w in _swaps(word) if w in known)
+        return tuple(swapped) if len(swapped) == 1 else ()
     meant = spelling.nearest(word, known)
     return (meant,) if meant else ()
+
+
+def _swaps(word: str) -> set[str]:
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
 
 
 class SynonymsError(ValueError):
