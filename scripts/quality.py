@@ -384,8 +384,8 @@ def main() -> None:
         "against SQLite FTS5 (porter stemming, title weighted 3, any word matching) over the",
         f"same sample articles, for the {len(rows)} queries of `tests/search/judgments.tsv`,",
         "written from the articles (and, for the rows added since pages are searched, the",
-        "practice's pages) before looking at any results. Thirteen helpers who read only the",
-        "articles and pages wrote the last 1133 (28 and 29 November): on the first 117 the site",
+        "practice's pages) before looking at any results. Fourteen helpers who read only the",
+        "articles and pages wrote the last 1231 (28 and 29 November): on the first 117 the site",
         "had P@1 0.89 and S@3 0.96 before the synonym lines written for their misses; on the",
         "next",
         "109 (aimed at how people in distress put things), 0.80 and 0.93 before, 0.93 and 0.98",
@@ -430,7 +430,15 @@ def main() -> None:
         "and 'ok so i dont really know where to start but ive been feeling kind of flat and not",
         "myself for ages' with no right answer in the first three), 0.91 and 1.00 after the",
         "synonym lines written for them, after filler stopped crowding a long message's last",
-        "words out of the search, and after the ways people soften a question became filler.",
+        "words out of the search, and after the ways people soften a question became filler;",
+        "on the last 98 (people struggling as they type: bodies, situations, someone else's",
+        "trouble, doubts about getting help; 12 more of that helper's 110 were already here),",
+        "0.83 and 0.90 on the 94 it can answer before ('my husband moved out last week', 'need",
+        "evening appointments cos i work 9 to 5', 'teenage son wont talk to me and stays in his",
+        "room' and 'why do i keep going back to him' with no right answer in the first three),",
+        "0.96 and 0.99 after the synonym lines written for them, after 'because' and 'quite'",
+        "became filler, and after two neighbouring letters swapped in a short word ('myslef')",
+        "were read as the synonyms' word.",
         "The figures before are the fairest guide to unseen searches.",
         "The site's",
         "results include its pages; FTS5 holds the articles only.",
@@ -938,7 +946,27 @@ def main() -> None:
         "ordinary searches (barbers' skin fades, car hoses, Big Brother, games, true crime, "
         "pets, dementia news), so most were narrowed or deleted: none of the 115 newly shows "
         "the panel, and the 23 lines kept meet 118 of the set's 164 crisis rows (98 before) and "
-        "43 of the red-team's 96 crisis probes (30 before).",
+        "43 of the red-team's 96 crisis probes (30 before). The seventy-first set is there "
+        "too, from a sixty-fifth helper asked, without reading the terms, for 150 crisis and "
+        "150 ordinary searches as visitors to a counselling site type them at their worst "
+        "(their own feelings and life rather than the textbook words; a friend, child or "
+        "colleague at risk; eating and the body), the ordinary ones sharing words or tone: 16 "
+        "of its rows were already in these files and are left out. Measured before any line "
+        "or model saw it, the terms met 100 of its 154 crisis rows (65%) and the terms and the "
+        "model of the day 131 (85%), and the panel showed for 13 of its ordinary ones, 9 of "
+        "them relabelled crisis as earlier rows (self-harm, suicidal thoughts or wanting to "
+        "die named, an essay, training), leaving 4 of 130 ('feel like a burden whenever I ask "
+        "friends for help', 'life feels a bit pointless since I retired'). Its misses "
+        "included 'drunk and sad with a full box of mums sleeping pills next to me', 'he said "
+        "next time hed finish the job', 'its a year since mum died on friday and i dont plan "
+        "on seeing saturday' and 'purging 8 times a day and my hands have started cramping'. "
+        "A red-team of the 17 lines first written (the `seventy-second-set`, in "
+        "`tests/search/crisis-lines-redteam.tsv`) met all 68 of its ordinary searches "
+        "(medicine regimens, knife collectors, wills, notice periods, fasting, skincare "
+        "'purging') and none of its 51 reworded crisis ones, and found six lines that could "
+        "not match as meant (a choice of several words written with spaces); 7 lines are "
+        "kept, narrowed until none of the 68 newly shows the panel, and they meet 107 of the "
+        "set's 154 crisis rows (100 before).",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
