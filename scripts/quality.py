@@ -970,7 +970,30 @@ def main() -> None:
         "'purging') and none of its 51 reworded crisis ones, and found six lines that could "
         "not match as meant (a choice of several words written with spaces); 7 lines are "
         "kept, narrowed until none of the 68 newly shows the panel, and they meet 107 of the "
-        "set's 154 crisis rows (100 before).",
+        "set's 154 crisis rows (100 before). The seventy-third set is there too, from a "
+        "sixty-seventh helper asked for short searches as typed on a phone (seven in ten of "
+        "one to five words, text-speak and slips): 58 of its 300 were already in these files "
+        "and are left out. Before any line or model saw it, the terms met 86 of its 124 new "
+        "crisis rows (69%) and the terms and the model of the day 102 (82%: 'want to kill my "
+        "husband', 'going to hurt someone', 'hit me again', 'cant leave hes watching', 'sh "
+        "again' missed), and 4 of its 118 ordinary ones showed the panel after 4 rows naming "
+        "suicide or self-harm were relabelled crisis. A red-team of the 19 lines first "
+        "written (the `seventy-fourth-set`) met all 62 of its ordinary searches (idioms, "
+        "dieting, teething, 'ED' as erectile dysfunction, 'grief has hit me again'); 9 are "
+        "kept, narrowed until none of the 62 newly shows the panel, and the terms now meet 92 "
+        "of the 124. The seventy-fifth set, from a sixty-eighth helper asked for voices sets "
+        "often miss (older people, English as a second language, third person, men who do not "
+        "name feelings, long careful messages with the danger in one clause), met the terms "
+        "least of any recent set: 80 of its 164 crisis rows (49%), the terms and the model "
+        "138 (84%); 19 of its 136 ordinary ones showed the panel after 14 rows naming suicide "
+        "or self-harm were relabelled, 10 of them through the model alone on long calm "
+        "messages about abuse, psychosis or medicines in the past. No line was written for "
+        "it; the model learnt it. After retraining, the model mistook six ordinary rows of "
+        "this file ('my brother hits me up on snapchat', 'what to say in my last message to "
+        "my boyfriend'); 60 ordinary searches around those idioms (the `seventy-sixth-set`, "
+        "written after, in `tests/search/crisis-lines-redteam.tsv`) were learnt, and seven new "
+        "search judgments that the terms meet on purpose ('partner wont let me see my mates') "
+        "were labelled as the terms treat them (`tests/search/crisis-judged-searches.tsv`).",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
