@@ -278,7 +278,7 @@ def correction(vocabulary: Vocabulary, word: str) -> tuple[str, bool] | None:
     candidates = set()
     for distance in range(1, budget + 1):
         candidates |= vocabulary.within(word, distance, prefix=1)
-    candidates |= {w for w in _swapped(word) if vocabulary.doc_frequency(w)}
+    candidates |= {w for w in spelling.swaps(word, first=1) if vocabulary.doc_frequency(w)}
     candidates.discard(word)
     if not candidates:
         return None
@@ -322,11 +322,6 @@ def split_word(vocabulary: Vocabulary, word: str) -> tuple[str, ...] | None:
     scored = [(sum(bool(vocabulary.doc_frequency(p)) for p in r), len(r[0]), r) for r in readings]
     best = max(scored, default=None)
     return best[2] if best and best[0] else None
-
-
-def _swapped(word: str) -> set[str]:
-    """Return the word with each pair of neighbouring letters swapped, the first kept."""
-    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)}
 
 
 def _unit_query(unit: Unit) -> wq.Query | None:

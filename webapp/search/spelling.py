@@ -32,6 +32,12 @@ def typo_budget(word: str) -> int:
     return 1 if len(word) >= ONE_TYPO_FROM else 0
 
 
+def swaps(word: str, first: int = 0) -> set[str]:
+    """Return the word with each pair of neighbouring letters swapped, the letters before
+    `first` kept as typed."""
+    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(first, len(word) - 1)}
+
+
 def distance(a: str, b: str, limit: int = 2) -> int:
     """Return the edit distance of two words, a swap of neighbours counting as one edit
     (optimal string alignment); any distance over `limit` is returned as limit + 1."""

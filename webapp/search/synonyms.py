@@ -74,14 +74,10 @@ def _meant(word: str, known: frozenset[str]) -> tuple[str, ...]:
     if len(word) < MIN_SWAP_REPAIRED or word.isdigit() or spelling.english().knows(word):
         return ()
     if len(word) < MIN_REPAIRED:
-        swapped = sorted(w for w in _swaps(word) if w in known)
+        swapped = sorted(w for w in spelling.swaps(word) if w in known)
         return tuple(swapped) if len(swapped) == 1 else ()
     meant = spelling.nearest(word, known)
     return (meant,) if meant else ()
-
-
-def _swaps(word: str) -> set[str]:
-    return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
 
 
 class SynonymsError(ValueError):
