@@ -60,7 +60,8 @@ DECIMALS = 6  # of each weight in the file
 HELD_OUT = {45: "5b26130", 48: "bbff154^", 51: "bbff154^", 53: "19cb1f5^", 55: "1056e44^",
             57: "6f07d0d^", 59: "b76626d^", 61: "e4af962", 63: "a5b8d58",
             65: "c86373a", 67: "4a278bc", 69: "cc07df6",
-            71: "c27c753", 73: "7ba4761", 75: "7ba4761"}  # fmt: skip
+            71: "c27c753", 73: "7ba4761", 75: "7ba4761", 77: "91fa8d5",
+            79: "91fa8d5"}  # fmt: skip
 
 
 @dataclass(frozen=True)
