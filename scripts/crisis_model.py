@@ -51,7 +51,7 @@ TYPING = -2  # the set number of an ordinary search cut off as if still being ty
 PREFIXES_PER_SEARCH = 5
 MIN_TYPED = 1  # the site searches as you type from the first character
 REGULARISATION = 60.0  # scikit-learn's C: larger trusts the training searches more
-EVERYDAY_SHARE = 0.015  # of the everyday searches, scored held out, over the threshold
+EVERYDAY_SHARE = 0.0125  # of the everyday searches, scored held out, over the threshold
 FOLDS = 5
 MIN_SEARCHES = 2  # a feature found in fewer training searches is not learnt
 DECIMALS = 6  # of each weight in the file
@@ -61,7 +61,7 @@ HELD_OUT = {45: "5b26130", 48: "bbff154^", 51: "bbff154^", 53: "19cb1f5^", 55: "
             57: "6f07d0d^", 59: "b76626d^", 61: "e4af962", 63: "a5b8d58",
             65: "c86373a", 67: "4a278bc", 69: "cc07df6",
             71: "c27c753", 73: "7ba4761", 75: "7ba4761", 77: "91fa8d5",
-            79: "91fa8d5"}  # fmt: skip
+            79: "91fa8d5", 83: "d317e8b"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -264,7 +264,7 @@ def report_lines(table: list[str], everyday: str) -> list[str]:
         "Everyday searches are those of `tests/search/judgments.tsv` and",
         "`tests/search/everyday-searches.tsv` that no crisis file labels (questions about",
         "grief, sleep, anxiety, relationships, the practice). The",
-        "threshold is set so that about 1.5% of them score above it when held out",
+        "threshold is set so that about 1.25% of them score above it when held out",
         "(`EVERYDAY_SHARE`), so a few ordinary searches show the panel: the support it gives",
         "costs such a visitor little, and a missed crisis costs far more.",
     ]
