@@ -1013,8 +1013,8 @@ def main() -> None:
         "searches in many styles (phone typing, long messages, English as a second language, "
         "teenagers, third person, understatement, euphemism), met the terms least but one: "
         "before any line or model saw it, the terms met 91 of its 175 crisis rows (52%) and "
-        "the terms and a model trained on the sets before it 145 (83%, as "
-        "`docs/crisis-model.md` scores it), and 18 of its 124 ordinary ones showed the panel "
+        "the terms and a model trained on the sets before it 148 (85%, as "
+        "`docs/crisis-model.md` scores it), and 19 of its 124 ordinary ones showed the panel "
         "after 25 rows naming suicide, self-harm, Samaritans or an overdose were "
         "relabelled crisis as earlier rows ('i s2g if i hear this song one more time im "
         "jumping out the window lol', 'poisoned myself with a whole cheeseboard', a nursery's "
@@ -1023,7 +1023,7 @@ def main() -> None:
         "'how to check out early from life'. The seventy-ninth set, from a helper asked for "
         "the most common short plain phrasings (53 of its 300 already in these files and "
         "left out), met more: the terms 114 of its 147 new crisis rows (78%), with the model "
-        "127 (86%), and 5 of its 100 new ordinary ones showed the panel after 27 were "
+        "129 (88%), and 5 of its 100 new ordinary ones showed the panel after 27 were "
         "relabelled. Lines were written for the plainest misses of both; a red-team (the "
         "`eighty-first-set`, in `tests/search/crisis-lines-redteam.tsv`) found the first 29 "
         "met 125 realistic ordinary searches (a dog that ate rat poison, photographers who "
@@ -1037,11 +1037,17 @@ def main() -> None:
         "eighty-third set, from a helper asked for a realistic cross-section (crisis searches "
         "as people at a bad moment type them to a counselling site, and what its ordinary "
         "visitors type, with no traps), was measured after all of that: the terms met 107 of "
-        "its 139 new crisis rows (77%) and the terms and the model 124 (89%), and 1 of its "
+        "its 139 new crisis rows (77%) and the terms and the model 126 (91%), and 1 of its "
         "124 new ordinary ones showed the panel ('abused as a child and it still affects me "
         "now'; a brother lost to suicide is relabelled crisis as earlier rows). Two lines "
         "were written for its plainest misses ('toddler swallowed my pills', 'partner forces "
-        "sex on me').",
+        "sex on me'). Learning these sets and the ordinary searches written after them "
+        "lowered the model's threshold until 47 of this file's 4,003 ordinary searches showed "
+        "the panel; raising it (1.25% of everyday searches held out, not 1.5%) brought that to "
+        "40 but left 'drove to the bridge again and sat there' just below it, so 100 searches "
+        "at or about places of danger (the `ninety-first-set`, 60 crisis and 40 ordinary, "
+        "written after, in `tests/search/crisis-lines-redteam.tsv`) were learnt instead, and "
+        "at 1.5% both hold.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
