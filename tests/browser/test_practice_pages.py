@@ -39,6 +39,8 @@ def themed(browser, themed_server):
 
 
 def test_nav_pages_are_reached_and_opened_by_keyboard(watched, live_server):
+    # A slow stylesheet: the page is not drawn until it arrives, and neither is a focus ring.
+    live_server.delays.slow(r"style\.css", 0.5)
     page, _ = watched(viewport={"width": 390, "height": 844})
     page.goto(live_server.url + "/")
     nav = page.get_by_role("navigation", name="Main")
