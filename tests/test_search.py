@@ -557,6 +557,21 @@ def test_words_typed_without_spaces_are_searched_spaced_out(ix, typed, spaced, f
     assert ix.search(typed, correct=False).total == 0
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant", "commoner"),
+    [
+        ("worying", "worrying", "working"),  # a doubled letter typed once, not y for k
+        ("slepe", "sleep", "slope"),  # two letters swapped, not e for o
+    ],
+)
+def test_of_two_words_equally_near_the_likelier_slip_wins_over_the_commoner(
+    tmp_path, typed, meant, commoner
+):
+    path = tmp_path / vocabulary.FILE
+    vocabulary.write(path, vocabulary.count([f"{commoner} notes"] * 5 + [f"{meant} notes"]))
+    assert query.correction(vocabulary.read(path), typed) == (meant, True)
+
+
 def test_a_slip_is_corrected_before_it_is_split_and_english_words_stay_whole(ix):
     assert ix.search("worryin fear").corrected == "worrying fear"  # not "worry in fear"
     assert ix.search("notable").corrected is None  # never "not able"

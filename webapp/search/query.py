@@ -282,17 +282,25 @@ def correction(vocabulary: Vocabulary, word: str) -> tuple[str, bool] | None:
     candidates.discard(word)
     if not candidates:
         return None
+    # Equally near, the likelier slip wins over the commoner word: "worying" is "worrying"
+    # with an r dropped, not "working" with a y for a k.
     ranked = sorted(
         candidates,
-        key=lambda w: (spelling.distance(word, w, budget), -vocabulary.doc_frequency(w), w),
+        key=lambda w: (
+            spelling.distance(word, w, budget),
+            not spelling.likeliest_slip(word, w),
+            -vocabulary.doc_frequency(w),
+            w,
+        ),
     )
     best = ranked[0]
     if len(ranked) == 1:
         return best, True
     runner_up = ranked[1]
     nearer = spelling.distance(word, best, budget) < spelling.distance(word, runner_up, budget)
+    likelier = spelling.likeliest_slip(word, best) and not spelling.likeliest_slip(word, runner_up)
     commoner = vocabulary.doc_frequency(best) >= 2 * vocabulary.doc_frequency(runner_up)
-    return best, nearer or commoner
+    return best, nearer or likelier or commoner
 
 
 # A word typed without its spaces ("panicattacks", "lowmood") is read as two to four words,

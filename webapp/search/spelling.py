@@ -38,6 +38,21 @@ def swaps(word: str, first: int = 0) -> set[str]:
     return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(first, len(word) - 1)}
 
 
+def likeliest_slip(typed: str, meant: str) -> bool:
+    """Say whether a word differs from the one meant by the commonest slips of all: two
+    neighbouring letters swapped ("greif"), or a doubled letter typed once or a letter typed
+    twice ("worying": "worrying", not "working"; "stresss")."""
+    if len(typed) == len(meant):
+        return typed in swaps(meant)
+    if abs(len(typed) - len(meant)) != 1:
+        return False
+    longer, shorter = (typed, meant) if len(typed) > len(meant) else (meant, typed)
+    return any(
+        longer[i] == longer[i + 1] and longer[:i] + longer[i + 1 :] == shorter
+        for i in range(len(longer) - 1)
+    )
+
+
 def distance(a: str, b: str, limit: int = 2) -> int:
     """Return the edit distance of two words, a swap of neighbours counting as one edit
     (optimal string alignment); any distance over `limit` is returned as limit + 1."""
