@@ -50,7 +50,7 @@ TYPING = -2  # the set number of an ordinary search cut off as if still being ty
 # up more often while everyday searches were typed (see docs/crisis-model.md).
 PREFIXES_PER_SEARCH = 5
 MIN_TYPED = 1  # the site searches as you type from the first character
-REGULARISATION = 60.0  # scikit-learn's C: larger trusts the training searches more
+REGULARISATION = 250.0  # scikit-learn's C: larger trusts the training searches more
 EVERYDAY_SHARE = 0.015  # of the everyday searches, scored held out, over the threshold
 FOLDS = 5
 MIN_SEARCHES = 2  # a feature found in fewer training searches is not learnt
@@ -61,7 +61,7 @@ HELD_OUT = {45: "5b26130", 48: "bbff154^", 51: "bbff154^", 53: "19cb1f5^", 55: "
             57: "6f07d0d^", 59: "b76626d^", 61: "e4af962", 63: "a5b8d58",
             65: "c86373a", 67: "4a278bc", 69: "cc07df6",
             71: "c27c753", 73: "7ba4761", 75: "7ba4761", 77: "91fa8d5",
-            79: "91fa8d5", 83: "d317e8b"}  # fmt: skip
+            79: "91fa8d5", 83: "d317e8b", 95: "384bda4"}  # fmt: skip
 
 
 @dataclass(frozen=True)

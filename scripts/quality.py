@@ -384,8 +384,8 @@ def main() -> None:
         "against SQLite FTS5 (porter stemming, title weighted 3, any word matching) over the",
         f"same sample articles, for the {len(rows)} queries of `tests/search/judgments.tsv`,",
         "written from the articles (and, for the rows added since pages are searched, the",
-        "practice's pages) before looking at any results. Eighteen helpers who read only the",
-        "articles and pages wrote the last 1588 (28 and 29 November): on the first 117 the site",
+        "practice's pages) before looking at any results. Twenty helpers who read only the",
+        "articles and pages wrote the last 1751 (28 and 29 November): on the first 117 the site",
         "had P@1 0.89 and S@3 0.96 before the synonym lines written for their misses; on the",
         "next",
         "109 (aimed at how people in distress put things), 0.80 and 0.93 before, 0.93 and 0.98",
@@ -457,7 +457,20 @@ def main() -> None:
         "decide, written blind after those lines; 20 more of that helper's 120 were already",
         "here), 0.92 and 0.99 on the 95 it can answer before ('cbt-i', 'been in therapy for",
         "months not sure it's helping', 'fear of fear'), 0.99 and 1.00 after the synonym",
-        "lines written for them.",
+        "lines written for them; on the last 86 (a cross-section with filler, slips and",
+        "everyday words, written blind on 29 November, seven the site cannot answer; 24 more",
+        "of that helper's 110 were already here), 0.89 and 0.96 on the 79 it can answer",
+        "before ('cant stop worying' read as 'working', 'hiya so i was wondering how the whole",
+        "thing works like do i have to sign up for loads of weeks' with no right answer in the",
+        "first three), 0.96 and 1.00 after a slip of a doubled letter or of two swapped letters",
+        "came before a commoner word equally near, and after the synonym lines written for",
+        "them; on the last 77 (someone else's trouble, situations and the body instead of",
+        "feelings, informal practical questions, written blind after those lines; 23 more of",
+        "that helper's 100 were already here), 0.84 and 0.90 on the 69 it can answer before",
+        "('partner was in the army and hits the deck when fireworks go off', 'tiptoeing round",
+        "him so he doesnt kick off', 'will anything i say get back to my family or my gp'",
+        "with no right answer in the first three), 0.97 and 1.00 after the synonym lines",
+        "written for them.",
         "The figures before are the fairest guide to unseen searches.",
         "The site's",
         "results include its pages; FTS5 holds the articles only.",
@@ -1047,7 +1060,30 @@ def main() -> None:
         "40 but left 'drove to the bridge again and sat there' just below it, so 100 searches "
         "at or about places of danger (the `ninety-first-set`, 60 crisis and 40 ordinary, "
         "written after, in `tests/search/crisis-lines-redteam.tsv`) were learnt instead, and "
-        "at 1.5% both hold.",
+        "at 1.5% both hold. The ninety-fifth set, from a helper asked for a realistic "
+        "cross-section in ten families (a third plain, a third indirect, a third messy) and "
+        "150 ordinary searches, a third sharing words or tone with a crisis, was measured "
+        "before any line or model saw it: 81 of its 300 were already in these files and are "
+        "left out, and 3 ordinary rows naming suicide or self-harm are relabelled crisis as "
+        "earlier rows (a brother lost to suicide, old self-harm scars, suicide awareness "
+        "training). The terms met 90 of its 128 crisis rows (70%) and the terms and a model "
+        "trained on the sets before it 113 (88%), and 3 of its 91 ordinary ones showed the "
+        "panel ('i just want to disappear to a beach for a week', 'adult survivor of "
+        "childhood sexual abuse counselling'). Its misses included 'my daughter's stepdad is "
+        "touching her', 'landlord says sleep with him or he'll evict me', 'my son thinks the "
+        "government is tracking him and wont eat' and 'partner injected all his insulin "
+        "after we argued'. A red-team of the 12 lines first written for its misses (the "
+        "`ninety-seventh-set`, in `tests/search/crisis-lines-redteam.tsv`) found they met 57 "
+        "of its 94 ordinary searches (diabetes care, scars after surgery, nosy neighbours, "
+        "films about clones), so 4 were deleted and the rest narrowed: 2 of the 94 newly show "
+        "the panel (a teacher who keeps touching an autistic son, safeguarding training), "
+        "the terms now meet 98 of the set's 128 crisis rows, and 30 of the red-team's 69 "
+        "crisis probes (25 before). Learning these sets and the search judgments added the "
+        "same day took this file's ordinary searches shown the panel to 46 of 4,003; fitting "
+        "the labelled searches more closely (scikit-learn's C 250, not 60) brought that to "
+        "35, none of them from the model alone, for 3 fewer of 1,817 crisis searches met "
+        "held out over the last twelve sets (1,349 against 1,352) and 2 more of 1,538 "
+        "ordinary ones shown the panel.",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
