@@ -100,10 +100,15 @@ _TENS = ["twent", "thirt", "fort", "fift", "sixt", "sevent", "eight", "ninet"]
 
 
 def set_number(family: str) -> int:
-    """Return 48 for "forty-eighth-set", 0 for a family name that is no numbered set."""
+    """Return 48 for "forty-eighth-set", 103 for "one-hundred-and-third-set", 0 for a family
+    name that is no numbered set."""
     name = family.removesuffix("-set")
     if name == family:
         return 0
+    if name == "one-hundredth":
+        return 100
+    if name.startswith("one-hundred-and-"):
+        return 100 + set_number(name.removeprefix("one-hundred-and-") + "-set")
     tens, _, unit = name.rpartition("-")
     if not tens:
         tens, unit = (name[:-4], "") if name.endswith("ieth") else ("", name)

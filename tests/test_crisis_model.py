@@ -112,7 +112,9 @@ def test_a_search_of_no_words_is_never_a_crisis():
 @pytest.mark.parametrize(
     ("family", "number"),
     [("third-set", 3), ("eleventh-set", 11), ("twentieth-set", 20), ("forty-eighth-set", 48),
-     ("sixty-first-set", 61), ("suicide", 0)],
+     ("sixty-first-set", 61), ("ninety-ninth-set", 99), ("one-hundredth-set", 100),
+     ("one-hundred-and-third-set", 103), ("one-hundred-and-twenty-first-set", 121),
+     ("suicide", 0)],
 )  # fmt: skip
 def test_sets_are_numbered_in_the_order_they_were_written(family, number):
     # The held-out figures train on the sets before each one: the order must be right.
