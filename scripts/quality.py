@@ -384,8 +384,8 @@ def main() -> None:
         "against SQLite FTS5 (porter stemming, title weighted 3, any word matching) over the",
         f"same sample articles, for the {len(rows)} queries of `tests/search/judgments.tsv`,",
         "written from the articles (and, for the rows added since pages are searched, the",
-        "practice's pages) before looking at any results. Twenty helpers who read only the",
-        "articles and pages wrote the last 1751 (28 and 29 November): on the first 117 the site",
+        "practice's pages) before looking at any results. Twenty-one helpers who read only the",
+        "articles and pages wrote the last 1828 (28 and 29 November): on the first 117 the site",
         "had P@1 0.89 and S@3 0.96 before the synonym lines written for their misses; on the",
         "next",
         "109 (aimed at how people in distress put things), 0.80 and 0.93 before, 0.93 and 0.98",
@@ -469,8 +469,14 @@ def main() -> None:
         "that helper's 100 were already here), 0.84 and 0.90 on the 69 it can answer before",
         "('partner was in the army and hits the deck when fireworks go off', 'tiptoeing round",
         "him so he doesnt kick off', 'will anything i say get back to my family or my gp'",
-        "with no right answer in the first three), 0.97 and 1.00 after the synonym lines",
-        "written for them.",
+        "with no right answer in the first three), 0.99 and 1.00 after the synonym lines",
+        "written for them and the next set; on the last 77 (a cross-section as visitors",
+        "type over a month, written blind and measured after all of this session's lines;",
+        "33 more of that",
+        "helper's 110 were already here), 0.84 and 0.92 on the 73 it can answer before ('me",
+        "mam died last month and i just feel numb', 'where is the practice', 'people always",
+        "dump their problems on me and im drained' with no right answer in the first three),",
+        "0.90 and 0.99 after the synonym lines written for them.",
         "The figures before are the fairest guide to unseen searches.",
         "The site's",
         "results include its pages; FTS5 holds the articles only.",
@@ -1067,7 +1073,7 @@ def main() -> None:
         "left out, and 3 ordinary rows naming suicide or self-harm are relabelled crisis as "
         "earlier rows (a brother lost to suicide, old self-harm scars, suicide awareness "
         "training). The terms met 90 of its 128 crisis rows (70%) and the terms and a model "
-        "trained on the sets before it 113 (88%), and 3 of its 91 ordinary ones showed the "
+        "trained on the sets before it 112 (88%), and 3 of its 91 ordinary ones showed the "
         "panel ('i just want to disappear to a beach for a week', 'adult survivor of "
         "childhood sexual abuse counselling'). Its misses included 'my daughter's stepdad is "
         "touching her', 'landlord says sleep with him or he'll evict me', 'my son thinks the "
@@ -1081,7 +1087,8 @@ def main() -> None:
         "crisis probes (25 before). Learning these sets and the search judgments added the "
         "same day took this file's ordinary searches shown the panel to 46 of 4,003; fitting "
         "the labelled searches more closely (scikit-learn's C 250, not 60) brought that to "
-        "35, none of them from the model alone, for 3 fewer of 1,817 crisis searches met "
+        "35 (37 once the day's last search judgments were learnt, 2 from the model alone), "
+        "for 3 fewer of 1,817 crisis searches met "
         "held out over the last twelve sets (1,349 against 1,352) and 2 more of 1,538 "
         "ordinary ones shown the panel.",
         "",
