@@ -1087,10 +1087,22 @@ def main() -> None:
         "crisis probes (25 before). Learning these sets and the search judgments added the "
         "same day took this file's ordinary searches shown the panel to 46 of 4,003; fitting "
         "the labelled searches more closely (scikit-learn's C 250, not 60) brought that to "
-        "35 (37 once the day's last search judgments were learnt, 2 from the model alone), "
+        "35 (36 once the day's last judgments and sets were learnt, 1 from the model alone), "
         "for 3 fewer of 1,817 crisis searches met "
         "held out over the last twelve sets (1,349 against 1,352) and 2 more of 1,538 "
-        "ordinary ones shown the panel.",
+        "ordinary ones shown the panel. The hundred-and-third set, from a helper asked for "
+        "a cross-section weighted to what people at a bad moment most often type, was "
+        "measured before any line or model saw it: 82 of its 260 were already in these files "
+        "and are left out; the terms met 85 of its 110 crisis rows (77%) and the terms and "
+        "the model of the day 100 (91%), and 3 of its 68 ordinary ones showed the panel ('my "
+        "commute makes me want to die lol'). Its 9 rows relabelled crisis as earlier rows "
+        "(calm searches about suicide, self-harm or an overdose in the past, training, an "
+        "essay, volunteering for a crisis line), all met by the terms, are kept out of the "
+        "model in `tests/search/unlearnt-crisis-set-103.tsv`: learnt, they took this file's "
+        "ordinary searches shown the panel to 44 and put an everyday search a test names "
+        "over the threshold. The other 169 are here; no line was written for its misses "
+        "('how to end it', 'my 14 year old daughter just told me her football coach has been "
+        "touching her').",
         "",
         "`tests/test_search_quality.py` fails when P@1 or S@3 over all queries falls below:",
         "",
