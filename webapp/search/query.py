@@ -285,22 +285,21 @@ def correction(vocabulary: Vocabulary, word: str) -> tuple[str, bool] | None:
     # Equally near, the likelier slip wins over the commoner word: "worying" is "worrying"
     # with an r dropped, not "working" with a y for a k.
     ranked = sorted(
-        candidates,
-        key=lambda w: (
+        (
             spelling.distance(word, w, budget),
             not spelling.likeliest_slip(word, w),
             -vocabulary.doc_frequency(w),
             w,
-        ),
+        )
+        for w in candidates
     )
     best = ranked[0]
     if len(ranked) == 1:
-        return best, True
+        return best[-1], True
     runner_up = ranked[1]
-    nearer = spelling.distance(word, best, budget) < spelling.distance(word, runner_up, budget)
-    likelier = spelling.likeliest_slip(word, best) and not spelling.likeliest_slip(word, runner_up)
-    commoner = vocabulary.doc_frequency(best) >= 2 * vocabulary.doc_frequency(runner_up)
-    return best, nearer or likelier or commoner
+    nearer_or_likelier = best[:2] < runner_up[:2]
+    commoner = -best[2] >= 2 * -runner_up[2]
+    return best[-1], nearer_or_likelier or commoner
 
 
 # A word typed without its spaces ("panicattacks", "lowmood") is read as two to four words,
